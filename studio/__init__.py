@@ -1,0 +1,5 @@
+"""Varg Studio core: plain Python, no Streamlit."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,68 @@
+"""Configuration from the environment, in one frozen settings object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import platformdirs
+
+DEFAULT_BASE_URL = "https://api.varg.ai/v1"
+# The local gateway accepts any bearer key; demo mode uses this public placeholder.
+DEMO_API_KEY = "varg_demo_local"
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir("varg-studio", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the core needs to know about where to talk and where to keep things."""
+
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    studio_home: Path = field(default_factory=default_home)
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    demo_job_seconds: float = 6.0
+    session_budget: int | None = None
+
+    @property
+    def demo(self) -> bool:
+        """Demo mode: no key given, so the studio runs against its own local gateway."""
+        return not self.api_key
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (self.connect_timeout, self.read_timeout)
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read `VARG_API_KEY`, `VARG_BASE_URL`, `STUDIO_HOME` and friends."""
+    env = os.environ if env is None else env
+    key = env.get("VARG_API_KEY", "").strip() or None
+    home = env.get("STUDIO_HOME", "").strip()
+    budget_raw = env.get("STUDIO_SESSION_BUDGET", "").strip()
+    return Settings(
+        api_key=key,
+        base_url=(env.get("VARG_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/"),
+        studio_home=Path(home).expanduser() if home else default_home(),
+        connect_timeout=_float(env, "VARG_CONNECT_TIMEOUT", 5.0),
+        read_timeout=_float(env, "VARG_READ_TIMEOUT", 30.0),
+        demo_job_seconds=_float(env, "STUDIO_DEMO_JOB_SECONDS", 6.0),
+        session_budget=int(budget_raw) if budget_raw.isdigit() else None,
+    )

@@ -1,0 +1,46 @@
+"""Shared fixtures: a temporary STUDIO_HOME for every test, a real local gateway, a real client."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def studio_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("studio_home")
+    monkeypatch.setenv("STUDIO_HOME", str(home))
+    monkeypatch.delenv("VARG_API_KEY", raising=False)
+    monkeypatch.delenv("VARG_BASE_URL", raising=False)
+    return home
+
+
+@pytest.fixture
+def gateway(tmp_path_factory: pytest.TempPathFactory):
+    """A real local gateway on a free loopback port, fast jobs, no faults."""
+    from studio.local_gateway import LocalGateway
+
+    gw = LocalGateway(
+        tmp_path_factory.mktemp("gateway"),
+        job_seconds=float(os.environ.get("TEST_JOB_SECONDS", "0.6")),
+        keepalive_seconds=0.5,
+    ).start()
+    yield gw
+    gw.stop()
+
+
+@pytest.fixture
+def api_key() -> str:
+    return "varg_test_key_0123456789"
+
+
+@pytest.fixture
+def client(gateway, api_key):
+    """The real varg client over real HTTP to the local gateway."""
+    from studio.client import VargClient
+
+    c = VargClient(gateway.base_url, api_key, timeout=(2.0, 10.0), backoff=0.05)
+    yield c
+    c.close()
