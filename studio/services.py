@@ -1,0 +1,160 @@
+"""The studio's services for one account: connection, library, jobs, and the demo gateway."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio.client import VargClient
+from studio.jobs import JobManager
+from studio.library import Library, account_fingerprint
+from studio.settings import DEMO_API_KEY, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+DEMO_BALANCE = 5000
+
+
+@dataclass(frozen=True)
+class Connection:
+    demo: bool
+    account: str
+    label: str
+    base_url: str
+
+
+@dataclass
+class Studio:
+    """Everything one account needs; shared by every browser session using that account."""
+
+    settings: Settings
+    connection: Connection
+    library: Library
+    jobs: JobManager
+    client: VargClient
+    gateway: object | None = None
+    _balance: tuple[float, int | None] = field(default=(0.0, None), repr=False)
+    _balance_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def balance(self, *, max_age: float = 3.0) -> int | None:
+        """Credits left (1 credit = 1 cent), cached briefly. AuthError propagates for a bad key."""
+        with self._balance_lock:
+            at, value = self._balance
+            if value is not None and time.monotonic() - at < max_age:
+                return value
+        from studio.errors import AuthError, StudioError
+
+        try:
+            value = self.client.balance().credits
+        except AuthError:
+            raise
+        except StudioError:
+            return None
+        with self._balance_lock:
+            self._balance = (time.monotonic(), value)
+        return value
+
+    def forget_balance(self) -> None:
+        with self._balance_lock:
+            self._balance = (0.0, None)
+
+    def media_path(self, rel: str | None) -> Path | None:
+        if not rel:
+            return None
+        try:
+            path = self.library.path(rel)
+        except Exception:
+            return None
+        return path if path.exists() else None
+
+
+_lock = threading.Lock()
+_studios: dict[tuple[str, str, str], Studio] = {}
+_libraries: dict[str, Library] = {}
+_gateways: dict[str, object] = {}
+
+
+def _library(home: Path) -> Library:
+    key = str(home.resolve())
+    lib = _libraries.get(key)
+    if lib is None:
+        lib = _libraries[key] = Library(home)
+    return lib
+
+
+def _demo_gateway(settings: Settings) -> object:
+    from studio.local_gateway import LocalGateway
+
+    key = str(settings.studio_home.resolve())
+    gw = _gateways.get(key)
+    if gw is None:
+        port_raw = os.environ.get("STUDIO_GATEWAY_PORT", "").strip()
+        gw = LocalGateway(
+            settings.studio_home / "local_gateway",
+            port=int(port_raw) if port_raw.isdigit() else 0,
+            job_seconds=settings.demo_job_seconds,
+            initial_balance=DEMO_BALANCE,
+        ).start()
+        _gateways[key] = gw
+        log.info("demo mode: local gateway at %s", gw.base_url)
+    return gw
+
+
+def get_studio(api_key: str | None = None, settings: Settings | None = None) -> Studio:
+    """The process-wide Studio for this key (demo when no key). Resumes unfinished takes once."""
+    settings = settings or load_settings()
+    key = (api_key or "").strip() or None
+    if key is None and settings.api_key:
+        key = settings.api_key
+    account = account_fingerprint(key)
+    with _lock:
+        home = str(settings.studio_home.resolve())
+        found = _studios.get((account, home, settings.base_url))
+        if found is not None:
+            return found
+        library = _library(settings.studio_home)
+        gateway = None
+        if key is None:
+            gateway = _demo_gateway(settings)
+            base_url = gateway.base_url  # type: ignore[attr-defined]
+            client_key = DEMO_API_KEY
+            label = "Demo mode: local previews, not Sora"
+        else:
+            base_url = settings.base_url
+            client_key = key
+            label = f"varg · {base_url.split('://', 1)[-1].split('/', 1)[0]}"
+        client = VargClient(base_url, client_key, timeout=settings.timeout)
+        jobs = JobManager(client, library, account)
+        studio = Studio(
+            settings=settings,
+            connection=Connection(demo=key is None, account=account, label=label, base_url=base_url),
+            library=library,
+            jobs=jobs,
+            client=client,
+            gateway=gateway,
+        )
+        _studios[(account, home, settings.base_url)] = studio
+    resumed = jobs.resume()
+    if resumed:
+        log.info("resumed %d unfinished takes for %s", resumed, account)
+    return studio
+
+
+def shutdown_all() -> None:
+    with _lock:
+        for studio in _studios.values():
+            studio.jobs.shutdown(wait=False)
+            studio.client.close()
+        _studios.clear()
+        for gw in _gateways.values():
+            gw.stop()  # type: ignore[attr-defined]
+        _gateways.clear()
+        _libraries.clear()
+
+
+atexit.register(shutdown_all)
