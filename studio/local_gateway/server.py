@@ -15,10 +15,11 @@ import os
 import re
 import secrets
 import socketserver
+import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -42,6 +43,8 @@ PROCESSING_AT = 0.15  # share of job_seconds after which a queued job shows `pro
 FAIL_MESSAGE = "The provider rejected the request (content policy)."
 RENDER_FAIL_MESSAGE = "The local renderer could not make this video."
 INTERNAL_MESSAGE = "An unexpected error occurred."
+STORE_NAME = "gateway.sqlite3"
+RESUME_MIN_SECONDS = 0.5  # a job resumed after a restart completes no sooner than this
 
 _OUTPUT_NAME = re.compile(r"(job_[0-9a-f]{16})\.mp4")
 _UPLOAD_NAME = re.compile(r"(file_[0-9a-f]{16})(\.[a-z0-9]{1,5})")
@@ -186,6 +189,7 @@ class _File:
     sha: str
     size: int
     media_type: str
+    account: str = ""
 
 
 @dataclass(eq=False)
@@ -203,7 +207,7 @@ class _Job:
     status: str = "queued"
     completed: float | None = None
     error: str | None = None
-    output_url: str | None = None
+    output_path: str | None = None  # "/o/<job_id>.mp4", made absolute with the current url when answering
     cache_key: str | None = None
     cache_hit: bool = False
     time_done: bool = False
@@ -222,6 +226,161 @@ class _Spec:
     duration: float | None
     aspect_ratio: str
     source: _File | None
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    account TEXT PRIMARY KEY,
+    balance INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS usage (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL,
+    model TEXT NOT NULL,
+    capability TEXT NOT NULL,
+    cost_cents INTEGER NOT NULL,
+    cache_hit INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    model TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    duration REAL,
+    aspect_ratio TEXT NOT NULL,
+    source TEXT,
+    charged INTEGER NOT NULL,
+    created REAL NOT NULL,
+    status TEXT NOT NULL,
+    completed REAL,
+    error TEXT,
+    output_path TEXT,
+    cache_key TEXT,
+    cache_hit INTEGER NOT NULL,
+    render_error TEXT
+);
+CREATE TABLE IF NOT EXISTS files (
+    file_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    name TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    media_type TEXT NOT NULL
+);
+"""
+_JOB_COLUMNS = [
+    "job_id",
+    "account",
+    "model",
+    "mode",
+    "prompt",
+    "duration",
+    "aspect_ratio",
+    "source",
+    "charged",
+    "created",
+    "status",
+    "completed",
+    "error",
+    "output_path",
+    "cache_key",
+    "cache_hit",
+    "render_error",
+]
+_PUT_JOB = (
+    f"INSERT INTO jobs ({', '.join(_JOB_COLUMNS)}) VALUES ({', '.join('?' * len(_JOB_COLUMNS))})"
+    f" ON CONFLICT(job_id) DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in _JOB_COLUMNS[1:])}"
+)
+
+
+class _Store:
+    """The gateway's durable state: one SQLite file (WAL). Not thread-safe: the gateway's lock guards it.
+
+    Accounts are kept by the key's hash (never the key); paths are kept relative to the data dir.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._depth = 0
+        try:
+            self._conn.execute("PRAGMA busy_timeout=5000")
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: survives a killed process
+            with self.tx():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @contextlib.contextmanager
+    def tx(self) -> Iterator[None]:
+        """One transaction; nested calls join the outer one (committed once, at the outermost)."""
+        outer = self._depth == 0
+        if outer:
+            self._conn.execute("BEGIN IMMEDIATE")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if outer:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+            raise
+        self._depth -= 1
+        if outer:
+            try:
+                self._conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    def put_account(self, account: str, balance: int) -> None:
+        self._conn.execute(
+            "INSERT INTO accounts (account, balance) VALUES (?, ?)"
+            " ON CONFLICT(account) DO UPDATE SET balance = excluded.balance",
+            (account, balance),
+        )
+
+    def put_usage(self, account: str, record: dict[str, Any]) -> None:
+        self._conn.execute(
+            "INSERT INTO usage (job_id, account, model, capability, cost_cents, cache_hit, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(job_id) DO UPDATE SET cost_cents = excluded.cost_cents",
+            (
+                record["job_id"],
+                account,
+                record["model"],
+                record["capability"],
+                int(record["cost_cents"]),
+                int(bool(record["cache_hit"])),
+                record["created_at"],
+            ),
+        )
+
+    def put_job(self, row: tuple[Any, ...]) -> None:
+        self._conn.execute(_PUT_JOB, row)
+
+    def put_file(self, f: _File) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO files (file_id, account, name, sha, size, media_type) VALUES (?, ?, ?, ?, ?, ?)",
+            (f.file_id, f.account, f.name, f.sha, f.size, f.media_type),
+        )
+
+    def rows(self, table: str) -> list[sqlite3.Row]:
+        order = {"accounts": "rowid", "usage": "seq", "jobs": "created, rowid", "files": "rowid"}[table]
+        return self._conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.close()
 
 
 class _Server(ThreadingHTTPServer):
@@ -451,6 +610,8 @@ class LocalGateway:
         self._server: _Server | None = None
         self._threads: list[threading.Thread] = []
         self._executor: ThreadPoolExecutor | None = None
+        self._store: _Store | None = None  # open while started; guarded by self._lock
+        self._loaded = False
 
     @staticmethod
     def _faults_from_env() -> Faults:
@@ -467,11 +628,34 @@ class LocalGateway:
             return self
         self._files_dir.mkdir(parents=True, exist_ok=True)
         self._outputs_dir.mkdir(parents=True, exist_ok=True)
-        handler = type("GatewayHandler", (_Handler,), {"gateway": self})
-        self._server = _Server((self.host, self.port), handler)
-        self.port = int(self._server.server_address[1])
+        store = _Store(self.data_dir / STORE_NAME)
+        first = not self._loaded
+        try:
+            with self._cond:
+                if first:
+                    self._load(store)
+                    self._loaded = True
+            handler = type("GatewayHandler", (_Handler,), {"gateway": self})
+            server = _Server((self.host, self.port), handler)
+        except BaseException:
+            store.close()
+            raise
+        self._server = server
+        self.port = int(server.server_address[1])
         self._stopping.clear()
+        with self._timer_cond:
+            self._timers.clear()  # timers of a previous run: unfinished jobs are resumed below
         self._executor = ThreadPoolExecutor(self.render_workers, thread_name_prefix="gateway-render")
+        with self._cond:
+            self._store = store
+            unfinished = [job for job in self._jobs.values() if job.status not in TERMINAL]
+            if first:
+                for job in self._jobs.values():
+                    job.history = [self._snapshot(job)]  # URLs with the port we serve on now
+        for job in unfinished:
+            self._resume_job(job)
+        if first:
+            self._sweep_temp_files()
         serve = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -501,6 +685,10 @@ class LocalGateway:
         for t in self._threads:
             t.join(timeout=2.0)
         self._threads = []
+        with self._cond:
+            store, self._store = self._store, None  # later changes (renders in flight) stay in memory
+        if store is not None:
+            store.close()
         log.info("local gateway stopped")
 
     def __enter__(self) -> LocalGateway:
@@ -536,6 +724,161 @@ class LocalGateway:
         with self._lock:
             job = self._jobs.get(job_id)
             return job.completed if job else None
+
+    # --- persistence ---------------------------------------------------------------------------
+    def _load(self, store: _Store) -> None:
+        """Read the state a previous run left in data_dir (caller holds the lock)."""
+        for row in store.rows("accounts"):
+            self._accounts[row["account"]] = _Account(balance=int(row["balance"]))
+        for row in store.rows("usage"):
+            acct = self._accounts.setdefault(row["account"], _Account(balance=self.initial_balance))
+            record = {
+                "job_id": row["job_id"],
+                "model": row["model"],
+                "capability": row["capability"],
+                "cost_cents": int(row["cost_cents"]),
+                "cache_hit": bool(row["cache_hit"]),
+                "created_at": row["created_at"],
+            }
+            acct.usage.append(record)
+            acct.usage_by_job[record["job_id"]] = record
+        for row in store.rows("files"):
+            f = _File(
+                row["file_id"],
+                row["name"],
+                self._files_dir / row["name"],
+                row["sha"],
+                int(row["size"]),
+                row["media_type"],
+                row["account"],
+            )
+            self._files[f.file_id] = f
+            acct = self._accounts.setdefault(f.account, _Account(balance=self.initial_balance))
+            if f.sha:
+                acct.files_by_hash[f.sha] = f.file_id
+        for row in store.rows("jobs"):
+            job = _Job(
+                job_id=row["job_id"],
+                account=row["account"],
+                model=self._model_for(row["model"], row["mode"]),
+                mode=row["mode"],
+                prompt=row["prompt"],
+                duration=row["duration"],
+                aspect_ratio=row["aspect_ratio"],
+                source=self.data_dir / row["source"] if row["source"] else None,
+                charged=int(row["charged"]),
+                created=float(row["created"]),
+                status=row["status"],
+                completed=row["completed"],
+                error=row["error"],
+                output_path=row["output_path"],
+                cache_key=row["cache_key"],
+                cache_hit=bool(row["cache_hit"]),
+                render_error=row["render_error"],
+            )
+            self._jobs[job.job_id] = job
+            if job.status == "completed" and job.cache_key and not job.cache_hit:
+                self._cache_index[job.cache_key] = job.job_id
+        if self._jobs or self._files:
+            log.info("local gateway: loaded %d jobs and %d files", len(self._jobs), len(self._files))
+
+    def _sweep_temp_files(self) -> None:
+        """Drop partial files a killed run left: renders of other processes, uploads over 5 minutes old."""
+        pid = str(os.getpid())
+        stale = time.time() - 300
+        for path in itertools.chain(self._outputs_dir.glob(".*.part"), self._files_dir.glob(".*.tmp")):
+            with contextlib.suppress(OSError):
+                parts = path.name.split(".")
+                if (path.suffix == ".part" and pid not in parts) or path.stat().st_mtime < stale:
+                    path.unlink()
+
+    @staticmethod
+    def _model_for(model_id: str, mode: str) -> Model:
+        try:
+            return get_model(model_id)
+        except InputError:  # gone from the catalog since: keep the job answerable and finishable
+            return Model(model_id, model_id, "", "", (mode,), (), None, (), (), 0)
+
+    def _resume_job(self, job: _Job) -> None:
+        """Carry on with a job a previous run left queued/processing: render again unless already done."""
+        now = time.time()
+        done_in = max(job.created + self.job_seconds - now, min(RESUME_MIN_SECONDS, self.job_seconds))
+        with self._cond:
+            if job.status in TERMINAL:
+                return
+            job.time_done = False
+            if job.render_error is None and "[fail]" in job.prompt.lower():
+                job.render_error = FAIL_MESSAGE
+            output = self._outputs_dir / f"{job.job_id}.mp4"
+            job.render_done = job.render_error is not None or output.is_file()
+            if not job.render_done:
+                try:
+                    assert self._executor is not None
+                    self._executor.submit(self._render_job, job)
+                except RuntimeError:  # shutting down
+                    job.render_done = True
+                    job.render_error = RENDER_FAIL_MESSAGE
+        if job.status == "queued":
+            at = job.created + self.job_seconds * PROCESSING_AT - now
+            self._schedule(max(0.0, min(at, done_in)), lambda: self._to_processing(job))
+        self._schedule(done_in, lambda: self._time_up(job))
+
+    def _rel(self, path: Path | None) -> str | None:
+        if path is None:
+            return None
+        try:
+            return path.relative_to(self.data_dir).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _job_row(self, job: _Job) -> tuple[Any, ...]:
+        return (
+            job.job_id,
+            job.account,
+            job.model.id,
+            job.mode,
+            job.prompt,
+            job.duration,
+            job.aspect_ratio,
+            self._rel(job.source),
+            job.charged,
+            job.created,
+            job.status,
+            job.completed,
+            job.error,
+            job.output_path,
+            job.cache_key,
+            int(job.cache_hit),
+            job.render_error,
+        )
+
+    def _save(self, what: str, write: Callable[[_Store], None]) -> None:
+        """Write a change through to the store (caller holds the lock). A failed write is logged:
+        the gateway goes on from memory, and the change is lost only if the process also dies."""
+        store = self._store
+        if store is None:
+            return
+        try:
+            with store.tx():
+                write(store)
+        except sqlite3.Error:
+            log.exception("local gateway: could not save %s", what)
+
+    @contextlib.contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Group the saves made inside into one transaction (caller holds the lock)."""
+        store = self._store
+        if store is None:
+            yield
+            return
+        try:
+            with store.tx():
+                yield
+        except sqlite3.Error:
+            log.exception("local gateway: could not save a change")
+
+    def _save_job(self, job: _Job) -> None:
+        self._save(f"job {job.job_id}", lambda store: store.put_job(self._job_row(job)))
 
     # --- timers ------------------------------------------------------------------------------
     def _schedule(self, delay: float, fn: Callable[[], None]) -> None:
@@ -579,6 +922,9 @@ class LocalGateway:
                 raise HttpError(405, f"{method} is not allowed on {template}.", headers={"Allow": allow})
             account = ""
             if template.startswith("/v1/"):
+                if self._store is None:  # stopped (a kept-alive connection): nothing could be saved
+                    h.close_connection = True
+                    raise HttpError(503, "The gateway is stopping.")
                 account = self._authenticate(h)
                 self._apply_request_faults(template == "/v1/video")
             elif template.startswith("/_admin"):
@@ -639,6 +985,8 @@ class LocalGateway:
         acct = self._accounts.get(digest)
         if acct is None:
             acct = self._accounts[digest] = _Account(balance=self.initial_balance)
+            balance = acct.balance
+            self._save("an account", lambda store: store.put_account(digest, balance))
         return acct
 
     def _job_for(self, account: str, job_id: str) -> _Job:
@@ -657,8 +1005,8 @@ class LocalGateway:
         }
         if job.completed is not None:
             out["completed_at"] = _iso(job.completed)
-        if job.status == "completed" and job.output_url:
-            out["output"] = {"url": job.output_url, "media_type": "video/mp4"}
+        if job.status == "completed" and job.output_path:
+            out["output"] = {"url": self.url + job.output_path, "media_type": "video/mp4"}
         if job.cache_key:
             out["cache"] = {"hit": job.cache_hit, "key": job.cache_key}
         if job.status == "failed" and job.error:
@@ -674,6 +1022,7 @@ class LocalGateway:
             job.error = error
         job.history.append(self._snapshot(job))
         self._cond.notify_all()
+        self._save_job(job)
 
     def _refund(self, job: _Job) -> None:
         acct = self._account(job.account)
@@ -682,6 +1031,15 @@ class LocalGateway:
         record = acct.usage_by_job.get(job.job_id)
         if record is not None:
             record["cost_cents"] = 0
+        balance, row = acct.balance, self._job_row(job)
+
+        def write(store: _Store) -> None:
+            store.put_account(job.account, balance)
+            if record is not None:
+                store.put_usage(job.account, record)
+            store.put_job(row)
+
+        self._save(f"the refund of {job.job_id}", write)
 
     def _to_processing(self, job: _Job) -> None:
         with self._cond:
@@ -696,13 +1054,17 @@ class LocalGateway:
     def _maybe_finish(self, job: _Job) -> None:
         if job.status in TERMINAL or not (job.time_done and job.render_done):
             return
+        with self._batch():
+            self._finish(job)
+
+    def _finish(self, job: _Job) -> None:
         if job.status == "queued":
             self._set_status(job, "processing")
         if job.render_error:
             self._refund(job)
             self._set_status(job, "failed", error=job.render_error)
             return
-        job.output_url = f"{self.url}/o/{job.job_id}.mp4"
+        job.output_path = f"/o/{job.job_id}.mp4"
         self._set_status(job, "completed")
         if job.cache_key and not job.cache_hit:
             self._cache_index[job.cache_key] = job.job_id
@@ -751,7 +1113,6 @@ class LocalGateway:
                     402,
                     f"Insufficient balance: this job needs {cost} credits, you have {acct.balance}.",
                 )
-            acct.balance -= cost
             job = _Job(
                 job_id="job_" + secrets.token_hex(8),
                 account=account,
@@ -766,8 +1127,6 @@ class LocalGateway:
                 cache_key=cache_key,
                 cache_hit=hit is not None,
             )
-            self._jobs[job.job_id] = job
-            self._creates += 1
             record = {
                 "job_id": job.job_id,
                 "model": spec.model.id,
@@ -776,13 +1135,20 @@ class LocalGateway:
                 "cache_hit": hit is not None,
                 "created_at": _iso(now),
             }
-            acct.usage.append(record)
-            acct.usage_by_job[job.job_id] = record
             if hit is not None:
-                job.output_url = hit.output_url
+                job.output_path = hit.output_path
                 job.time_done = job.render_done = True
                 job.completed = now
                 job.status = "completed"
+            elif "[fail]" in job.prompt.lower() or self.faults.take("fail_jobs"):
+                job.render_done = True
+                job.render_error = FAIL_MESSAGE
+            self._commit_create(job, acct.balance - cost, record)
+            acct.balance -= cost
+            self._jobs[job.job_id] = job
+            self._creates += 1
+            acct.usage.append(record)
+            acct.usage_by_job[job.job_id] = record
             job.history.append(self._snapshot(job))
         if hit is None:
             self._start_job(job)
@@ -793,6 +1159,20 @@ class LocalGateway:
         with self._cond:
             snapshot = self._snapshot(job)
         h.send_json(202, snapshot)
+
+    def _commit_create(self, job: _Job, balance: int, record: dict[str, Any]) -> None:
+        """Save a new job, its charge and its usage record at once, before answering (caller holds the lock)."""
+        store = self._store
+        if store is None:
+            raise HttpError(503, "The gateway is stopping; nothing was charged.")
+        try:
+            with store.tx():
+                store.put_account(job.account, balance)
+                store.put_job(self._job_row(job))
+                store.put_usage(job.account, record)
+        except sqlite3.Error:
+            log.exception("local gateway: could not save new job %s", job.job_id)
+            raise HttpError(503, "The gateway could not record the job; nothing was charged.") from None
 
     def _cache_hit(self, cache_key: str | None) -> _Job | None:
         if not cache_key:
@@ -807,12 +1187,7 @@ class LocalGateway:
         return job
 
     def _start_job(self, job: _Job) -> None:
-        fail = "[fail]" in job.prompt.lower() or self.faults.take("fail_jobs")
-        if fail:
-            with self._cond:
-                job.render_done = True
-                job.render_error = FAIL_MESSAGE
-        else:
+        if job.render_error is None:
             try:
                 assert self._executor is not None
                 self._executor.submit(self._render_job, job)
@@ -949,8 +1324,9 @@ class LocalGateway:
         with self._cond:
             job = self._job_for(account, job_id)
             if job.status not in TERMINAL:
-                self._refund(job)
-                self._set_status(job, "cancelled")
+                with self._batch():
+                    self._refund(job)
+                    self._set_status(job, "cancelled")
                 (self._outputs_dir / f"{job.job_id}.mp4").unlink(missing_ok=True)
         h.send_no_content()
 
@@ -1031,10 +1407,11 @@ class LocalGateway:
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)
-        f = _File(file_id, path.name, path, sha or "", len(data), media_type)
+        f = _File(file_id, path.name, path, sha or "", len(data), media_type, account)
         with self._lock:
             self._files[file_id] = f
             acct.files_by_hash[f.sha] = file_id
+            self._save(f"file {file_id}", lambda store: store.put_file(f))
         h.send_json(200, self._file_json(f, deduplicated=False))
 
     def _file_json(self, f: _File, *, deduplicated: bool) -> dict[str, Any]:
