@@ -13,7 +13,9 @@ Prints, for streaming (SSE) against plain 2-second polling in the same run:
 from __future__ import annotations
 
 import argparse
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -67,7 +69,9 @@ def run_jobs(mode: str, n: int, job_seconds: float, workdir: Path) -> dict:
         with Sampler() as sampler:
             takes = []
             for i in range(n):
-                req = TakeRequest(mode="text-to-video", model="sora-2", prompt=f"bench scene {i}, dusk sea", duration=4)
+                req = TakeRequest(
+                    mode="text-to-video", model="sora-2", prompt=f"bench scene {i}, dusk sea", duration=4
+                )
                 takes.extend(mgr.submit(req, f"{mode}-{i}").takes)
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
@@ -94,6 +98,44 @@ def run_jobs(mode: str, n: int, job_seconds: float, workdir: Path) -> dict:
         gw.stop()
 
 
+def follow_footprint(n: int, workdir: Path) -> tuple[int, float, int]:
+    """Peak threads and RSS of THIS process while it follows n jobs of a gateway in another process."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    gw = subprocess.Popen(
+        [sys.executable, "-m", "studio.local_gateway", "--port", str(port), "--data-dir",
+         str(workdir / "gw-footprint"), "--job-seconds", "8", "--balance", str(10**9)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        gw.stdout.readline()  # the "serving at" line
+        client = VargClient(f"http://127.0.0.1:{port}/v1", KEY, timeout=(5.0, 60.0))
+        library = Library(workdir / "home-footprint")
+        base_threads = psutil.Process().num_threads()
+        base_rss = psutil.Process().memory_info().rss
+        mgr = JobManager(client, library, account_fingerprint(KEY), poll_interval=2.0)
+        with Sampler() as sampler:
+            takes = [
+                t
+                for i in range(n)
+                for t in mgr.submit(
+                    TakeRequest(mode="text-to-video", model="sora-2", prompt=f"footprint {i}", duration=4),
+                    f"fp-{i}",
+                ).takes
+            ]
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline and any(library.get(t.id).is_open for t in takes):
+                time.sleep(0.1)
+        done = sum(library.get(t.id).status == "completed" for t in takes)
+        mgr.shutdown()
+        client.close()
+        return sampler.peak_threads - base_threads, (sampler.peak_rss - base_rss) / 1e6, done
+    finally:
+        gw.terminate()
+        gw.wait(10)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -115,10 +157,13 @@ def main() -> None:
         print(f"{'':10}{'p50 s':>9}{'p95 s':>9}{'mean s':>9}")
         for name, lags in (("stream", s), ("poll 2s", p)):
             print(f"{name:10}{pct(lags, 0.5):9.3f}{pct(lags, 0.95):9.3f}{statistics.mean(lags):9.3f}")
-        print(f"ratio poll/stream: p50 {pct(p, 0.5) / pct(s, 0.5):.1f}×, p95 {pct(p, 0.95) / pct(s, 0.95):.1f}×")
         print(
-            f"\nWhile following {args.jobs} jobs at once (streaming): peak extra threads "
-            f"{results['stream']['threads']}, peak extra RSS {results['stream']['rss_mb']:.0f} MB"
+            f"ratio poll/stream: p50 {pct(p, 0.5) / pct(s, 0.5):.1f}×, p95 {pct(p, 0.95) / pct(s, 0.95):.1f}×"
+        )
+        threads, rss, done = follow_footprint(args.jobs, work)
+        print(
+            f"\nFollowing {args.jobs} jobs at once (gateway in its own process; {done} completed): "
+            f"peak extra threads {threads}, peak extra RSS {rss:.0f} MB in the studio process"
         )
         print(f"\nHTTP requests per job for a {args.long_seconds:g}-second job (3 jobs, both modes at once)")
         long = {}
