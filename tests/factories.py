@@ -105,3 +105,104 @@ def oversized_video(megabytes: int = 60) -> bytes:
     """A real MP4 padded past the upload limit (the size check must come before decoding)."""
     base = mp4(0.5)
     return base + b"\x00" * (megabytes * 1024 * 1024 - len(base))
+
+
+# --- the bad-input corpus (tests/test_bad_input_corpus.py) and the fuzz seeds ------------------
+MARKER = (255, 0, 0)  # the colour of the block `oriented_jpeg` puts in the stored top-left corner
+
+
+def oriented_jpeg(orientation: int, width: int = 480, height: int = 320) -> bytes:
+    """A landscape-stored JPEG with a red block in its stored top-left corner and EXIF `orientation`.
+
+    Shown upright, the block is top-left (1), bottom-right (3), top-right (6) or bottom-left (8).
+    """
+    img = Image.open(io.BytesIO(photo(width, height, fmt="PNG"))).convert("RGB")
+    img.paste(MARKER, (0, 0, width // 4, height // 4))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=95, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def png_16bit(width: int = 96, height: int = 64) -> bytes:
+    """A valid 16-bit-per-channel RGB PNG (as exported by raw developers), written by hand."""
+    y, x = np.mgrid[0:height, 0:width]
+    rgb = np.stack(
+        [x * 65535 // max(width - 1, 1), y * 65535 // max(height - 1, 1), (x + y) * 300 % 65536], -1
+    )
+    rows = b"".join(b"\x00" + row.astype(">u2").tobytes() for row in rgb)
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", zlib.compress(rows, 9))
+        + _chunk(b"IEND", b"")
+    )
+
+
+def cmyk_jpeg(width: int = 320, height: int = 240) -> bytes:
+    """A print-workflow JPEG in CMYK."""
+    img = Image.open(io.BytesIO(photo(width, height))).convert("CMYK")
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def palette_png_with_transparency(width: int = 128, height: int = 96) -> bytes:
+    """A palette (P-mode) PNG whose index 0 is transparent: a dark shape on a see-through ground."""
+    img = Image.new("P", (width, height), 0)
+    img.putpalette([0, 0, 0, 20, 20, 40, 200, 40, 40] + [0] * (256 * 3 - 9))
+    img.paste(1, (width // 4, height // 4, 3 * width // 4, 3 * height // 4))
+    img.paste(2, (width // 3, height // 3, width // 2, height // 2))
+    out = io.BytesIO()
+    img.save(out, "PNG", transparency=0)
+    return out.getvalue()
+
+
+def gif_bytes(width: int = 64, height: int = 48) -> bytes:
+    """A small animated GIF (two frames)."""
+    frames = [Image.new("RGB", (width, height), c).convert("P") for c in ((200, 30, 30), (30, 30, 200))]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return out.getvalue()
+
+
+def zip_bytes() -> bytes:
+    """A real ZIP archive with one text member."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("readme.txt", "not a picture\n")
+    return out.getvalue()
+
+
+def truncated_mp4(seconds: float = 1.0) -> bytes:
+    """A real MP4 cut in half (its index, written at the end, is lost)."""
+    good = mp4(seconds)
+    return good[: len(good) // 2]
+
+
+def faststart_mp4(seconds: float = 0.5, width: int = 64, height: int = 48, *, fps: int = 24) -> bytes:
+    """Like `mp4`, but with its index (moov) before the frames, as the gateway's outputs have it."""
+    import os
+    import tempfile
+
+    fd, name = tempfile.mkstemp(suffix=".mp4")
+    os.close(fd)
+    try:
+        with av.open(name, "w", format="mp4", options={"movflags": "+faststart"}) as box:
+            stream = box.add_stream("libx264", rate=fps)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            for i in range(max(1, round(seconds * fps))):
+                frame = np.full((height, width, 3), (i * 11) % 255, np.uint8)
+                frame[: (i * 3) % height, :, 2] = 220
+                for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                    box.mux(packet)
+            for packet in stream.encode():
+                box.mux(packet)
+        with open(name, "rb") as fh:
+            return fh.read()
+    finally:
+        os.unlink(name)

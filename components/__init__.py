@@ -1,0 +1,1 @@
+"""Reusable Streamlit widgets for the studio's pages; the core they draw lives in `studio/`."""

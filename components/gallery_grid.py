@@ -1,0 +1,167 @@
+"""The gallery grid: filters and prompt search over the library, newest first, one page at a time.
+
+Only one page of takes is read per run (`limit`), so a library of thousands stays quick; the
+session keeps the filters, the page size and the compare selection (ids), never media.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import create_form as form
+from components import take_card
+from studio import catalog
+from studio.library import OPEN_STATUSES
+
+P = "gallery"
+PAGE_SIZE = 12
+COLUMNS = 4
+LIMIT = "gallery_limit"
+
+STATUS_FILTERS = {
+    "all": ("All statuses", None),
+    "completed": ("Done", "completed"),
+    "open": ("Rendering", OPEN_STATUSES),
+    "failed": ("Failed", ("failed", "unknown")),
+    "cancelled": ("Cancelled", "cancelled"),
+}
+
+
+def _more() -> None:
+    st.session_state[LIMIT] = st.session_state.get(LIMIT, PAGE_SIZE) + PAGE_SIZE
+
+
+def _reset_limit() -> None:
+    st.session_state[LIMIT] = PAGE_SIZE
+
+
+def _clear_compare() -> None:
+    take_card.selected().clear()
+
+
+def _start_compare() -> None:
+    st.query_params.pop("take", None)
+    st.query_params["compare"] = ",".join(take_card.selected())
+
+
+def filters() -> dict:
+    modes = ["all", *catalog.MODES]
+    models = ["all", *[m.id for m in catalog.all_models()]]
+    c_search, c_mode, c_model, c_status, c_fav = st.columns([4, 2, 2, 2, 1.4], vertical_alignment="bottom")
+    with c_search:
+        key = form.bind(P, "search", "")
+        search = st.text_input(
+            "Search prompts",
+            key=key,
+            placeholder="Search prompts…",
+            icon=":material/search:",
+            on_change=_reset_limit,
+        )
+        form.remember(P, "search", search)
+    with c_mode:
+        key = form.bind(P, "mode", "all", modes)
+        mode = st.selectbox(
+            "Mode",
+            modes,
+            key=key,
+            format_func=lambda m: "All modes" if m == "all" else catalog.mode_label(m),
+            on_change=_reset_limit,
+        )
+        form.remember(P, "mode", mode)
+    with c_model:
+        key = form.bind(P, "model", "all", models)
+        model = st.selectbox(
+            "Model",
+            models,
+            key=key,
+            format_func=lambda m: "All models" if m == "all" else catalog.get_model(m).label,
+            on_change=_reset_limit,
+        )
+        form.remember(P, "model", model)
+    with c_status:
+        key = form.bind(P, "status", "all", list(STATUS_FILTERS))
+        status = st.selectbox(
+            "Status",
+            list(STATUS_FILTERS),
+            key=key,
+            format_func=lambda s: STATUS_FILTERS[s][0],
+            on_change=_reset_limit,
+        )
+        form.remember(P, "status", status)
+    with c_fav:
+        key = form.bind(P, "fav", False)
+        fav = st.toggle("Favourites", key=key, on_change=_reset_limit)
+        form.remember(P, "fav", fav)
+    return {
+        "mode": None if mode == "all" else mode,
+        "model": None if model == "all" else model,
+        "status": STATUS_FILTERS[status][1],
+        "favourite": True if fav else None,
+        "search": search.strip() or None,
+    }
+
+
+def compare_bar() -> None:
+    picked = take_card.selected()
+    if not picked:
+        return
+    with st.container(border=True, key="gallery_compare_bar"):
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.markdown(
+                f":material/compare: **{len(picked)} selected** for comparison"
+                + (" · pick at least 2" if len(picked) < 2 else "")
+            )
+            st.button(
+                f"Compare {len(picked)} takes",
+                key="gallery_compare_go",
+                type="primary",
+                icon=":material/view_column:",
+                disabled=len(picked) < 2,
+                on_click=_start_compare,
+            )
+            st.button("Clear", key="gallery_compare_clear", on_click=_clear_compare, type="tertiary")
+
+
+def render(studio) -> None:
+    library = studio.library
+    account = studio.connection.account
+    everything = library.count(account)
+    if everything == 0:
+        st.html(
+            '<div class="vs-empty"><div class="big">No takes yet — make your first on Text to video</div>'
+            "Everything you generate lands here, with its recipe, ready to play, remix and compare.</div>"
+        )
+        _, mid, _ = st.columns([2, 1, 2])
+        with mid:
+            st.page_link(
+                "app_pages/text_to_video.py", label="Make your first take", icon=":material/arrow_forward:"
+            )
+        return
+
+    chosen = filters()
+    compare_bar()
+    limit = int(st.session_state.get(LIMIT, PAGE_SIZE))
+    takes = library.list(account, limit=limit, **chosen)
+    filtered = any(v is not None for v in chosen.values())
+    total = library.count(account, **chosen) if filtered else everything
+    st.caption(f"Showing {len(takes):,} of {total:,} take{'s' if total != 1 else ''} · newest first")
+    if not takes:
+        st.html(
+            '<div class="vs-empty"><div class="big">Nothing matches these filters</div>'
+            "Clear the search or pick “All” to see every take.</div>"
+        )
+        return
+    for start in range(0, len(takes), COLUMNS):
+        row = st.columns(COLUMNS, gap="medium")
+        for col, take in zip(row, takes[start : start + COLUMNS], strict=False):
+            with col:
+                take_card.card(studio, take)
+    if total > len(takes):
+        _, mid, _ = st.columns([2, 1, 2])
+        mid.button(
+            f"Show more ({total - len(takes):,} left)",
+            key="gallery_more",
+            on_click=_more,
+            icon=":material/expand_more:",
+            width="stretch",
+        )

@@ -1,0 +1,170 @@
+"""The live job tray: open takes and this session's finished ones, ticking only while any is open."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import streamlit as st
+
+from components import context
+from components.style import STATUS, chip, clock, esc, md_escape, model_label, snippet
+from studio.errors import StudioError, describe
+
+log = logging.getLogger("varg_studio.ui")
+
+TICK_SECONDS = 1.0
+SEEN = "tray_seen"  # take ids this session saw open (or submitted), oldest first
+OPEN = "tray_open"  # ids open at the last tick
+TOASTED = "tray_toasted"  # ids whose finish was announced
+TOAST_QUEUE = "tray_toast_queue"  # (take id, status, model, prompt) waiting for the next full run
+MAX_OPEN_SHOWN = 8
+MAX_RECENT_SHOWN = 5
+
+
+def watch(take_ids: list[str]) -> None:
+    """Track takes a page just submitted so their finish is announced, even if very quick."""
+    seen = st.session_state.setdefault(SEEN, [])
+    for tid in take_ids:
+        if tid not in seen:
+            seen.append(tid)
+
+
+def render(container) -> None:
+    """Draw the tray in `container`; it reruns every second only while something is open."""
+    try:
+        studio = context.get_studio()
+        pending = bool(studio.library.open_takes(studio.connection.account))
+    except Exception:
+        log.exception("job tray could not read the library")
+        container.caption("The job tray is unavailable right now.")
+        return
+    with container:
+        # run_every=None when nothing is open: the frontend drops the timer on the next full run.
+        st.fragment(_tray, run_every=TICK_SECONDS if pending else None)()
+
+
+def _expected_seconds(studio, take) -> float:
+    if studio.connection.demo:
+        return max(2.0, float(studio.settings.demo_job_seconds) + 1.5)
+    return 60.0 + 6.0 * float(take.duration or 8)
+
+
+def _progress(studio, take, now: float) -> float:
+    if take.status in ("pending", "submitting"):
+        return 0.03
+    if take.status == "downloading":
+        return 0.97
+    frac = (now - take.created_at) / _expected_seconds(studio, take)
+    return max(0.05, min(0.94, frac))
+
+
+def _announce() -> None:
+    queue = st.session_state.get(TOAST_QUEUE) or []
+    st.session_state[TOAST_QUEUE] = []
+    for _tid, status, model, prompt in queue:
+        text = f"{model_label(model)} · “{md_escape(snippet(prompt, 34))}”"
+        if status == "completed":
+            st.toast(f"**Take ready** · {text}", icon=":material/check_circle:")
+        elif status == "failed":
+            st.toast(f"**Take failed** · {text}", icon=":material/error:")
+        elif status == "cancelled":
+            st.toast(f"**Cancelled** · {text}", icon=":material/block:")
+        else:
+            st.toast(f"**Check this take** · {text}", icon=":material/help:")
+
+
+def _cancel(take_id: str) -> None:
+    try:
+        context.get_studio().jobs.cancel(take_id)
+        st.toast("Cancel sent. Credits for a cancelled job are refunded.", icon=":material/block:")
+    except StudioError as exc:
+        st.toast(describe(exc), icon=":material/error:")
+    except Exception:
+        log.exception("cancel failed")
+        st.toast("Could not cancel that take; try again.", icon=":material/error:")
+
+
+def _tray() -> None:
+    state = st.session_state
+    studio = context.get_studio()
+    library = studio.library
+    account = studio.connection.account
+    _announce()
+
+    open_takes = library.open_takes(account)
+    open_ids = [t.id for t in open_takes]
+    watch(open_ids)
+    before = set(state.get(OPEN) or [])
+    state[OPEN] = open_ids
+    toasted = state.setdefault(TOASTED, [])
+
+    seen = state.get(SEEN) or []
+    finished = []
+    for tid in reversed(seen):
+        if tid in open_ids:
+            continue
+        take = library.get(tid, account=account)
+        if take is not None and take.is_done:
+            finished.append(take)
+        if len(finished) >= 12:
+            break
+
+    newly = [t for t in finished if t.id not in toasted]
+    if newly:
+        queue = state.setdefault(TOAST_QUEUE, [])
+        for t in newly:
+            toasted.append(t.id)
+            queue.append((t.id, t.status, t.model, t.prompt))
+    if newly or (before and not open_ids):
+        # A take finished (or nothing is pending any more): rerun the whole app so the gallery
+        # shows it and the tray is re-mounted without its timer.
+        st.rerun(scope="app")
+
+    now = time.time()
+    st.markdown("**Jobs**" + (f" · {len(open_takes)} running" if open_takes else ""))
+    if not open_takes and not finished:
+        st.caption("Nothing rendering. Submitted takes show up here with their progress.")
+        return
+    for take in open_takes[:MAX_OPEN_SHOWN]:
+        with st.container(border=True, key=f"tray_open_{take.id}"):
+            st.html(
+                f'<div class="vs-meta">{chip(take.status)}<b>{esc(model_label(take.model))}</b>'
+                f'<span style="margin-left:auto">{clock(now - take.created_at)}</span></div>'
+                f'<div class="vs-snip one">{esc(snippet(take.prompt, 60))}</div>'
+            )
+            with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                st.progress(_progress(studio, take, now))
+                cancel = st.button(
+                    ":material/close:",
+                    key=f"tray_cancel_{take.id}",
+                    type="tertiary",
+                    help="Cancel this take (a cancelled job is refunded)",
+                )
+            if take.error:
+                st.caption(md_escape(snippet(take.error, 90)))
+            if cancel:
+                _cancel(take.id)
+                st.rerun(scope="app")  # the tray and the page both show the new status
+    if len(open_takes) > MAX_OPEN_SHOWN:
+        st.caption(f"…and {len(open_takes) - MAX_OPEN_SHOWN} more running.")
+    if finished:
+        st.caption("Finished in this session")
+        for take in finished[:MAX_RECENT_SHOWN]:
+            with st.container(key=f"tray_done_{take.id}"):
+                line = (
+                    f'<div class="vs-meta">{chip(take.status)}<b>{esc(model_label(take.model))}</b></div>'
+                    f'<div class="vs-snip one">{esc(snippet(take.prompt, 60))}</div>'
+                )
+                if take.status in ("failed", "unknown") and take.error:
+                    line += (
+                        f'<div class="vs-snip" style="color:#FF8C8C">{esc(snippet(take.error, 120))}</div>'
+                    )
+                st.html(line)
+                if take.status == "completed" and st.button(
+                    "Open", key=f"tray_view_{take.id}", icon=":material/play_circle:", type="tertiary"
+                ):
+                    st.switch_page("app_pages/gallery.py", query_params={"take": take.id})
+
+
+__all__ = ["STATUS", "render", "watch"]

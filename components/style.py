@@ -1,0 +1,174 @@
+"""The studio's look: one stylesheet, status chips, and safe text helpers for user content."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+
+import streamlit as st
+
+from studio import catalog
+
+# Status → (label, chip class, st.badge colour, material icon)
+STATUS = {
+    "pending": ("Starting", "wait", "gray", ":material/hourglass_empty:"),
+    "submitting": ("Starting", "wait", "gray", ":material/hourglass_empty:"),
+    "queued": ("Queued", "wait", "blue", ":material/schedule:"),
+    "processing": ("Rendering", "run", "violet", ":material/motion_photos_on:"),
+    "downloading": ("Saving", "run", "violet", ":material/download:"),
+    "completed": ("Done", "done", "green", ":material/check_circle:"),
+    "failed": ("Failed", "fail", "red", ":material/error:"),
+    "cancelled": ("Cancelled", "off", "gray", ":material/block:"),
+    "unknown": ("Unknown", "warn", "orange", ":material/help:"),
+}
+
+CSS = """
+<style>
+.block-container { padding-top: 2.4rem; padding-bottom: 4rem; max-width: 1440px; }
+section[data-testid="stSidebar"] .block-container { padding-top: 1rem; }
+h1 { letter-spacing: -0.02em; font-weight: 700 !important; }
+.vs-sub { color: #A7A39C; margin: -0.6rem 0 1.2rem 0; font-size: 0.98rem; }
+.vs-snip { color: #B9B5AE; font-size: 0.86rem; line-height: 1.4; display: -webkit-box;
+  -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; min-height: 2.4em;
+  word-break: break-word; }
+.vs-snip.one { -webkit-line-clamp: 1; min-height: 1.2em; }
+.vs-meta { color: #9C988F; font-size: 0.8rem; display: flex; gap: 0.45rem; align-items: center;
+  flex-wrap: wrap; font-variant-numeric: tabular-nums; }
+.vs-meta b { color: #ECE9E4; font-weight: 600; }
+.vs-chip { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 0.72rem;
+  font-weight: 600; letter-spacing: 0.02em; line-height: 1.5; white-space: nowrap; }
+.vs-chip.done { background: rgba(52, 199, 123, 0.16); color: #6BE3A4; }
+.vs-chip.run  { background: rgba(155, 135, 255, 0.18); color: #B9A9FF; }
+.vs-chip.wait { background: rgba(120, 160, 255, 0.14); color: #9DB8FF; }
+.vs-chip.fail { background: rgba(255, 92, 92, 0.16); color: #FF8C8C; }
+.vs-chip.warn { background: rgba(255, 170, 60, 0.16); color: #FFC27A; }
+.vs-chip.off  { background: rgba(160, 160, 160, 0.14); color: #B5B5B5; }
+.vs-chip.sora { background: rgba(255, 122, 89, 0.16); color: #FFA587; }
+.vs-chip.fav  { background: rgba(255, 204, 77, 0.16); color: #FFD873; }
+.vs-ph { aspect-ratio: 16 / 9; width: 100%; border-radius: 8px; display: flex; align-items: center;
+  justify-content: center; flex-direction: column; gap: 0.3rem; color: #8E8A83; font-size: 0.85rem;
+  background: linear-gradient(120deg, #1A1D25 0%, #232734 50%, #1A1D25 100%);
+  background-size: 200% 100%; animation: vs-shimmer 2.4s ease-in-out infinite; }
+.vs-ph.still { animation: none; background: #1A1D25; }
+@keyframes vs-shimmer { 0% { background-position: 100% 0; } 100% { background-position: -100% 0; } }
+[class*="st-key-gcard_"] [data-testid="stImage"] img,
+[class*="st-key-pick_"] [data-testid="stImage"] img {
+  aspect-ratio: 16 / 9; object-fit: contain; background: #07080A; border-radius: 8px; width: 100%; }
+[class*="st-key-tray_open_"] { padding: 0.55rem 0.7rem !important; gap: 0.35rem !important; }
+[class*="st-key-tray_open_"] [data-testid="stProgress"] { flex: 1 1 auto; }
+[class*="st-key-tray_done_"] { gap: 0.1rem !important; }
+[class*="st-key-gcard_"] { transition: border-color 0.15s ease; }
+[class*="st-key-gcard_"]:hover { border-color: #FF7A59 !important; }
+.vs-panel-title { font-size: 1.15rem; font-weight: 650; margin-bottom: 0.1rem; letter-spacing: -0.01em; }
+.vs-estimate { font-size: 1rem; font-variant-numeric: tabular-nums; line-height: 1.5; }
+.vs-estimate .lbl { color: #9C988F; font-size: 0.74rem; text-transform: uppercase;
+  letter-spacing: 0.08em; display: block; margin-bottom: 0.1rem; }
+.vs-estimate .over { color: #FF8C8C; }
+.vs-demo { border: 1px solid rgba(255, 170, 60, 0.35); background: rgba(255, 170, 60, 0.08);
+  color: #FFC27A; padding: 0.45rem 0.7rem; border-radius: 8px; font-size: 0.84rem; line-height: 1.35; }
+.vs-live { border: 1px solid rgba(52, 199, 123, 0.35); background: rgba(52, 199, 123, 0.08);
+  color: #6BE3A4; padding: 0.45rem 0.7rem; border-radius: 8px; font-size: 0.84rem; }
+.vs-empty { text-align: center; padding: 3rem 1rem 1.2rem 1rem; color: #A7A39C; }
+.vs-empty .big { font-size: 1.25rem; color: #ECE9E4; font-weight: 600; margin-bottom: 0.3rem; }
+.vs-kv { margin: 0.4rem 0 0 0; display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1rem; font-size: 0.9rem;
+  font-variant-numeric: tabular-nums; }
+.vs-kv dt { color: #9C988F; } .vs-kv dd { margin: 0; color: #ECE9E4; word-break: break-all; }
+.vs-cmp { display: flex; align-items: center; gap: 0.8rem; padding: 0.6rem 0.9rem; border-radius: 10px;
+  background: #181B22; border: 1px solid #2A2E38; }
+.vs-cmp button { background: #FF7A59; color: #111; border: 0; border-radius: 8px; padding: 0.4rem 1rem;
+  font-weight: 700; cursor: pointer; min-width: 6.5rem; }
+.vs-cmp input[type=range] { flex: 1; accent-color: #FF7A59; }
+.vs-cmp span { font-variant-numeric: tabular-nums; color: #B9B5AE; min-width: 6.5rem; text-align: right; }
+</style>
+"""
+
+
+def inject_css() -> None:
+    st.html(CSS)
+
+
+def header(title: str, subtitle: str) -> None:
+    st.title(title, anchor=False)
+    st.html(f'<div class="vs-sub">{esc(subtitle)}</div>')
+
+
+def esc(text: object) -> str:
+    """HTML-escape anything shown inside our own markup (prompts are text, never HTML)."""
+    return html.escape(str(text), quote=True)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+
+
+def md_escape(text: object) -> str:
+    """Escape Markdown so user text in st.toast / st.markdown reads literally."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def snippet(text: str | None, limit: int = 80) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def chip(status: str) -> str:
+    label, cls, _, _ = STATUS.get(status, (status.title(), "off", "gray", ""))
+    return f'<span class="vs-chip {cls}">{esc(label)}</span>'
+
+
+def status_label(status: str) -> str:
+    return STATUS.get(status, (status.title(),))[0]
+
+
+def badge(status: str) -> None:
+    label, _, color, icon = STATUS.get(status, (status.title(), "off", "gray", None))
+    st.badge(label, icon=icon, color=color)
+
+
+def model_label(model_id: str) -> str:
+    try:
+        return catalog.get_model(model_id).label
+    except Exception:
+        return model_id
+
+
+def is_sora(model_id: str) -> bool:
+    try:
+        return catalog.get_model(model_id).is_sora
+    except Exception:
+        return False
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g} s"
+
+
+def clock(elapsed: float) -> str:
+    elapsed = max(0, int(elapsed))
+    return f"{elapsed // 60}:{elapsed % 60:02d}"
+
+
+def when(ts: float | None) -> str:
+    if not ts:
+        return "—"
+    return time.strftime("%d %b %Y · %H:%M", time.localtime(ts))
+
+
+def take_meta(take) -> str:
+    """`Sora 2 · 8 s · 16:9` for a take (HTML, escaped)."""
+    parts = [model_label(take.model)]
+    if take.duration:
+        parts.append(seconds(float(take.duration)))
+    if take.aspect_ratio:
+        parts.append(take.aspect_ratio)
+    return " · ".join(esc(p) for p in parts)
+
+
+def panel_title(text: str) -> None:
+    st.html(f'<div class="vs-panel-title">{esc(text)}</div>')
+
+
+def empty_state(title: str, body: str) -> None:
+    st.html(f'<div class="vs-empty"><div class="big">{esc(title)}</div>{esc(body)}</div>')

@@ -1,0 +1,253 @@
+"""One take, deep-linkable as `?take=<id>`: the video, its whole recipe, lineage and actions."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from components import create_form as form
+from components import take_card
+from components.style import badge, esc, model_label, seconds, snippet, take_meta, when
+from studio import catalog
+from studio.errors import StudioError, describe
+
+log = logging.getLogger("varg_studio.ui")
+
+PAGES = {
+    "text-to-video": ("t2v", "app_pages/text_to_video.py"),
+    "image-to-video": ("i2v", "app_pages/image_to_video.py"),
+    "remix": ("remix", "app_pages/remix.py"),
+}
+
+
+def back() -> None:
+    st.query_params.pop("take", None)
+
+
+def _reader(path: Path):
+    # Read only when the user clicks Download (Streamlit runs this callable on demand).
+    return lambda: path.read_bytes()
+
+
+def reuse(take) -> None:
+    """Fill the creation page this take came from with its recipe and go there."""
+    prefix, page = PAGES.get(take.mode, PAGES["text-to-video"])
+    values: dict = {"model": take.model, "prompt": take.prompt, "variants": 1}
+    if take.mode != "remix":
+        asked = take.duration_requested if take.duration_requested is not None else take.duration
+        if asked is not None:
+            values["duration"] = float(asked) if float(asked) % 1 else int(asked)
+    if take.aspect_ratio:
+        values["aspect_ratio"] = take.aspect_ratio
+    if take.mode == "image-to-video":
+        values.update(source_take_id=take.source_take_id, source_file=None, source_name=None)
+        if not take.source_take_id and take.source_file:
+            values.update(source_file=take.source_file, source_name=take.source_name, fit="crop")
+    if take.mode == "remix":
+        if take.source_take_id:
+            values.update(source_kind="gallery", source_take_id=take.source_take_id)
+        elif take.source_file:
+            values.update(source_kind="upload", source_file=take.source_file, source_name=take.source_name)
+    form.prefill(prefix, **values)
+    st.switch_page(page)
+
+
+def remix_this(take) -> None:
+    form.prefill("remix", source_kind="gallery", source_take_id=take.id, source_file=None)
+    st.switch_page("app_pages/remix.py")
+
+
+def animate_last_frame(take) -> None:
+    form.prefill("i2v", source_take_id=take.id, source_file=None, source_name=None)
+    st.switch_page("app_pages/image_to_video.py")
+
+
+def _retry(take_id: str) -> None:
+    from components import context
+
+    try:
+        context.get_studio().jobs.retry(take_id)
+        st.toast("Following the job again.", icon=":material/refresh:")
+    except StudioError as exc:
+        st.toast(describe(exc), icon=":material/error:")
+
+
+DELETE_PENDING = "detail_delete_pending"  # the id whose delete dialog is open
+
+
+def _dismiss_delete() -> None:
+    st.session_state.pop(DELETE_PENDING, None)
+
+
+@st.dialog("Delete this take?", on_dismiss=_dismiss_delete)
+def confirm_delete(take_id: str) -> None:
+    from components import context
+
+    studio = context.get_studio()
+    take = studio.library.get(take_id, account=studio.connection.account)
+    if take is None:
+        _dismiss_delete()
+        st.rerun()
+        return
+    st.markdown("The video, its poster and its recipe are removed from this computer. This can't be undone.")
+    st.html(f'<div class="vs-snip">{esc(snippet(take.prompt, 160))}</div>')
+    left, right = st.columns(2)
+    if left.button("Keep it", key="detail_delete_cancel", width="stretch"):
+        _dismiss_delete()
+        st.rerun()
+    if right.button(
+        "Delete", key="detail_delete_go", type="primary", icon=":material/delete:", width="stretch"
+    ):
+        studio.library.delete(take_id)
+        _dismiss_delete()
+        picked = take_card.selected()
+        if take_id in picked:
+            picked.remove(take_id)
+        back()
+        st.toast("Take deleted.", icon=":material/delete:")
+        st.rerun()
+
+
+def _recipe(studio, take) -> None:
+    rows: list[tuple[str, str]] = [
+        ("Model", model_label(take.model)),
+        ("Mode", catalog.mode_label(take.mode)),
+    ]
+    if take.mode == "remix":
+        rows.append(("Duration", f"{seconds(take.duration)} (from the source)"))
+    else:
+        asked = take.duration_requested
+        if asked is not None and take.duration is not None and float(asked) != float(take.duration):
+            rows.append(("Duration", f"{seconds(float(asked))} asked → {seconds(float(take.duration))}"))
+        else:
+            rows.append(("Duration", seconds(float(take.duration)) if take.duration else "—"))
+    rows += [
+        ("Aspect ratio", take.aspect_ratio or "from the source"),
+        (
+            "Credits",
+            f"{take.estimated_credits:,} (estimate)" + (" · cache hit, free" if take.cache_hit else ""),
+        ),
+        ("Status", take.status),
+        ("Job id", take.job_id or "not created yet"),
+        ("Created", when(take.created_at)),
+    ]
+    if take.completed_at:
+        rows.append(("Finished", when(take.completed_at)))
+    if take.source_name:
+        rows.append(("Source file", take.source_name))
+    html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
+    st.html(f'<dl class="vs-kv">{html}</dl>')
+
+
+def _lineage(studio, take) -> None:
+    chain = studio.library.lineage(take.id)
+    kids = [k for k in studio.library.children(take.id) if k.account == take.account]
+    if len(chain) <= 1 and not kids:
+        return
+    st.markdown("**Lineage**")
+    if len(chain) > 1:
+        st.caption("Made from")
+        for step in chain[:-1]:
+            st.button(
+                f"{model_label(step.model)} · {snippet(step.prompt, 40)}",
+                key=f"detail_src_{step.id}",
+                icon=":material/subdirectory_arrow_right:",
+                type="tertiary",
+                on_click=take_card.open_take,
+                args=(step.id,),
+            )
+    if kids:
+        st.caption("Made from this take")
+        for kid in kids[:8]:
+            st.button(
+                f"{catalog.mode_label(kid.mode)} · {snippet(kid.prompt, 40)}",
+                key=f"detail_kid_{kid.id}",
+                icon=":material/call_split:",
+                type="tertiary",
+                on_click=take_card.open_take,
+                args=(kid.id,),
+            )
+
+
+def render(studio, take_id: str) -> None:
+    take = studio.library.get(take_id, account=studio.connection.account)
+    st.button("Gallery", key="detail_back", icon=":material/arrow_back:", on_click=back, type="tertiary")
+    if take is None:
+        st.warning(
+            "This take is not in your library (it may have been deleted).", icon=":material/search_off:"
+        )
+        return
+    st.title(f"{model_label(take.model)} · {catalog.mode_label(take.mode)}", anchor=False)
+    st.html(f'<div class="vs-sub">{take_meta(take)} · {esc(when(take.created_at))}</div>')
+
+    left, right = st.columns([3, 2], gap="large")
+    video = studio.media_path(take.video_path) if take.video_path else None
+    with left:
+        if take.status == "completed" and video is not None:
+            st.video(str(video))
+        elif take.is_open:
+            st.html('<div class="vs-ph">Rendering… it plays here when it is done.</div>')
+        else:
+            st.html(f'<div class="vs-ph still">{esc(take.status.title())}</div>')
+            if take.error:
+                st.error(take.error, icon=":material/error:")
+            elif take.status == "completed":
+                st.warning("The video file is missing from the library.", icon=":material/warning:")
+
+        with st.container(horizontal=True, gap="small", key="detail_actions"):
+            if video is not None:
+                st.download_button(
+                    "Download",
+                    data=_reader(video),
+                    file_name=f"varg-{take.model}-{take.id[:8]}.mp4",
+                    mime="video/mp4",
+                    key="detail_download",
+                    icon=":material/download:",
+                    on_click="ignore",
+                )
+            if st.button("Reuse settings", key="detail_reuse", icon=":material/tune:"):
+                reuse(take)
+            if video is not None:
+                if st.button("Remix this", key="detail_remix", icon=":material/auto_fix_high:"):
+                    remix_this(take)
+                if st.button("Animate last frame", key="detail_animate", icon=":material/animated_images:"):
+                    animate_last_frame(take)
+            st.button(
+                "Unfavourite" if take.favourite else "Favourite",
+                key="detail_fav",
+                icon=":material/star:" if take.favourite else ":material/star_outline:",
+                on_click=take_card.set_favourite,
+                args=(take.id, not take.favourite),
+            )
+            if video is not None:
+                picked = take_card.selected()
+                inside = take.id in picked
+                st.button(
+                    "Remove from compare" if inside else "Add to compare",
+                    key="detail_compare",
+                    icon=":material/compare:",
+                    on_click=take_card.toggle_compare,
+                    args=(take.id,),
+                    disabled=not inside and len(picked) >= take_card.MAX_COMPARE,
+                )
+            if st.button(
+                "Delete",
+                key="detail_delete",
+                icon=":material/delete:",
+                disabled=take.is_open,
+                help="Cancel it in the job tray first" if take.is_open else None,
+            ):
+                st.session_state[DELETE_PENDING] = take.id
+            if st.session_state.get(DELETE_PENDING) == take.id:
+                confirm_delete(take.id)  # stays open across full reruns until answered
+
+    with right:
+        badge(take.status)
+        st.markdown("**Prompt**")
+        st.code(take.prompt, language=None, wrap_lines=True)
+        _recipe(studio, take)
+        if take.error and take.status != "failed":
+            st.caption(take.error)
+        _lineage(studio, take)

@@ -1,0 +1,43 @@
+"""Varg Studio: the router and frame — page config, sidebar (connection, balance, job tray), pages."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from components import job_tray, sidebar, style
+
+st.set_page_config(
+    page_title="Varg Studio",
+    page_icon=":material/movie_filter:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+logging.getLogger("varg_studio.ui").setLevel(logging.INFO)
+style.inject_css()
+
+nav = st.navigation(
+    {
+        "Create": [
+            st.Page(
+                "app_pages/text_to_video.py", title="Text to video", icon=":material/edit_note:", default=True
+            ),
+            st.Page("app_pages/image_to_video.py", title="Image to video", icon=":material/imagesmode:"),
+            st.Page("app_pages/remix.py", title="Remix", icon=":material/auto_fix_high:"),
+        ],
+        "Library": [
+            st.Page("app_pages/gallery.py", title="Gallery", icon=":material/video_library:"),
+        ],
+    }
+)
+
+studio = sidebar.connection()
+account_slot = st.sidebar.container()
+tray_slot = st.sidebar.container()
+if studio is None:
+    st.stop()
+nav.run()
+# Drawn after the page so a take submitted in this run is already in the tray (and ticking).
+sidebar.account(studio, account_slot)
+job_tray.render(tray_slot)

@@ -1,0 +1,440 @@
+"""Page tests with AppTest: every page renders, creation pages show their estimate and submit once."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import factories
+
+APP = str(Path(__file__).resolve().parents[1] / "studio_app.py")
+PAGES = ["app_pages/text_to_video.py", "app_pages/image_to_video.py", "app_pages/remix.py", "app_pages/gallery.py"]
+
+
+@pytest.fixture(autouse=True)
+def _app_env(monkeypatch: pytest.MonkeyPatch, studio_home: Path):
+    """Fast demo jobs, and a fresh core per test (its registry is process-wide)."""
+    monkeypatch.setenv("STUDIO_DEMO_JOB_SECONDS", "0.5")
+    monkeypatch.delenv("STUDIO_GATEWAY_PORT", raising=False)
+    monkeypatch.delenv("STUDIO_SESSION_BUDGET", raising=False)
+    yield
+    from studio import services
+
+    services.shutdown_all()
+
+
+def _studio():
+    from studio import services
+
+    return services.get_studio(None)
+
+
+def _stats() -> dict:
+    with urllib.request.urlopen(_studio().gateway.url + "/_admin/stats", timeout=5) as resp:
+        return json.load(resp)
+
+
+def _wait(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def _app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def _problems(at: AppTest) -> list[str]:
+    return [e.value for e in at.exception]
+
+
+def _estimate(at: AppTest) -> str:
+    bodies = [h.proto.body for h in at.html if "vs-estimate" in h.proto.body]
+    assert bodies, "no estimate line on the page"
+    return bodies[0]
+
+
+def _seed(n: int = 1, *, prompt: str = "seeded take", model: str = "sora-2", duration_requested=None) -> list:
+    """Completed takes written straight to the library (poster + a real short video)."""
+    studio = _studio()
+    lib = studio.library
+    video = lib.store_bytes(factories.mp4(1.0), ".mp4", kind="videos")
+    poster = lib.store_bytes(factories.photo(320, 180), ".jpg", kind="posters")
+    from studio.library import NewTake
+
+    takes = []
+    for i in range(n):
+        made, _ = lib.add_batch(
+            [
+                NewTake(
+                    account="demo",
+                    batch_id=f"seed{i}",
+                    submission_id=f"seed-{i}-{prompt}",
+                    variant_index=0,
+                    mode="text-to-video",
+                    model=model,
+                    prompt=f"{prompt} {i}",
+                    duration_requested=duration_requested,
+                    duration=4,
+                    aspect_ratio="16:9",
+                    estimated_credits=100,
+                )
+            ]
+        )
+        takes.append(
+            lib.update(
+                made[0].id, status="completed", video_path=video, poster_path=poster, job_id=f"job_{i}"
+            )
+        )
+    return takes
+
+
+# --- every page renders ---------------------------------------------------------------------------
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_exception(page: str):
+    at = _app(page)
+    assert not _problems(at)
+    assert not at.error
+    assert at.title, "each page has a title"
+    sidebar_html = " ".join(h.proto.body for h in at.sidebar.html)
+    assert "Demo mode — local previews, not Sora" in sidebar_html
+
+
+def test_gallery_detail_and_compare_views_render_with_takes():
+    takes = _seed(3)
+    at = _app("app_pages/gallery.py")
+    assert not _problems(at)
+    assert len([c for c in at.checkbox if c.key and c.key.startswith("gcmp_")]) == 3
+    at.button(key=f"gopen_{takes[0].id}").click().run()
+    assert not _problems(at)
+    assert at.query_params.get("take") in (takes[0].id, [takes[0].id])
+    assert at.get("video"), "the take plays"
+    assert any(c.value == takes[0].prompt for c in at.code), "the prompt is shown as text"
+    at.switch_page("app_pages/gallery.py")
+    at.query_params.clear()
+    at.run()
+    at.checkbox(key=f"gcmp_{takes[0].id}").check().run()
+    at.checkbox(key=f"gcmp_{takes[1].id}").check().run()
+    at.button(key="gallery_compare_go").click().run()
+    assert not _problems(at)
+    assert len(at.get("video")) == 2
+    assert any("vs-cmp" in h.proto.body for h in at.html), "one control for all videos"
+
+
+def test_empty_gallery_invites_a_first_take():
+    at = _app("app_pages/gallery.py")
+    assert any("No takes yet — make your first on Text to video" in h.proto.body for h in at.html)
+
+
+def test_gallery_reads_one_page_of_a_large_library():
+    from components.gallery_grid import PAGE_SIZE
+
+    _seed(40)
+    at = _app("app_pages/gallery.py")
+    cards = [c for c in at.checkbox if c.key and c.key.startswith("gcmp_")]
+    assert len(cards) == PAGE_SIZE
+    assert any(b.key == "gallery_more" for b in at.button)
+    at.button(key="gallery_more").click().run()
+    assert len([c for c in at.checkbox if c.key and c.key.startswith("gcmp_")]) == 2 * PAGE_SIZE
+    at.text_input(key="gallery_search").input("seeded take 7").run()
+    shown = [c.key for c in at.checkbox if c.key and c.key.startswith("gcmp_")]
+    assert 1 <= len(shown) < PAGE_SIZE
+
+
+# --- creation pages: estimate first, then exactly one job ---------------------------------------
+def test_text_to_video_shows_estimate_then_submits_one_job():
+    at = _app()
+    assert "1 × 100 = 100 credits · balance 5,000 → 4,900 after" in _estimate(at)
+    at.text_area(key="t2v_prompt").input("a lighthouse at dusk, waves rolling in").run()
+    assert _studio().library.count("demo") == 0
+    at.button(key="t2v_generate").click().run()
+    assert not _problems(at)
+    assert at.success and "Submitted" in at.success[0].value
+    assert _studio().library.count("demo") == 1
+    _wait(lambda: _stats()["creates"] == 1)
+    # The form is usable at once, and the same form again is not a second job.
+    at.button(key="t2v_generate").click().run()
+    assert at.info and "Already submitted" in at.info[0].value
+    assert _studio().library.count("demo") == 1
+    time.sleep(0.3)
+    assert _stats()["creates"] == 1
+
+
+def test_new_take_of_the_same_prompt_is_a_second_job():
+    at = _app()
+    at.text_area(key="t2v_prompt").input("a red kite over dunes").run()
+    at.button(key="t2v_generate").click().run()
+    at.button(key="t2v_again").click().run()
+    at.button(key="t2v_generate").click().run()
+    assert at.success
+    assert _studio().library.count("demo") == 2
+
+
+def test_image_to_video_upload_previews_and_submits_one_job():
+    at = _app("app_pages/image_to_video.py")
+    at.file_uploader(key="i2v_upload").upload("photo.jpg", factories.photo(900, 600), "image/jpeg").run()
+    assert not _problems(at)
+    assert at.get("imgs") or at.image, "a preview of the framed image"
+    assert "1 × 100 = 100 credits" in _estimate(at)
+    at.text_area(key="i2v_prompt").input("slow push-in, leaves drifting").run()
+    at.button(key="i2v_generate").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert _studio().library.count("demo", mode="image-to-video") == 1
+    _wait(lambda: _stats()["creates"] == 1)
+
+
+def test_image_to_video_bad_upload_is_refused_at_the_uploader():
+    at = _app("app_pages/image_to_video.py")
+    at.file_uploader(key="i2v_upload").upload("photo.png", factories.pdf_bytes(), "image/png").run()
+    assert at.error, "the bad file is explained"
+    at.text_area(key="i2v_prompt").input("zoom").run()
+    at.button(key="i2v_generate").click().run()
+    assert _studio().library.count("demo") == 0
+    assert _stats()["requests"].get("POST /v1/video", 0) == 0
+
+
+def test_remix_prefers_a_gallery_take_and_submits_one_job():
+    source = _seed(1, prompt="harbour at night")[0]
+    at = _app("app_pages/remix.py")
+    assert at.selectbox(key="remix_source_take_id").value == source.id
+    assert not at.warning, "a Sora-made source needs no warning"
+    assert any("Source length" in m.value for m in at.markdown)
+    assert "1 × 100 = 100 credits" in _estimate(at)
+    at.text_area(key="remix_prompt").input("watercolour, golden hour").run()
+    at.button(key="remix_generate").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert _studio().library.count("demo", mode="remix") == 1
+    _wait(lambda: _stats()["creates"] == 1)
+
+
+def test_remixing_a_non_sora_take_needs_an_explicit_go_ahead():
+    _seed(1, prompt="kling shot", model="kling-v3-standard")
+    at = _app("app_pages/remix.py")
+    assert at.warning and "not made by Sora" in at.warning[0].value
+    at.text_area(key="remix_prompt").input("noir").run()
+    at.button(key="remix_generate").click().run()
+    assert any("Remix it anyway" in e.value for e in at.error)
+    assert _studio().library.count("demo", mode="remix") == 0
+    at.checkbox(key="remix_ack_non_sora").check().run()
+    at.button(key="remix_generate").click().run()
+    assert _studio().library.count("demo", mode="remix") == 1
+
+
+# --- refusals make no API call -------------------------------------------------------------------
+def test_over_balance_is_refused_without_an_api_call(monkeypatch: pytest.MonkeyPatch):
+    from studio import services
+
+    monkeypatch.setattr(services.Studio, "balance", lambda self, **kw: 150)
+    at = _app()
+    at.segmented_control(key="t2v_variants").set_value(2).run()
+    assert "2 × 100 = 200 credits · balance 150 → -50 after" in _estimate(at)
+    at.text_area(key="t2v_prompt").input("too expensive").run()
+    at.button(key="t2v_generate").click().run()
+    assert any("Not enough credits" in e.value for e in at.error)
+    assert _studio().library.count("demo") == 0
+    assert _stats()["requests"].get("POST /v1/video", 0) == 0
+
+
+def test_over_session_budget_is_refused_without_an_api_call():
+    at = _app()
+    at.number_input(key="conn_budget").set_value(50).run()
+    at.text_area(key="t2v_prompt").input("over budget").run()
+    at.button(key="t2v_generate").click().run()
+    assert any("budget" in e.value for e in at.error)
+    assert _studio().library.count("demo") == 0
+    assert _stats()["creates"] == 0
+
+
+def test_empty_prompt_shows_a_message_and_makes_no_call():
+    at = _app()
+    at.button(key="t2v_generate").click().run()
+    assert any("Write a prompt first" in e.value for e in at.error)
+    assert not _problems(at)
+    assert _studio().library.count("demo") == 0
+    assert _stats()["requests"].get("POST /v1/video", 0) == 0
+
+
+def test_pro_model_asks_for_confirmation_before_spending():
+    at = _app()
+    at.selectbox(key="t2v_model").set_value("sora-2-pro").run()
+    at.text_area(key="t2v_prompt").input("a glacier calving, 1080p").run()
+    at.button(key="t2v_generate").click().run()
+    assert any(b.key == "t2v_confirm_go" for b in at.button), "a confirmation dialog"
+    assert _studio().library.count("demo") == 0
+    at.button(key="t2v_confirm_go").click().run()
+    assert _studio().library.count("demo") == 1
+
+
+# --- reuse, text safety, the key -----------------------------------------------------------------
+def test_reuse_settings_prefills_the_form_and_says_when_the_duration_snapped():
+    take = _seed(1, prompt="reuse me", duration_requested=5)[0]
+    at = _app("app_pages/gallery.py")
+    at.button(key=f"gopen_{take.id}").click().run()
+    at.button(key="detail_reuse").click().run()
+    at.switch_page("app_pages/text_to_video.py").run()
+    assert at.text_area(key="t2v_prompt").value == take.prompt
+    assert at.select_slider(key="t2v_duration").value == 4
+    assert any("5 s became 4 s" in c.value for c in at.caption)
+
+
+def test_prompts_are_shown_as_text_never_as_html():
+    take = _seed(1, prompt='<img src=x onerror="alert(1)"><b>bold</b>')[0]
+    at = _app("app_pages/gallery.py")
+    for h in at.html:
+        assert "<img src=x" not in h.proto.body
+        assert "<b>bold</b>" not in h.proto.body
+    at.button(key=f"gopen_{take.id}").click().run()
+    assert any(c.value == take.prompt for c in at.code)
+    for h in at.html:
+        assert "<img src=x" not in h.proto.body
+
+
+def test_a_typed_key_never_appears_in_the_page(monkeypatch: pytest.MonkeyPatch):
+    demo = _studio()
+    monkeypatch.setenv("VARG_BASE_URL", demo.gateway.base_url)
+    secret = "varg_live_SECRET_1234567890abcdef"
+    at = _app()
+    at.text_input(key="conn_key_input").input(secret).run()
+    assert not _problems(at)
+    assert any("Connected to varg" in h.proto.body for h in at.sidebar.html)
+    assert at.text_input(key="conn_key_input").value == ""
+    at.run()
+    assert secret not in _everything(at._tree)
+    assert secret not in json.dumps(at.query_params)
+
+
+def _everything(node) -> str:
+    """Every proto in the element tree, as text."""
+    parts = [str(getattr(node, "proto", "") or "")]
+    for child in getattr(node, "children", {}).values():
+        parts.append(_everything(child))
+    return "\n".join(parts)
+
+
+# --- tray, favourite, delete -----------------------------------------------------------------------
+def _pending(prompt: str = "waiting take"):
+    from studio.library import NewTake
+
+    made, _ = _studio().library.add_batch(
+        [
+            NewTake(
+                account="demo",
+                batch_id="pending",
+                submission_id=f"pending-{prompt}",
+                variant_index=0,
+                mode="text-to-video",
+                model="sora-2",
+                prompt=prompt,
+                duration_requested=4,
+                duration=4,
+                aspect_ratio="16:9",
+                estimated_credits=100,
+            )
+        ]
+    )
+    return made[0]
+
+
+def test_tray_ticks_only_while_something_is_open_and_cancels(monkeypatch: pytest.MonkeyPatch):
+    import streamlit as st
+
+    from components import job_tray
+
+    intervals: list = []
+    real = st.fragment
+
+    def spy(func=None, *, run_every=None, **kw):
+        intervals.append(run_every)
+        return real(func, run_every=run_every, **kw)
+
+    monkeypatch.setattr(job_tray.st, "fragment", spy)
+    at = _app()
+    assert intervals[-1] is None, "idle tray: no timer"
+    take = _pending()  # written after the studio started, so nothing follows it
+    at.run()
+    assert intervals[-1] == job_tray.TICK_SECONDS
+    assert any(b.key == f"tray_cancel_{take.id}" for b in at.sidebar.button)
+    at.sidebar.button(key=f"tray_cancel_{take.id}").click().run()
+    assert _studio().library.get(take.id).status == "cancelled"
+    assert any("Cancelled" in t.value for t in at.toast), "the finish is announced"
+    assert intervals[-1] is None, "the timer stops once nothing is open"
+    at.run()
+    assert not any("Cancelled" in t.value for t in at.toast), "announced once"
+
+
+def test_favourite_and_delete_from_the_take_page():
+    take = _seed(1, prompt="keep or drop")[0]
+    at = _app("app_pages/gallery.py")
+    at.button(key=f"gopen_{take.id}").click().run()
+    at.button(key="detail_fav").click().run()
+    assert _studio().library.get(take.id).favourite
+    at.button(key="detail_delete").click().run()
+    assert _studio().library.get(take.id) is not None, "nothing is deleted before confirming"
+    at.button(key="detail_delete_go").click().run()
+    assert _studio().library.get(take.id) is None
+    assert not _problems(at)
+
+
+def test_animate_last_frame_fills_image_to_video_with_the_take():
+    take = _seed(1, prompt="a frame to animate")[0]
+    at = _app("app_pages/gallery.py")
+    at.button(key=f"gopen_{take.id}").click().run()
+    at.button(key="detail_animate").click().run()
+    at.switch_page("app_pages/image_to_video.py").run()
+    assert not _problems(at)
+    assert any("Animating the last frame" in m.value for m in at.markdown)
+    assert at.image, "a preview of the last frame at the chosen ratio"
+    at.text_area(key="i2v_prompt").input("the camera drifts on").run()
+    at.button(key="i2v_generate").click().run()
+    assert not at.error, [e.value for e in at.error]
+    made = _studio().library.list("demo", mode="image-to-video")
+    assert len(made) == 1 and made[0].source_take_id == take.id
+
+
+def test_remixing_an_upload_warns_and_submits_after_the_go_ahead():
+    at = _app("app_pages/remix.py")
+    at.segmented_control(key="remix_source_kind").set_value("upload").run()
+    at.file_uploader(key="remix_upload").upload("clip.mp4", factories.mp4(1.0), "video/mp4").run()
+    assert not _problems(at)
+    assert at.warning and "not made by Sora" in at.warning[0].value
+    assert any("Source length" in m.value for m in at.markdown)
+    at.text_area(key="remix_prompt").input("sepia, vintage").run()
+    at.checkbox(key="remix_ack_non_sora").check().run()
+    at.button(key="remix_generate").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert _studio().library.count("demo", mode="remix") == 1
+
+
+def test_reuse_settings_of_an_image_take_brings_its_image_back():
+    at = _app("app_pages/image_to_video.py")
+    at.file_uploader(key="i2v_upload").upload("photo.jpg", factories.photo(900, 600), "image/jpeg").run()
+    at.segmented_control(key="i2v_aspect_ratio").set_value("9:16").run()
+    at.text_area(key="i2v_prompt").input("portrait push-in").run()
+    at.button(key="i2v_generate").click().run()
+    take = _studio().library.list("demo", mode="image-to-video")[0]
+    assert take.source_file
+    at.switch_page("app_pages/gallery.py")
+    at.query_params["take"] = take.id
+    at.run()
+    at.button(key="detail_reuse").click().run()
+    at.switch_page("app_pages/image_to_video.py")
+    at.query_params.clear()
+    at.run()
+    assert not _problems(at)
+    assert any("Reusing the image of an earlier take" in m.value for m in at.markdown)
+    assert at.segmented_control(key="i2v_aspect_ratio").value == "9:16"
+    assert at.text_area(key="i2v_prompt").value == "portrait push-in"
+    assert at.image, "the stored image is previewed"
