@@ -126,9 +126,12 @@ def snap_duration(model: Model, requested: object) -> Snap:
     if isinstance(requested, bool) or not isinstance(requested, int | float):
         try:
             requested = float(str(requested).strip())
-        except ValueError:
+        except (ValueError, OverflowError):
             raise InputError("Duration must be a number of seconds.", field="duration") from None
-    req = float(requested)
+    try:
+        req = float(requested)
+    except OverflowError:
+        raise InputError("Duration must be a positive number of seconds.", field="duration") from None
     if req != req or req in (float("inf"), float("-inf")) or req <= 0:
         raise InputError("Duration must be a positive number of seconds.", field="duration")
     best = min(model.durations, key=lambda d: (abs(d - req), d))

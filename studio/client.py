@@ -263,14 +263,33 @@ def _content_type(resp: requests.Response) -> str:
 def _json_body(resp: requests.Response, what: str) -> Any:
     try:
         return json.loads(resp.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ProtocolError(
             f"The gateway answered HTTP {resp.status_code} to {what} with a body that is not JSON."
         ) from None
 
 
+def _body_or_empty(resp: requests.Response) -> bytes:
+    """A streamed response's body for an error message; empty if it cannot even be read."""
+    try:
+        return resp.content
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+        return b""
+
+
+class _Retry(Retry):
+    """urllib3's Retry, but a nonsense Retry-After (a date it can't read, 5,000 digits) means
+    'use the normal backoff' instead of an exception that looks like a lost connection."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        try:
+            return super().parse_retry_after(retry_after)
+        except (ValueError, OverflowError, urllib3.exceptions.InvalidHeader):
+            return self.get_backoff_time()
+
+
 def _read_retry(retries: int, backoff: float, max_retry_after: float, methods: Sequence[str]) -> Retry:
-    return Retry(
+    return _Retry(
         total=retries,
         connect=retries,
         read=min(1, retries),  # a read timeout is retried once: each costs a whole read timeout
@@ -557,7 +576,7 @@ class VargClient:
         done = threading.Event()
         try:
             if resp.status_code in (401, 404):
-                raise error_from_body(resp.status_code, resp.content, resp.headers)
+                raise error_from_body(resp.status_code, _body_or_empty(resp), resp.headers)
             if resp.status_code != 200 or _content_type(resp) != "text/event-stream":
                 log.debug("stream answered HTTP %s %s", resp.status_code, _content_type(resp))
                 return "unusable"
@@ -573,7 +592,7 @@ class VargClient:
                             continue
                         try:
                             job = Job.from_dict(json.loads(event.data))
-                        except (ValueError, ProtocolError):
+                        except (ValueError, RecursionError, ProtocolError):
                             log.warning("unreadable status event on a job stream; polling instead")
                             return "unusable"
                         if job.status != last[0]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 
@@ -128,9 +129,10 @@ def _retry_after(headers: Any) -> float | None:
     if raw is None:
         return None
     try:
-        return max(0.0, float(raw))
-    except (TypeError, ValueError):
+        value = float(raw)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return max(0.0, value) if math.isfinite(value) else None
 
 
 def error_from_body(status: int, body: bytes | str | None, headers: Any = None) -> ApiError:
@@ -143,7 +145,7 @@ def error_from_body(status: int, body: bytes | str | None, headers: Any = None) 
     if body:
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             data = None
     code: str | None = None
     message: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -517,7 +518,7 @@ def _open_status(job: Job) -> str:
 def _clean_prompt(prompt: object) -> str:
     if not isinstance(prompt, str):
         raise InputError("Write a prompt first.", field="prompt")
-    text = "".join(ch for ch in prompt if ch in "\n\t" or ch.isprintable()).strip()
+    text = "".join(ch for ch in prompt if ch in "\n\t" or not _invisible(ch)).strip()
     if not text:
         raise InputError("Write a prompt first: describe the shot you want.", field="prompt")
     if len(text) > MAX_PROMPT_CHARS:
@@ -525,6 +526,15 @@ def _clean_prompt(prompt: object) -> str:
             f"The prompt is {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}.", field="prompt"
         )
     return text
+
+
+# Bidirectional overrides and isolates can disguise a prompt's text; control, surrogate, private and
+# unassigned code points carry nothing a model can use. Joiners and non-ASCII spaces are kept.
+_BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def _invisible(ch: str) -> bool:
+    return ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
 
 
 def _user_message(exc: BaseException | None) -> str:

@@ -197,16 +197,6 @@ def _warns_about_upload(prepared: Prepared) -> None:
     assert any("may be rejected" in w for w in prepared.warnings)
 
 
-_BUG_DURATION_OVERFLOW = pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="BUG: catalog.snap_duration calls float() on a huge int (10**400): OverflowError escapes prepare",
-)
-_BUG_PROMPT_JOINERS = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: jobs._clean_prompt drops every non-printable char: ZWJ/ZWNJ and no-break spaces are lost",
-)
-
 CASES: list[Case] = [
     # images
     Case("corrupt-png", _image("corrupt.png"), "image", "damaged"),
@@ -254,7 +244,6 @@ CASES: list[Case] = [
         "joiners-and-no-break-spaces-kept",
         _text(prompt=JOINED_TEXT_PROMPT),
         check=_prompt_is(JOINED_TEXT_PROMPT),
-        marks=(_BUG_PROMPT_JOINERS,),
     ),
     Case("prompt-not-text", _text(prompt=None), "prompt", "prompt"),
     Case("prompt-a-number", _text(prompt=12345), "prompt", "prompt"),
@@ -280,7 +269,6 @@ CASES: list[Case] = [
         _text(duration=10**400),
         "duration",
         "number",
-        marks=(_BUG_DURATION_OVERFLOW,),
     ),
     # ratios
     Case("ratio-4-3-on-sora", _text(aspect_ratio="4:3"), "aspect_ratio", "aspect ratios"),

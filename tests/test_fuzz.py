@@ -2,7 +2,7 @@
 
 Covers the SSE parser, job/response parsing, the error-body choke point, the client against a
 loopback server that answers with generated statuses, headers and bodies, the catalog, and the
-image/video checks on arbitrary and mutated real files. Known bugs are pinned as strict xfails.
+image/video checks on arbitrary and mutated real files. Bugs it found are fixed; their cases stay as regressions.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import requests
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -245,19 +244,11 @@ def test_error_from_body_always_gives_an_api_error_with_a_message(status, body, 
     assert "Traceback" not in repr(err)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="BUG: errors.error_from_body json.loads a deeply nested body; RecursionError escapes 'never raises'",
-)
 def test_error_from_body_survives_a_deeply_nested_body():
     err = error_from_body(500, b"[" * 100_000, {})
     assert isinstance(err, ApiError)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: errors._retry_after accepts inf, so describe() says 'Retry after inf s.'"
-)
 @pytest.mark.parametrize("value", ["inf", "Infinity", "1e999", "9" * 400])
 def test_a_non_finite_retry_after_is_ignored(value):
     err = error_from_body(429, b"", {"Retry-After": value})
@@ -443,33 +434,11 @@ def test_the_client_raises_only_studio_errors_whatever_the_gateway_answers(
         assert isinstance(result, RESULT_TYPES[call])
 
 
-_BUG_NESTED_JSON = pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="BUG: client._json_body / _stream_once json.loads a deeply nested body: RecursionError escapes",
-)
-_BUG_LONG_RETRY_AFTER = pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: urllib3 Retry.parse_retry_after int()s a >4300-digit Retry-After: ValueError escapes reads",
-)
-
-_BUG_STREAM_ERROR_BODY = pytest.mark.xfail(
-    strict=True,
-    raises=requests.RequestException,
-    reason="BUG: client._stream_once reads resp.content of a 401/404 unguarded: ContentDecodingError escapes",
-)
-
-
 @pytest.mark.parametrize(
     ("call", "answer"),
     [
-        pytest.param(
-            "get_job", (200, [("Content-Type", "application/json")], b"[" * 100_000), marks=_BUG_NESTED_JSON
-        ),
-        pytest.param(
-            "balance", (200, [("Content-Type", "application/json")], b"[" * 100_000), marks=_BUG_NESTED_JSON
-        ),
+        pytest.param("get_job", (200, [("Content-Type", "application/json")], b"[" * 100_000)),
+        pytest.param("balance", (200, [("Content-Type", "application/json")], b"[" * 100_000)),
         pytest.param(
             "stream_job",
             (
@@ -477,15 +446,13 @@ _BUG_STREAM_ERROR_BODY = pytest.mark.xfail(
                 [("Content-Type", "text/event-stream")],
                 b"event: status\ndata: " + b"[" * 100_000 + b"\n\n",
             ),
-            marks=_BUG_NESTED_JSON,
         ),
         pytest.param(
             "stream_job",
             (401, [("Content-Encoding", "gzip"), ("Content-Type", "application/json")], b'{"error":"x"}'),
-            marks=_BUG_STREAM_ERROR_BODY,
         ),
-        pytest.param("get_job", (503, [("Retry-After", "9" * 5000)], b"{}"), marks=_BUG_LONG_RETRY_AFTER),
-        pytest.param("stream_job", (429, [("Retry-After", "9" * 5000)], b"{}"), marks=_BUG_LONG_RETRY_AFTER),
+        pytest.param("get_job", (503, [("Retry-After", "9" * 5000)], b"{}")),
+        pytest.param("stream_job", (429, [("Retry-After", "9" * 5000)], b"{}")),
     ],
 )
 def test_the_client_survives_pathological_answers(scripted, fuzz_client, call, answer):
@@ -533,11 +500,6 @@ def test_catalog_functions_raise_only_input_errors(model, value, mode):
     assert ratio is None or ratio == "" or ratio in model.ratios_for(mode)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="BUG: catalog.snap_duration calls float() on an int beyond 1e308: OverflowError, not InputError",
-)
 def test_snap_duration_refuses_an_astronomical_int():
     with pytest.raises(InputError):
         catalog.snap_duration(catalog.get_model("sora-2"), 10**400)

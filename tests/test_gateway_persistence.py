@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import signal
 import socket
@@ -300,7 +301,7 @@ def test_two_keys_stay_separate_after_a_restart(tmp_path: Path) -> None:
         gw.stop()
 
 
-def test_the_store_keeps_key_hashes_never_keys(tmp_path: Path) -> None:
+def test_the_store_keeps_salted_key_hashes_never_keys(tmp_path: Path) -> None:
     data = tmp_path / "gw"
     gw = start(data, job_seconds=0.2)
     try:
@@ -311,7 +312,9 @@ def test_the_store_keeps_key_hashes_never_keys(tmp_path: Path) -> None:
     stored = b"".join(p.read_bytes() for p in data.glob(STORE_NAME + "*"))
     assert stored
     assert KEY.encode() not in stored
-    assert hashlib.sha256(KEY.encode()).hexdigest().encode() in stored
+    assert hashlib.sha256(KEY.encode()).hexdigest().encode() not in stored  # salted, not a plain hash
+    salt = (data / "account_salt").read_bytes()
+    assert hmac.new(salt, KEY.encode(), hashlib.sha256).hexdigest().encode() in stored
 
 
 def test_start_stays_fast_with_an_empty_dir_and_with_state(tmp_path: Path) -> None:

@@ -351,10 +351,6 @@ def test_the_library_keeps_only_a_salted_one_way_fingerprint(gateways, studio_ho
     assert not _leaks(repr(gw.stats()))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: LocalGateway persists the unsalted sha256(key) as the account id in gateway.sqlite3",
-)
 def test_the_gateway_stores_no_plain_hash_of_the_key(gateways):
     gw, _ = gateways
     client = VargClient(gw.base_url, CANARY, timeout=(2.0, 10.0))

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import secrets
+import threading
 from pathlib import Path
 from types import TracebackType
 
 import av
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 FPS = 24
+# libx264 settings shared by every output. MB-tree rate control is off: with it, this libx264 build
+# gives different bytes for identical frames from run to run, and renders must be deterministic.
+PRESET = "ultrafast"
+X264_PARAMS = "mbtree=0:cabac=1:deblock=0,0"  # ultrafast, plus CABAC and deblocking back (cheap, better)
+CRF = 21
 _KR, _KB = 0.2126, 0.0722
 _KG = 1.0 - _KR - _KB
 
@@ -83,8 +90,42 @@ def vignette_map(width: int, height: int, strength: float) -> np.ndarray:
     return np.clip(np.rint(gain * 256.0), 0, 256).astype(np.uint16)
 
 
+class Vignette:
+    """Darkens the corners of a uint8 luma plane in place: Y' = 16 + (Y - 16) * gain."""
+
+    def __init__(self, width: int, height: int, strength: float) -> None:
+        gain = vignette_map(width, height, strength)
+        self._gain = gain
+        # (Y * g + 16 * (256 - g)) >> 8 never leaves uint16
+        self._offset = (16 * (256 - gain.astype(np.int32))).astype(np.uint16)
+        self._tmp = np.empty((height, width), np.uint16)
+
+    def apply(self, y: np.ndarray) -> None:
+        t = self._tmp
+        np.multiply(y, self._gain, out=t)
+        t += self._offset
+        t >>= 8
+        y[:] = t
+
+
+class Grain:
+    """Film grain for a uint8 luma plane, added in place from a pre-drawn tile at a random offset."""
+
+    def __init__(self, width: int, height: int, sigma: float, rng: np.random.Generator) -> None:
+        self.width, self.height, self._rng = width, height, rng
+        g = np.clip(np.rint(rng.normal(0.0, sigma, (height + 32, width + 32))), -12, 12)
+        self._up = np.maximum(g, 0).astype(np.uint8)
+        self._down = np.maximum(-g, 0).astype(np.uint8)
+
+    def apply(self, y: np.ndarray) -> None:
+        oy, ox = (int(v) for v in self._rng.integers(0, 32, 2))
+        np.clip(y, 12, 243, out=y)  # so the uint8 adds below cannot wrap
+        y += self._up[oy : oy + self.height, ox : ox + self.width]
+        y -= self._down[oy : oy + self.height, ox : ox + self.width]
+
+
 class Finisher:
-    """Vignette, film grain and the "local preview" mark, applied in place to a YuvFrame."""
+    """Vignette, light film grain and the "local preview" mark, applied in place to a YuvFrame."""
 
     def __init__(
         self,
@@ -97,33 +138,17 @@ class Finisher:
         seed: int = 0,
     ) -> None:
         self.width, self.height = width, height
-        self._vig = vignette_map(width, height, vignette) if vignette > 0 else None
-        self._vig_c = self._vig[0::2, 0::2] if self._vig is not None else None
-        self._grain = None
-        self._rng = np.random.default_rng(seed ^ 0x5EED)
-        if grain > 0:
-            g = self._rng.normal(0.0, grain, (height + 64, width + 64))
-            self._grain = np.clip(np.rint(g), -12, 12).astype(np.int16)
+        self._vig = Vignette(width, height, vignette) if vignette > 0 else None
+        self._grain = Grain(width, height, grain, np.random.default_rng(seed ^ 0x5EED)) if grain > 0 else None
         self._mark = _watermark(width, height) if watermark else None
+        if self._mark is not None and (self._mark[0] < 0 or self._mark[1] < 0):
+            self._mark = None  # a frame too small to carry the mark legibly
 
     def apply(self, f: YuvFrame) -> None:
-        if self._vig is not None or self._grain is not None:
-            y = f.y.astype(np.int16)
-            if self._vig is not None:
-                y -= 16
-                y = (y.astype(np.int32) * self._vig >> 8).astype(np.int16)
-                y += 16
-                for c in (f.u, f.v):
-                    t = c.astype(np.int32) - 128
-                    t *= self._vig_c
-                    t >>= 8
-                    t += 128
-                    c[:] = t
-            if self._grain is not None:
-                oy, ox = self._rng.integers(0, 64, 2)
-                y += self._grain[oy : oy + self.height, ox : ox + self.width]
-            np.clip(y, 0, 255, out=y)
-            f.y[:] = y
+        if self._vig is not None:
+            self._vig.apply(f.y)
+        if self._grain is not None:
+            self._grain.apply(f.y)
         if self._mark is not None:
             (y0, x0, alpha, shadow) = self._mark
             h, w = alpha.shape
@@ -140,28 +165,39 @@ class Finisher:
 
 
 def _watermark(width: int, height: int) -> tuple[int, int, np.ndarray, np.ndarray]:
-    size = max(11, round(min(width, height) * 0.022))
+    """Light text on a faint dark pill: legible on any background, small enough not to intrude."""
+    size = max(10, round(min(width, height) * 0.02))
     font = ImageFont.load_default(size=size)
     text = "local preview"
     left, top, right, bottom = font.getbbox(text)
-    pad = max(4, size // 2)
-    w = (right - left) + 2 * pad
-    h = (bottom - top) + 2 * pad
+    pad_x, pad_y = max(6, round(size * 0.7)), max(3, round(size * 0.35))
+    w = (right - left) + 2 * pad_x
+    h = (bottom - top) + 2 * pad_y
     w += w % 2
     h += h % 2
-    im = Image.new("L", (w, h), 0)
-    ImageDraw.Draw(im).text((pad - left, pad - top), text, fill=255, font=font)
-    shadow = np.asarray(im.filter(ImageFilter.GaussianBlur(max(1.5, size / 7))), np.float32) / 255.0
-    alpha = np.asarray(im, np.float32) / 255.0 * 0.62
-    margin = max(8, round(min(width, height) * 0.03))
-    y0 = (height - h - margin + pad // 2) // 2 * 2
-    x0 = (width - w - margin + pad // 2) // 2 * 2
-    return y0, x0, alpha, np.clip(shadow * 0.45, 0.0, 0.45)
+    glyphs = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(glyphs).text((pad_x - left, pad_y - top), text, fill=255, font=font)
+    pill = Image.new("L", (w * 4, h * 4), 0)
+    ImageDraw.Draw(pill).rounded_rectangle((0, 0, w * 4 - 1, h * 4 - 1), radius=h * 2, fill=255)
+    pill = pill.resize((w, h), Image.LANCZOS)
+    alpha = np.asarray(glyphs, np.float32) / 255.0 * 0.8
+    shade = np.asarray(pill, np.float32) / 255.0 * 0.3
+    margin = max(8, round(min(width, height) * 0.028))
+    y0 = (height - h - margin) // 2 * 2
+    x0 = (width - w - margin) // 2 * 2
+    return y0, x0, alpha, shade
 
 
 # --- writing --------------------------------------------------------------------------------------
+_DONE = object()
+
+
 class VideoWriter:
-    """Writes frames to a temp file beside `out_path`; `close()` moves it into place atomically."""
+    """Writes frames to a temp file beside `out_path`; `close()` moves it into place atomically.
+
+    Frames are encoded on a background thread (in order), so drawing the next frame overlaps
+    with encoding the last one. `write` takes ownership of the frame: do not change it afterwards.
+    """
 
     def __init__(
         self,
@@ -170,9 +206,8 @@ class VideoWriter:
         height: int,
         *,
         fps: int = FPS,
-        preset: str = "veryfast",
-        crf: int = 21,
-        tune: str | None = None,
+        preset: str | None = None,
+        crf: int = CRF,
     ) -> None:
         if width % 2 or height % 2 or width <= 0 or height <= 0:
             raise ValueError(f"frame size must be positive and even, got {width}x{height}")
@@ -186,16 +221,15 @@ class VideoWriter:
             f".{self.out_path.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
         )
         self._closed = False
+        self._error: BaseException | None = None
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=3)
         self._container = av.open(str(self._tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
         try:
             stream = self._container.add_stream("libx264", rate=fps)
             stream.width = width
             stream.height = height
             stream.pix_fmt = "yuv420p"
-            opts = {"preset": preset, "crf": str(crf)}
-            if tune:
-                opts["tune"] = tune
-            stream.options = opts
+            stream.options = {"preset": preset or PRESET, "crf": str(crf), "x264-params": X264_PARAMS}
             cc = stream.codec_context
             cc.thread_count = 2
             cc.colorspace = 1  # BT.709
@@ -204,15 +238,48 @@ class VideoWriter:
             cc.color_range = 1  # limited ("tv")
             self._stream = stream
         except BaseException:
-            self.abort()
+            self._container.close()
+            self._remove_tmp()
             raise
+        self._thread = threading.Thread(target=self._run, name="render-encode", daemon=True)
+        self._thread.start()
 
-    def write(self, frame: YuvFrame) -> None:
-        vf = av.VideoFrame.from_ndarray(frame.buf, format="yuv420p")
-        vf.pts = self.frames
-        self.frames += 1
+    def _run(self) -> None:
+        done = False
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _DONE:
+                    done = True
+                    break
+                if self._error is None:
+                    self._encode(item)  # type: ignore[arg-type]
+            if self._error is None:
+                for packet in self._stream.encode():
+                    self._container.mux(packet)
+        except BaseException as exc:  # reported by write() / close()
+            self._error = exc
+            while not done:  # keep taking frames so a writer never blocks on a full queue
+                done = self._queue.get() is _DONE
+
+    def _encode(self, item: tuple[int, YuvFrame]) -> None:
+        index, frame = item
+        # Copy into a frame FFmpeg allocated and reference-counts itself, rather than a zero-copy
+        # frame over the numpy buffer whose lifetime the encoder cannot see.
+        vf = av.VideoFrame(self.width, self.height, "yuv420p")
+        for plane, src in zip(vf.planes, (frame.y, frame.u, frame.v), strict=True):
+            np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width] = src
+        vf.pts = index
         for packet in self._stream.encode(vf):
             self._container.mux(packet)
+
+    def write(self, frame: YuvFrame) -> None:
+        if self._closed:
+            raise ValueError("write to a closed VideoWriter")
+        if self._error is not None:
+            raise self._error
+        self._queue.put((self.frames, frame))
+        self.frames += 1
 
     def write_rgb(self, rgb: np.ndarray) -> None:
         f = YuvFrame(self.width, self.height)
@@ -220,24 +287,36 @@ class VideoWriter:
         self.write(f)
 
     def close(self) -> Path:
+        """Finish encoding and move the file into place; raises whatever the encoder raised."""
         if self._closed:
             return self.out_path
+        self._closed = True
+        self._queue.put(_DONE)
+        self._thread.join()
         try:
-            for packet in self._stream.encode():
-                self._container.mux(packet)
+            if self._error is not None:
+                raise self._error
             self._container.close()
         except BaseException:
-            self.abort()
+            with contextlib.suppress(Exception):
+                self._container.close()
+            self._remove_tmp()
             raise
-        self._closed = True
         os.replace(self._tmp, self.out_path)
         return self.out_path
 
     def abort(self) -> None:
+        """Stop, and leave nothing behind (the previous file at `out_path`, if any, is untouched)."""
         if not self._closed:
             self._closed = True
+            self._error = self._error or RuntimeError("aborted")
+            self._queue.put(_DONE)
+            self._thread.join()
             with contextlib.suppress(Exception):
                 self._container.close()
+        self._remove_tmp()
+
+    def _remove_tmp(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._tmp.unlink()
 

@@ -100,10 +100,12 @@ def read_prompt(prompt: str, seed: int) -> SceneSpec:
         terrain = "islands" if water else str(pick.choice(["mountains", "hills", "forest", "mountains"]))
     if "snow" in particles and "rain" in particles:
         particles.discard("rain" if _find(text, _PARTICLES["snow"]) is not None else "snow")
-    if "dust" in particles and terrain != "desert" and _find(text, r"dust|dusty|sandstorm|pollen|motes") is None:
+    if (
+        "dust" in particles
+        and terrain != "desert"
+        and _find(text, r"dust|dusty|sandstorm|pollen|motes") is None
+    ):
         particles.discard("dust")
-    if "sparkles" in particles and time != "night" and not water:
-        pass
     if _find(text, r"snowy|snow-capped|snowcapped|winter|alpine|alps|himalaya|glacier") is not None:
         snowcaps = terrain == "mountains"
     else:
@@ -239,7 +241,9 @@ def _palette(spec: SceneSpec) -> dict[str, np.ndarray]:
     elif "storm" in spec.moods:
         pal.update(_STORM["night" if spec.time == "night" else "day"])
         if spec.time in ("sunset", "dawn"):
-            pal["horizon"] = tuple(0.6 * np.array(pal["horizon"]) + 0.4 * np.array(_SKIES[spec.time]["horizon"]))
+            pal["horizon"] = tuple(
+                0.6 * np.array(pal["horizon"]) + 0.4 * np.array(_SKIES[spec.time]["horizon"])
+            )
     elif "winter" in spec.moods and spec.time == "day":
         pal.update(_WINTER_DAY)
     elif "autumn" in spec.moods and spec.time in ("day", "sunset"):
@@ -251,6 +255,8 @@ def _palette(spec: SceneSpec) -> dict[str, np.ndarray]:
         land = np.array((70, 86, 110), np.float32)
     out = {k: np.array(v, np.float32) for k, v in pal.items()}
     out["land"] = land * out["light"]
+    if spec.terrain == "desert" and spec.time == "day":
+        out["haze"] = 0.5 * out["haze"] + 0.5 * np.array((232, 204, 168), np.float32)
     if "misty" in spec.moods:
         out["haze"] = 0.7 * out["haze"] + 0.3 * out["horizon"]
     return out
@@ -259,7 +265,9 @@ def _palette(spec: SceneSpec) -> dict[str, np.ndarray]:
 # --- noise ------------------------------------------------------------------------------------------
 
 
-def _fbm1d(rng: np.random.Generator, n: int, period: float, octaves: int = 5, gain: float = 0.5) -> np.ndarray:
+def _fbm1d(
+    rng: np.random.Generator, n: int, period: float, octaves: int = 5, gain: float = 0.5
+) -> np.ndarray:
     """Smooth 1-D fractal noise of length n, roughly in [-1, 1]."""
     out = np.zeros(n, np.float32)
     amp, total = 1.0, 0.0
@@ -279,7 +287,13 @@ def _fbm1d(rng: np.random.Generator, n: int, period: float, octaves: int = 5, ga
 
 
 def _fbm2d(
-    rng: np.random.Generator, h: int, w: int, period_y: float, period_x: float, octaves: int = 5, gain: float = 0.5
+    rng: np.random.Generator,
+    h: int,
+    w: int,
+    period_y: float,
+    period_x: float,
+    octaves: int = 5,
+    gain: float = 0.5,
 ) -> np.ndarray:
     """Smooth 2-D fractal noise (h, w), roughly zero-mean, unit-ish range."""
     out = np.zeros((h, w), np.float32)
@@ -325,9 +339,11 @@ class _Layer:
     stepped: bool = False  # integer shifts (hard vertical edges, city)
 
 
-def _planes_of(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _planes_of(rgb: np.ndarray, dither: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Static RGB artwork to uint8 planes, with a little triangular dither against banding."""
     y, cb, cr = rgb_to_yuv(rgb)
-    return to_u8(y), to_u8(half(cb)), to_u8(half(cr))
+    noise = dither.random(y.shape, np.float32) - dither.random(y.shape, np.float32)
+    return to_u8(y + noise * 0.9), to_u8(half(cb)), to_u8(half(cr))
 
 
 class TextScene:
@@ -337,6 +353,7 @@ class TextScene:
         self.spec = spec
         self.w, self.h, self.n = width, height, frames
         self.rng = np.random.default_rng(spec.seed)
+        self.dither = np.random.default_rng(spec.seed ^ 0xD17E)
         self.pal = _palette(spec)
         self.dir = 1 if self.rng.random() < 0.5 else -1
         duration = frames / FPS
@@ -349,12 +366,20 @@ class TextScene:
         else:
             self.horizon = int(height * 0.72)
         self.sky_shift = self.travel * 0.07
+        self.beacons: list[tuple[int, float, int]] = []  # blinking aviation lights (layer, y, x)
         self._build_sky()
         self.layers: list[_Layer] = self._build_layers()
-        self._build_particles()
+        self.particles = ParticleField(
+            spec.particles,
+            width,
+            height,
+            self.rng,
+            low=self.horizon - 0.25 * height,
+            heavy="storm" in spec.moods,
+        )
         night = spec.time == "night"
         self.finisher = Finisher(
-            width, height, vignette=0.42 if night else 0.34, grain=1.6, watermark=True, seed=spec.seed
+            width, height, vignette=0.42 if night else 0.34, watermark=True, seed=spec.seed
         )
         self._xs = np.arange(width, dtype=np.float32)
         self._rows = np.arange(height, dtype=np.float32)[:, None]
@@ -414,7 +439,9 @@ class TextScene:
             b = 30 + 225 * rng.random(count) ** 5
             b *= np.clip(1.15 - sy_ / hz, 0.0, 1.0) ** 0.7
             iy, ix = sy_.astype(np.int64), sx_.astype(np.int64)
-            tint = np.array((0.92, 0.95, 1.0), np.float32) + rng.uniform(-0.08, 0.08, (count, 1)).astype(np.float32)
+            tint = np.array((0.92, 0.95, 1.0), np.float32) + rng.uniform(-0.08, 0.08, (count, 1)).astype(
+                np.float32
+            )
             np.add.at(sky, (iy, ix), b[:, None].astype(np.float32) * tint)
             big = b > 150
             for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
@@ -422,7 +449,12 @@ class TextScene:
                 xx = np.clip(ix[big] + dx, 0, pw - 1)
                 np.add.at(sky, (yy, xx), (0.3 * b[big])[:, None].astype(np.float32) * tint[big])
             tw = b > 70
-            self.stars = (iy[tw], ix[tw], (0.45 * b[tw] * 219 / 255).astype(np.float32), rng.uniform(0, 6.28, tw.sum()))
+            self.stars = (
+                iy[tw],
+                ix[tw],
+                (0.45 * b[tw] * 219 / 255).astype(np.float32),
+                rng.uniform(0, 6.28, tw.sum()),
+            )
             if spec.terrain != "city" and not spec.water and "storm" not in spec.moods:
                 # a faint milky band across the sky
                 mw = _fbm2d(rng, h // 4, pw // 4, 20, 30, 4)
@@ -432,14 +464,25 @@ class TextScene:
                 sky = sky + np.array((30, 32, 46), np.float32) * band[..., None]
 
         if spec.aurora and spec.time == "night":
-            base = hz * 0.38 + 0.1 * self.h * _fbm1d(rng, pw, 0.5 * self.w, 3)[None, :]
-            inten = np.clip(_fbm1d(rng, pw, 0.18 * self.w, 4) * 1.6 + 0.5, 0, 1)[None, :] ** 1.5
-            up = np.clip((base - ys) / (0.22 * self.h), 0, 1)
-            curtain = np.where(ys < base, np.exp(-up * 3.0), np.exp(-((ys - base) / (0.012 * self.h)) ** 2))
-            rays = 0.6 + 0.4 * _fbm1d(rng, pw, 6.0, 3)[None, :]
-            a = (curtain * inten * rays)[..., None]
-            colour = _mix(np.array((70, 250, 150), np.float32), np.array((150, 70, 240), np.float32), up[..., None])
-            sky = sky + colour * a * 0.85
+            # two or three soft curtains: a bright lower hem, rays fading upwards, slow folds
+            for c in range(int(rng.integers(2, 4))):
+                base = (
+                    hz * float(rng.uniform(0.3, 0.6))
+                    + 0.12 * self.h * _fbm1d(rng, pw, 0.6 * self.w, 3)[None, :]
+                )
+                inten = np.clip(_fbm1d(rng, pw, 0.35 * self.w, 3) * 1.8 + 0.35, 0, 1)[None, :] ** 1.3
+                height = 0.25 * self.h * float(rng.uniform(0.7, 1.2))
+                up = np.clip((base - ys) / height, 0, 1)
+                below = np.clip((ys - base) / (0.02 * self.h), 0, None)
+                curtain = np.where(ys < base, (1.0 - up) ** 1.6, np.exp(-(below**2)))
+                rays = 0.75 + 0.25 * _fbm1d(rng, pw, 14.0, 2)[None, :]
+                a = (curtain * inten * rays)[..., None] * (0.8 if c == 0 else 0.5)
+                colour = _mix(
+                    np.array((60, 240, 140), np.float32),
+                    np.array((140, 60, 230), np.float32),
+                    up[..., None] ** 0.8,
+                )
+                sky = sky + colour * a * 0.7
 
         # the sun/moon disc, after the glow
         if self.sun is not None:
@@ -458,39 +501,54 @@ class TextScene:
                 limb = np.clip(1.0 - 0.12 * (d / radius) ** 2, 0.8, 1.0)
                 sky = _mix(sky, pal["sun"] * limb[..., None] * 1.04, disc[..., None])
 
-        # clouds
+        # clouds: a domain-warped fractal density, lit on the side facing the light
         if spec.clouds > 0.05:
             cw, ch = pw // 3, h // 3
-            big = _fbm2d(rng, ch, cw, 0.35 * self.h / 3, 0.6 * self.w / 3, 2)
-            n = _fbm2d(rng, ch, cw, 0.22 * self.h / 3, 0.4 * self.w / 3, 6, 0.5)
+            big = _fbm2d(rng, ch, cw, 0.3 * self.h / 3, 0.55 * self.w / 3, 2)
+            n = _fbm2d(rng, ch, cw, 0.18 * self.h / 3, 0.32 * self.w / 3, 6, 0.52)
             warp = _fbm2d(rng, ch, cw, 0.2 * self.h / 3, 0.3 * self.w / 3, 3)
             shift = np.clip(np.arange(cw)[None, :] + (warp * 0.08 * self.w).astype(np.int64), 0, cw - 1)
-            n = np.take_along_axis(n, shift, axis=1) + 0.8 * big
-            n = np.asarray(Image.fromarray(n, "F").resize((pw, h), Image.BICUBIC), np.float32)
-            env = _smoothstep(0.0, 0.12, ys / hz) * (1.0 - _smoothstep(0.6, 1.02, ys / hz))
+            n = np.take_along_axis(n, shift, axis=1) + 0.7 * big
+            v_lo = np.arange(ch, dtype=np.float32)[:, None] * 3 / hz
+            env = _smoothstep(0.0, 0.15, v_lo) * (1.0 - _smoothstep(0.55, 1.0, v_lo))
             if spec.clouds > 0.6:
-                env = 0.35 + 0.65 * _smoothstep(-0.1, 0.3, ys / hz) * (1.0 - 0.5 * _smoothstep(0.7, 1.05, ys / hz))
-            th = float(np.quantile(n, 1.0 - spec.clouds))
-            dens = _smoothstep(th - 0.04, th + 0.16, n) * env
-            k = 4
-            grad = np.zeros_like(n)
-            grad[k:-k] = n[2 * k :] - n[: -2 * k]  # positive where n grows downwards: a top edge
-            if spec.time in ("sunset", "dawn"):
-                grad = -grad  # lit from below
-            lit = np.clip(0.5 + grad * 9.0, 0.0, 1.0)
+                env = 0.4 + 0.6 * _smoothstep(-0.1, 0.3, v_lo) * (1.0 - 0.5 * _smoothstep(0.7, 1.05, v_lo))
+            th = float(np.quantile(n[env[:, 0] > 0.5] if np.any(env > 0.5) else n, 1.0 - spec.clouds))
+            dens = _smoothstep(th - 0.02, th + 0.22, n) * env
+            # light: compare the density a little towards the light with the density here
+            k = max(2, ch // 40)
+            toward = np.empty_like(dens)
+            if spec.time in ("sunset", "dawn"):  # lit from below, near the horizon
+                toward[:-k] = dens[k:]
+                toward[-k:] = dens[-1:]
+            else:  # lit from above
+                toward[k:] = dens[:-k]
+                toward[:k] = dens[:1]
+            lit = np.clip(
+                0.62 + 1.4 * (dens - toward) - 0.25 * dens + 0.12 * _fbm2d(rng, ch, cw, 8, 14, 3), 0, 1
+            )
+            up = (pw, h)
+            dens = np.asarray(
+                Image.fromarray(dens.astype(np.float32), "F").resize(up, Image.BICUBIC), np.float32
+            )
+            lit = np.asarray(
+                Image.fromarray(lit.astype(np.float32), "F").resize(up, Image.BICUBIC), np.float32
+            )
             if self.sun is not None:
                 sx, sy, _ = self.sun
-                near = np.exp(-np.sqrt((xs - sx) ** 2 + (ys - sy) ** 2) / (0.25 * unit))
-                lit = np.clip(lit + 0.5 * near, 0.0, 1.0)
+                near = np.exp(-np.sqrt((xs - sx) ** 2 + (ys - sy) ** 2) / (0.22 * unit))
+                lit = lit + 0.45 * near * (1.0 - np.clip(dens, 0, 1))  # silver linings near the sun
+            lit = np.clip(lit, 0.0, 1.0)
             ccol = _mix(pal["cloud_dark"], pal["cloud_lit"], lit[..., None])
-            alpha = np.clip(dens * (0.92 if spec.clouds > 0.6 else 0.85), 0, 1)[..., None]
+            opacity = 0.95 if spec.clouds > 0.6 else (0.7 if spec.time == "night" else 0.88)
+            alpha = np.clip(dens * opacity, 0, 1)[..., None]
             sky = _mix(sky, ccol, alpha)
             if self.stars is not None:
                 iy, ix, b, ph = self.stars
                 keep = dens[iy, ix] < 0.25
                 self.stars = (iy[keep], ix[keep], b[keep], ph[keep])
 
-        self.sky_y, self.sky_u, self.sky_v = _planes_of(sky)
+        self.sky_y, self.sky_u, self.sky_v = _planes_of(sky, self.dither)
 
     # ---- silhouettes ----
     def _build_layers(self) -> list[_Layer]:
@@ -510,15 +568,26 @@ class TextScene:
         t = ((k + 1) / n) ** 1.15
         return _mix(self.pal["haze"], self.pal["land"], t)
 
-    def _finish_layer(self, ridge: np.ndarray, fill_rgb: np.ndarray, top: int, shift: float, stepped=False) -> _Layer:
-        fy, fu, fv = _planes_of(fill_rgb)
-        return _Layer(ridge=ridge.astype(np.float32), top=top, fy=fy, fu=fu, fv=fv, shift=shift, stepped=stepped)
+    def _finish_layer(
+        self, ridge: np.ndarray, fill_rgb: np.ndarray, top: int, shift: float, stepped=False
+    ) -> _Layer:
+        fy, fu, fv = _planes_of(fill_rgb, self.dither)
+        return _Layer(
+            ridge=ridge.astype(np.float32), top=top, fy=fy, fu=fu, fv=fv, shift=shift, stepped=stepped
+        )
 
     def _pano_width(self, shift: float) -> int:
         return self.w + 2 * (int(math.ceil(shift)) // 2 + 3)
 
     def _fill(
-        self, ridge: np.ndarray, colour: np.ndarray, *, mist: float, rim: float, tex: float, top: int | None = None
+        self,
+        ridge: np.ndarray,
+        colour: np.ndarray,
+        *,
+        mist: float,
+        rim: float,
+        tex: float,
+        top: int | None = None,
     ) -> tuple[np.ndarray, int]:
         """Common shading under a ridge: rim light, texture, mist towards the bottom."""
         h = self.h
@@ -596,7 +665,11 @@ class TextScene:
         h, rng = self.h, self.rng
         hz = self.horizon
         layers = self._mountains(water)[:1] if not water else []
-        specs = [(0.3, hz - 0.08 * h, 0.05 * h), (0.6, hz + 0.02 * h, 0.06 * h), (1.0, hz + 0.14 * h, 0.07 * h)]
+        specs = [
+            (0.3, hz - 0.08 * h, 0.05 * h),
+            (0.6, hz + 0.02 * h, 0.06 * h),
+            (1.0, hz + 0.14 * h, 0.07 * h),
+        ]
         if water:
             specs = [(0.3, hz - 0.025 * h, 0.025 * h)]
         n = len(specs) + 1
@@ -620,7 +693,14 @@ class TextScene:
             th = float(np.quantile(f, 1 - cover))
             land = np.clip((f - th) / (f.max() - th + 1e-6), 0, 1) ** 0.7
             ridge = hz + 1.5 - amp * land
-            fill, top = self._fill(ridge, _mix(self.pal["haze"], self.pal["land"], 0.75 + 0.25 * k), mist=0.2, rim=0.15, tex=0.05, top=int(hz - amp - 4))
+            fill, top = self._fill(
+                ridge,
+                _mix(self.pal["haze"], self.pal["land"], 0.75 + 0.25 * k),
+                mist=0.2,
+                rim=0.15,
+                tex=0.05,
+                top=int(hz - amp - 4),
+            )
             layers.append(self._finish_layer(ridge, fill, top, shift))
         return layers
 
@@ -657,7 +737,11 @@ class TextScene:
                     top = ground_line[int(min(pw - 1, max(0, x)))] - th
                     prof = top + dx * (th / hw) * (0.75 + 0.35 * saw)
                     ridge[lo:hi] = np.minimum(ridge[lo:hi], prof)
-                x += hw * float(rng.uniform(0.8, 1.6)) if rng.random() < 0.85 else hw * float(rng.uniform(2.0, 4.0))
+                x += (
+                    hw * float(rng.uniform(0.8, 1.6))
+                    if rng.random() < 0.85
+                    else hw * float(rng.uniform(2.0, 4.0))
+                )
             fill, top = self._fill(ridge, self._layer_colour(k, n), mist=mist, rim=0.1, tex=0.08)
             layers.append(self._finish_layer(ridge, fill, top, shift))
         return layers
@@ -668,10 +752,27 @@ class TextScene:
         if water:
             specs = [(0.15, hz - 0.02 * h, 0.03 * h)]
         else:
-            specs = [(0.12, hz - 0.09 * h, 0.05 * h), (0.4, hz + 0.0 * h, 0.07 * h), (1.0, hz + 0.13 * h, 0.1 * h)]
+            specs = [
+                (0.12, hz - 0.09 * h, 0.05 * h),
+                (0.4, hz + 0.0 * h, 0.07 * h),
+                (1.0, hz + 0.13 * h, 0.1 * h),
+            ]
         layers = []
         n = len(specs)
-        lit = _mix(self.pal["land"], np.array((255, 200, 140), np.float32) * self.pal["light"], 0.35)
+        lit = np.array(
+            {
+                "day": (250, 214, 160),
+                "sunset": (255, 160, 100),
+                "dawn": (240, 186, 160),
+                "night": (104, 116, 150),
+            }[self.spec.time],
+            np.float32,
+        )
+        shadow = self.pal["land"] * (
+            np.array((0.55, 0.6, 0.8), np.float32) if self.spec.time == "night" else 0.62
+        )
+        sun_x = self.sun[0] if self.sun else self.sky_pw * 0.3
+        side = 1.0 if sun_x > self.sky_pw / 2 else -1.0
         for k, (par, mean, amp) in enumerate(specs):
             shift = self.travel * par
             pw = self._pano_width(shift)
@@ -681,19 +782,22 @@ class TextScene:
             f = np.sin(phase) + 0.35 * np.sin(2 * phase + 1.0)
             f = f + 0.5 * _fbm1d(rng, pw, 0.5 * period, 3)
             ridge = mean - amp * f / (np.abs(f).max() + 1e-6)
-            base_col = self._layer_colour(k, n)
-            fill, top = self._fill(ridge, base_col, mist=0.3, rim=0.12, tex=0.03)
-            slope = np.gradient(ridge)
-            sun_x = self.sun[0] if self.sun else self.sky_pw / 2
-            side = 1 if sun_x > pw / 2 else -1
-            shade = np.tanh(-slope * side * 1.2)  # >0 lit face
+            depth_t = ((k + 1) / n) ** 1.15
+            base_col = _mix(self.pal["haze"], _mix(shadow, lit, 0.45), depth_t)
+            fill, top = self._fill(ridge, base_col, mist=0.25, rim=0.1, tex=0.02)
+            # lit and shadowed faces, their boundary running diagonally down from each crest
             ys = np.arange(top, h, dtype=np.float32)[:, None]
             depth = np.clip(ys - ridge[None, :], 0, None)
-            fade = np.exp(-depth / (0.18 * h))
-            lit_k = _mix(self.pal["haze"], lit, ((k + 1) / n) ** 1.15)
-            fill = fill + (lit_k - base_col) * (np.clip(shade, 0, 1)[None, :] * fade * 0.8)[..., None]
-            fill = fill * (1.0 - 0.22 * np.clip(-shade, 0, 1)[None, :] * fade)[..., None]
-            ripples = 1.0 + 0.03 * np.sin(ys * 0.9 + 3.0 * _fbm1d(rng, pw, 60, 2)[None, :])
+            slope = np.gradient(_box(ridge, 9))
+            skew = 0.9 * side
+            xi = np.clip(np.arange(pw)[None, :] + depth * skew, 0, pw - 1).astype(np.int64)
+            face = np.tanh(-slope * side * 3.0)[xi]  # +1 facing the light
+            face = face * np.exp(-depth / (0.35 * h))
+            lit_k = _mix(self.pal["haze"], lit, depth_t)
+            dark_k = _mix(self.pal["haze"], shadow, depth_t)
+            t_face = (0.5 + 0.5 * face)[..., None]
+            fill = _mix(fill, _mix(dark_k, lit_k, t_face), 0.7)
+            ripples = 1.0 + 0.02 * np.sin(depth * 0.45 + 4.0 * _fbm2d(rng, h - top, pw, 40, 80, 2))
             fill = fill * ripples[..., None]
             layers.append(self._finish_layer(ridge, fill, top, shift))
         return layers
@@ -704,25 +808,30 @@ class TextScene:
         neon = "neon" in spec.moods
         night = spec.time == "night" or neon
         if water or spec.wet:
-            specs = [(0.18, 0.34, 0.7), (0.45, 0.24, 0.85), (1.0, 0.16, 1.0)] if spec.wet else [(0.15, 0.22, 0.6), (0.35, 0.14, 0.75)]
+            specs = (
+                [(0.18, 0.34, 0.7), (0.45, 0.24, 0.85), (1.0, 0.16, 1.0)]
+                if spec.wet
+                else [(0.15, 0.22, 0.6), (0.35, 0.14, 0.75)]
+            )
             ground = [hz + 1] * len(specs)
         else:
             specs = [(0.15, 0.4, 0.7), (0.4, 0.3, 0.85), (1.0, 0.22, 1.0)]
             ground = [hz - 0.02 * h, hz + 0.06 * h, h + 2]
         n = len(specs)
         if neon:
-            window_cols = np.array([(255, 70, 190), (70, 220, 255), (255, 196, 90), (160, 110, 255)], np.float32)
+            window_cols = np.array(
+                [(255, 70, 190), (70, 220, 255), (255, 196, 90), (160, 110, 255)], np.float32
+            )
         else:
             window_cols = np.array([(255, 206, 130), (255, 226, 170), (200, 224, 255)], np.float32)
         lit_p = 0.32 if night else (0.12 if spec.time in ("sunset", "dawn") else 0.0)
-        self.beacons: list[tuple[int, float, int]] = []
         layers = []
         for k, (par, tall, size) in enumerate(specs):
             shift = self.travel * par
             pw = self._pano_width(shift)
             base = ground[k]
             ridge = np.full(pw, float(base), np.float32)
-            col = self._layer_colour(k, n) * (0.75 if night else 1.0)
+            col = self._layer_colour(k, n) * (1.35 if night else 1.0)
             top = max(0, int(base - tall * h * 1.6) - 8)
             top -= top % 2
             fill = np.broadcast_to(col, (h - top, pw, 3)).astype(np.float32).copy()
@@ -782,7 +891,15 @@ class TextScene:
             # atmosphere: glow at the base, haze
             glow_col = self.pal["glow"] if night else self.pal["haze"]
             g = _smoothstep(base - tall * h * 0.9, base, ys) * (0.5 if night else 0.35) * (1.0 - 0.4 * k / n)
-            fill = fill + (glow_col * 0.45 - fill * 0.25) * g[..., None] if night else _mix(fill, glow_col, g[..., None])
+            fill = (
+                fill + (glow_col * 0.45 - fill * 0.25) * g[..., None]
+                if night
+                else _mix(fill, glow_col, g[..., None])
+            )
+            # rooftop rim light from the sky behind
+            depth = np.clip(ys - ridge[None, :], 0, None)
+            rim_col = self.pal["glow"] if night or spec.time != "day" else self.pal["horizon"]
+            fill = fill + rim_col * (0.22 * np.exp(-depth / 2.0))[..., None]
             layers.append(self._finish_layer(ridge, fill, top, shift, stepped=True))
         return layers
 
@@ -795,8 +912,8 @@ class TextScene:
         depth = (j + 1.0) / rows  # 0 at the horizon, 1 at the bottom
         wet = self.spec.wet
         self.w_depth = depth
-        self.w_src = (hz - 1 - np.floor(j * (0.45 if wet else 0.75))).astype(np.int64)
-        self.w_amp = ((2.5 + 12.0 * depth**1.3) * (0.4 if wet else 1.0)).astype(np.float32)
+        self.w_src = (hz - 1 - np.floor(j * (0.3 if wet else 0.75))).astype(np.int64)
+        self.w_amp = ((1.0 + 2.5 * depth) if wet else (2.5 + 12.0 * depth**1.3)).astype(np.float32)
         self.w_rowfreq = rng.uniform(1.5, 4.0, rows).astype(np.float32)
         self.w_rowphase = rng.uniform(0, 6.28, rows).astype(np.float32)
         self.w_swell = (22.0 / (0.08 + depth)).astype(np.float32)  # perspective: waves bunch up far away
@@ -810,31 +927,50 @@ class TextScene:
         self.w_xidx = np.arange(w, dtype=np.int64)[None, :]
         self.glint = None
         if self.sun is not None and not wet:
-            dash = rng.random((rows, w // 4 + 1)).astype(np.float32)
-            self.glint = np.repeat(dash, 4, axis=1)[:, :w]
-            self.glint_phase = np.repeat(rng.uniform(0, 6.28, (rows, w // 4 + 1)), 4, axis=1)[:, :w].astype(np.float32)
+            # glitter on the sun's path: 8 precomputed twinkle phases over a window of columns
+            # (in sky-panorama coordinates, so the path follows the sun as the camera drifts)
+            widths = (0.015 + 0.14 * depth[:, None]) * w * (1.5 if self.spec.time == "day" else 1.0)
+            half_w = int(2.2 * float(widths.max()))
+            cx = int(self.sun[0])
+            x0, x1 = max(0, cx - half_w), min(self.sky_pw, cx + half_w)
+            cols = np.arange(x0, x1, dtype=np.float32)[None, :]
+            near = np.exp(-(((cols - self.sun[0]) / widths) ** 2))
+            n4 = (x1 - x0) // 4 + 1
+            dash = np.repeat(rng.random((rows, n4), np.float32), 4, axis=1)[:, : x1 - x0]
+            phase = np.repeat(rng.uniform(0, 6.28, (rows, n4)).astype(np.float32), 4, axis=1)[:, : x1 - x0]
+            self.glint = [
+                (
+                    near * np.clip(dash * (0.5 + 0.5 * np.sin(phase + k * 0.785)) - 0.6, 0, None) * 420.0
+                ).astype(np.float32)
+                for k in range(8)
+            ]
+            self.glint_x = (x0, x1)
 
     def _draw_water(self, f: YuvFrame, t: float, sky_off: int) -> None:
         h, w, hz = self.h, self.w, self.horizon
-        rows = h - hz
+        jitter = 0.15 if self.spec.wet else 0.75  # a wet street shimmers; open water breaks up
         dx = self.w_amp * (
-            0.55 * np.sin(self.w_swell * 0.35 - t * 1.7) + 0.75 * np.sin(self.w_rowfreq * t + self.w_rowphase)
+            0.55 * np.sin(self.w_swell * 0.35 - t * 1.7)
+            + jitter * np.sin(self.w_rowfreq * t + self.w_rowphase)
         )
         dxi = np.rint(dx).astype(np.int64)
         cols = np.clip(self.w_xidx + dxi[:, None], 0, w - 1)
-        ref_y = f.y[self.w_src[:, None], cols].astype(np.float32)
-        swell = 1.0 + 0.045 * np.sin(self.w_swell - t * 2.2)
+        y = f.y[self.w_src[:, None], cols].astype(np.float32)
+        swell = 1.0 + 0.025 * np.sin(self.w_swell - t * 2.2)
         wy, wu, wv = self.w_col
+        refl = self.w_refl[:, 0]
+        y *= (refl * swell)[:, None]
+        y += (wy * (1.0 - refl) * swell + 0.5)[:, None]
         off = int(t * 14) % 64
-        y = wy + (ref_y - wy) * self.w_refl
-        y = y * swell[:, None] + self.w_streak[:, off : off + w]
+        y += self.w_streak[:, off : off + w]
         if self.glint is not None:
-            sx, _, _ = self.sun
-            width = (0.015 + 0.14 * self.w_depth[:, None]) * w * (1.5 if self.spec.time == "day" else 1.0)
-            near = np.exp(-(((self.w_xidx - (sx - sky_off)) / width) ** 2))
-            spark = self.glint * (0.5 + 0.5 * np.sin(self.glint_phase + t * 6.0))
-            y += near * np.clip(spark - 0.6, 0, None) * 420.0
-        f.y[hz:] = to_u8(y)
+            g0, g1 = self.glint_x
+            a, b = max(0, g0 - sky_off), min(w, g1 - sky_off)
+            if b > a:
+                pattern = self.glint[int(round(t * FPS)) % len(self.glint)]
+                y[:, a:b] += pattern[:, a - (g0 - sky_off) : b - (g0 - sky_off)]
+        np.clip(y, 0, 255, out=y)
+        f.y[hz:] = y
         hc = hz // 2
         crows = (h // 2) - hc
         sel = slice(0, 2 * crows, 2)
@@ -845,15 +981,121 @@ class TextScene:
             ref = plane[csrc[:, None], ccols].astype(np.float32)
             plane[hc:] = to_u8(base + (ref - base) * refl_c)
 
-    # ---- particles ----
-    def _build_particles(self) -> None:
-        rng, spec = self.rng, self.spec
+    def _lightning_times(self) -> list[float]:
+        dur = self.n / FPS
+        k = 1 if dur < 6 else int(dur / 5)
+        return sorted(float(self.rng.uniform(0.15, 0.85) * dur) for _ in range(k))
+
+    # ---- per frame ----
+    def draw(self, i: int, f: YuvFrame) -> None:
         w, h = self.w, self.h
+        t = i / FPS
+        u = i / max(1, self.n - 1)
+        s = 0.65 * u + 0.35 * (0.5 - 0.5 * math.cos(math.pi * u))
+        if self.dir < 0:
+            s = 1.0 - s
+        so = int(round(s * self.sky_shift)) // 2 * 2
+        f.y[:] = self.sky_y[:, so : so + w]
+        f.u[:] = self.sky_u[:, so // 2 : so // 2 + w // 2]
+        f.v[:] = self.sky_v[:, so // 2 : so // 2 + w // 2]
+        if self.stars is not None:
+            iy, ix, b, ph = self.stars
+            fx = ix - so
+            ok = (fx >= 0) & (fx < w)
+            tw = b[ok] * np.sin(t * 3.3 + ph[ok])
+            cur = f.y[iy[ok], fx[ok]].astype(np.float32)
+            f.y[iy[ok], fx[ok]] = to_u8(cur + tw)
+        if self._flashes:
+            flash = sum(
+                max(0.0, 1.0 - abs(t - ft) * 8.0) * (1.0 + 0.6 * math.sin(t * 90)) for ft in self._flashes
+            )
+            if flash > 0:
+                top = int(self.horizon)
+                y = f.y[:top].astype(np.int16)
+                y += int(70 * min(flash, 1.4))
+                f.y[:top] = np.clip(y, 0, 235).astype(np.uint8)
+        for layer in self.layers:
+            self._draw_layer(f, layer, s)
+        if self.beacons:
+            on = (t % 1.6) < 0.5
+            if on:
+                for k, by, bx in self.beacons:
+                    layer = self.layers[k]
+                    xo = int(round(s * layer.shift))
+                    fx = bx - xo
+                    if 2 <= fx < w - 2 and 2 <= by < h - 2:
+                        yy = int(by)
+                        f.y[yy - 1 : yy + 2, fx - 1 : fx + 2] = 120
+                        f.v[yy // 2, fx // 2] = 230
+                        f.u[yy // 2, fx // 2] = 100
+        if self.spec.water or self.spec.wet:
+            self._draw_water(f, t, so)
+        self.particles.draw(f, t)
+        self.finisher.apply(f)
+
+    def _draw_layer(self, f: YuvFrame, layer: _Layer, s: float) -> None:
+        w, h = self.w, self.h
+        off = s * layer.shift
+        xo = int(math.floor(off))
+        if layer.stepped:
+            xo = int(round(off))
+            r = layer.ridge[xo : xo + w]
+        else:
+            r = np.interp(
+                self._xs + off, np.arange(layer.ridge.shape[0], dtype=np.float32), layer.ridge
+            ).astype(np.float32)
+        top = layer.top
+        y0 = max(top, int(math.floor(float(r.min()))))
+        y1 = min(h, int(math.ceil(float(r.max()))) + 1)
+        if y1 > y0:
+            a = np.clip(self._rows[y0:y1] - r[None, :] + 0.5, 0.0, 1.0)
+            cur = f.y[y0:y1].astype(np.float32)
+            fill = layer.fy[y0 - top : y1 - top, xo : xo + w]
+            f.y[y0:y1] = (cur + (fill - cur) * a + 0.5).astype(np.uint8)
+        if y1 < h:
+            f.y[y1:] = layer.fy[y1 - top :, xo : xo + w]
+        # chroma
+        hc = h // 2
+        ct = top // 2
+        rc = 0.25 * (r[0::2] + r[1::2]) - 0.25
+        c0 = max(ct, int(math.floor(float(rc.min()))))
+        c1 = min(hc, int(math.ceil(float(rc.max()))) + 1)
+        cx = xo // 2
+        if c1 > c0:
+            a = np.clip(self._crows[c0:c1] - rc[None, :] + 0.5, 0.0, 1.0)
+            for plane, src in ((f.u, layer.fu), (f.v, layer.fv)):
+                cur = plane[c0:c1].astype(np.float32)
+                fill = src[c0 - ct : c1 - ct, cx : cx + w // 2]
+                plane[c0:c1] = (cur + (fill - cur) * a + 0.5).astype(np.uint8)
+        if c1 < hc:
+            f.u[c1:] = layer.fu[c1 - ct :, cx : cx + w // 2]
+            f.v[c1:] = layer.fv[c1 - ct :, cx : cx + w // 2]
+
+
+class ParticleField:
+    """Rain, snow, fireflies, embers, dust and sparkles, drawn cheaply onto a YuvFrame at time t."""
+
+    def __init__(
+        self,
+        kinds: frozenset[str] | set[str],
+        width: int,
+        height: int,
+        rng: np.random.Generator,
+        *,
+        low: float | None = None,
+        heavy: bool = False,
+    ) -> None:
+        w, h = width, height
+        self.w, self.h = w, h
+        low = 0.45 * h if low is None else low
         area = w * h / (1280 * 720)
         self.parts = []
-        if "rain" in spec.particles:
-            heavy = 1.3 if "storm" in spec.moods else 1.0
-            for count, length, speed, alpha in ((int(260 * area * heavy), 14, 900, 0.16), (int(150 * area * heavy), 30, 1500, 0.26)):
+        if "rain" in kinds:
+            heavy_rain = 1.3 if heavy else 1.0
+            for count, length, speed, alpha in (
+                (int(260 * area * heavy_rain), 14, 900, 0.16),
+                (int(150 * area * heavy_rain), 30, 1500, 0.26),
+            ):
                 length = int(length * h / 720)
                 self.parts.append(
                     (
@@ -868,9 +1110,13 @@ class TextScene:
                         },
                     )
                 )
-        if "snow" in spec.particles:
-            heavy = 1.8 if _find(" ".join(spec.moods), "storm") else 1.0
-            for count, radius, speed, alpha in ((int(300 * area * heavy), 0.9, 34, 0.55), (int(150 * area * heavy), 1.5, 60, 0.75), (int(50 * area * heavy), 2.6, 100, 0.9)):
+        if "snow" in kinds:
+            heavy_snow = 1.8 if heavy else 1.0
+            for count, radius, speed, alpha in (
+                (int(300 * area * heavy_snow), 0.9, 34, 0.55),
+                (int(150 * area * heavy_snow), 1.5, 60, 0.75),
+                (int(50 * area * heavy_snow), 2.6, 100, 0.9),
+            ):
                 self.parts.append(
                     (
                         "snow",
@@ -886,14 +1132,14 @@ class TextScene:
                         },
                     )
                 )
-        if "fireflies" in spec.particles:
+        if "fireflies" in kinds:
             count = int(46 * area)
             self.parts.append(
                 (
                     "glow",
                     {
                         "x": rng.uniform(0, w, count),
-                        "y": rng.uniform(self.horizon - 0.25 * h, h * 0.97, count),
+                        "y": rng.uniform(low, h * 0.97, count),
                         "ax": rng.uniform(10, 40, count),
                         "ay": rng.uniform(6, 24, count),
                         "fx": rng.uniform(0.2, 0.6, count),
@@ -901,13 +1147,13 @@ class TextScene:
                         "ph": rng.uniform(0, 6.28, (4, count)),
                         "blink": rng.uniform(0.6, 1.6, count),
                         "vy": 0.0,
-                        "kernel": _glow_kernel(3.2 * h / 720),
-                        "colour": (190, 255, 90),
-                        "gain": 1.0,
+                        "kernel": _glow_kernel(4.5 * h / 720),
+                        "colour": (200, 255, 90),
+                        "gain": 1.4,
                     },
                 )
             )
-        if "embers" in spec.particles:
+        if "embers" in kinds:
             count = int(60 * area)
             self.parts.append(
                 (
@@ -928,9 +1174,9 @@ class TextScene:
                     },
                 )
             )
-        if "dust" in spec.particles or "sparkles" in spec.particles:
-            count = int((90 if "dust" in spec.particles else 70) * area)
-            sparkle = "sparkles" in spec.particles
+        if "dust" in kinds or "sparkles" in kinds:
+            count = int((90 if "dust" in kinds else 70) * area)
+            sparkle = "sparkles" in kinds
             self.parts.append(
                 (
                     "glow",
@@ -952,7 +1198,7 @@ class TextScene:
                 )
             )
 
-    def _draw_particles(self, f: YuvFrame, t: float) -> None:
+    def draw(self, f: YuvFrame, t: float) -> None:
         w, h = self.w, self.h
         yflat = f.y.reshape(-1)
         for kind, p in self.parts:
@@ -980,94 +1226,6 @@ class TextScene:
                 y %= h
                 b = np.clip(np.sin(p["blink"] * t * 3.14 + ph[2]), 0, 1) ** 2 * p["gain"]
                 _stamp(f, x, y, p["kernel"], b, p["colour"], mode="add")
-
-    def _lightning_times(self) -> list[float]:
-        dur = self.n / FPS
-        k = 1 if dur < 6 else int(dur / 5)
-        return sorted(float(self.rng.uniform(0.15, 0.85) * dur) for _ in range(k))
-
-    # ---- per frame ----
-    def draw(self, i: int, f: YuvFrame) -> None:
-        w, h = self.w, self.h
-        t = i / FPS
-        u = i / max(1, self.n - 1)
-        s = 0.65 * u + 0.35 * (0.5 - 0.5 * math.cos(math.pi * u))
-        if self.dir < 0:
-            s = 1.0 - s
-        so = int(round(s * self.sky_shift)) // 2 * 2
-        f.y[:] = self.sky_y[:, so : so + w]
-        f.u[:] = self.sky_u[:, so // 2 : so // 2 + w // 2]
-        f.v[:] = self.sky_v[:, so // 2 : so // 2 + w // 2]
-        if self.stars is not None:
-            iy, ix, b, ph = self.stars
-            fx = ix - so
-            ok = (fx >= 0) & (fx < w)
-            tw = b[ok] * np.sin(t * 3.3 + ph[ok])
-            cur = f.y[iy[ok], fx[ok]].astype(np.float32)
-            f.y[iy[ok], fx[ok]] = to_u8(cur + tw)
-        if self._flashes:
-            flash = sum(max(0.0, 1.0 - abs(t - ft) * 8.0) * (1.0 + 0.6 * math.sin(t * 90)) for ft in self._flashes)
-            if flash > 0:
-                top = int(self.horizon)
-                y = f.y[:top].astype(np.int16)
-                y += int(70 * min(flash, 1.4))
-                f.y[:top] = np.clip(y, 0, 235).astype(np.uint8)
-        for layer in self.layers:
-            self._draw_layer(f, layer, s)
-        if getattr(self, "beacons", None):
-            on = (t % 1.6) < 0.5
-            if on:
-                for k, by, bx in self.beacons:
-                    layer = self.layers[k]
-                    xo = int(round(s * layer.shift))
-                    fx = bx - xo
-                    if 2 <= fx < w - 2 and 2 <= by < h - 2:
-                        yy = int(by)
-                        f.y[yy - 1 : yy + 2, fx - 1 : fx + 2] = 120
-                        f.v[yy // 2, fx // 2] = 230
-                        f.u[yy // 2, fx // 2] = 100
-        if self.spec.water or self.spec.wet:
-            self._draw_water(f, t, so)
-        self._draw_particles(f, t)
-        self.finisher.apply(f)
-
-    def _draw_layer(self, f: YuvFrame, layer: _Layer, s: float) -> None:
-        w, h = self.w, self.h
-        off = s * layer.shift
-        xo = int(math.floor(off))
-        if layer.stepped:
-            xo = int(round(off))
-            r = layer.ridge[xo : xo + w]
-        else:
-            r = np.interp(self._xs + off, np.arange(layer.ridge.shape[0], dtype=np.float32), layer.ridge).astype(
-                np.float32
-            )
-        top = layer.top
-        y0 = max(top, int(math.floor(float(r.min()))))
-        y1 = min(h, int(math.ceil(float(r.max()))) + 1)
-        if y1 > y0:
-            a = np.clip(self._rows[y0:y1] - r[None, :] + 0.5, 0.0, 1.0)
-            cur = f.y[y0:y1].astype(np.float32)
-            fill = layer.fy[y0 - top : y1 - top, xo : xo + w]
-            f.y[y0:y1] = (cur + (fill - cur) * a + 0.5).astype(np.uint8)
-        if y1 < h:
-            f.y[y1:] = layer.fy[y1 - top :, xo : xo + w]
-        # chroma
-        hc = h // 2
-        ct = top // 2
-        rc = 0.25 * (r[0::2] + r[1::2]) - 0.25
-        c0 = max(ct, int(math.floor(float(rc.min()))))
-        c1 = min(hc, int(math.ceil(float(rc.max()))) + 1)
-        cx = xo // 2
-        if c1 > c0:
-            a = np.clip(self._crows[c0:c1] - rc[None, :] + 0.5, 0.0, 1.0)
-            for plane, src in ((f.u, layer.fu), (f.v, layer.fv)):
-                cur = plane[c0:c1].astype(np.float32)
-                fill = src[c0 - ct : c1 - ct, cx : cx + w // 2]
-                plane[c0:c1] = (cur + (fill - cur) * a + 0.5).astype(np.uint8)
-        if c1 < hc:
-            f.u[c1:] = layer.fu[c1 - ct :, cx : cx + w // 2]
-            f.v[c1:] = layer.fv[c1 - ct :, cx : cx + w // 2]
 
 
 # --- stamping -------------------------------------------------------------------------------------
@@ -1140,7 +1298,3 @@ def _stamp(
             flat[cidx] = to_u8(cur + (target - cur) * ca)
         else:
             flat[cidx] = to_u8(cur + target * ca * 0.8)
-
-
-def _find_any(text: str, pattern: str) -> bool:
-    return _find(text, pattern) is not None

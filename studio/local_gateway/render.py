@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from studio.errors import InputError
-from studio.local_gateway._encode import FPS, VideoWriter, YuvFrame
-from studio.local_gateway._scene import TextScene, read_prompt
+from studio.local_gateway._encode import FPS, Finisher, VideoWriter, YuvFrame, rgb_to_planes
+from studio.local_gateway._scene import ParticleField, TextScene, read_prompt
+from studio.local_gateway._styles import make_style, pick_style
 
 __all__ = [
     "FPS",
@@ -31,6 +33,8 @@ _RATIOS: dict[str, tuple[int, int]] = {
     "4:3": (960, 720),
     "3:4": (720, 960),
 }
+_LONG_SIDE = 1280
+_MAX_IMAGE_PIXELS = 80_000_000
 
 
 @dataclass(frozen=True)
@@ -51,90 +55,272 @@ def frame_size(aspect_ratio: str, source_size: tuple[int, int] | None = None) ->
     if ratio == "auto" and source_size and source_size[0] > 0 and source_size[1] > 0:
         sw, sh = source_size
         if sw >= sh:
-            return 1280, max(2, int(round(1280 * sh / sw / 2)) * 2)
-        return max(2, int(round(1280 * sw / sh / 2)) * 2), 1280
+            return _LONG_SIDE, max(2, round(_LONG_SIDE * sh / sw / 2) * 2)
+        return max(2, round(_LONG_SIDE * sw / sh / 2) * 2), _LONG_SIDE
     return 1280, 720
 
 
 def _frame_count(duration: float) -> int:
-    return max(1, int(round(float(duration) * FPS)))
+    try:
+        d = float(duration)
+    except (TypeError, ValueError):
+        d = 0.0
+    if not math.isfinite(d):
+        d = 0.0
+    return max(1, round(d * FPS))
 
 
-def _seed(prompt: str) -> int:
-    norm = " ".join((prompt or "").lower().split())
+def _seed(*parts: str) -> int:
+    norm = "\x00".join(" ".join((p or "").lower().split()) for p in parts)
     return int.from_bytes(hashlib.sha256(norm.encode()).digest()[:8], "big")
+
+
+def _result(out_path: Path, w: int, h: int, n: int) -> RenderResult:
+    return RenderResult(Path(out_path), w, h, FPS, n, n / FPS)
+
+
+# --- text to video ------------------------------------------------------------------------------------
 
 
 def render_text_to_video(prompt: str, duration: float, aspect_ratio: str, out_path: Path) -> RenderResult:
     """A procedural animated scene that follows the prompt (palette, sky, terrain, weather, camera drift)."""
     w, h = frame_size(aspect_ratio)
     n = _frame_count(duration)
-    seed = _seed(prompt)
-    scene = TextScene(read_prompt(prompt, seed), w, h, n)
+    scene = TextScene(read_prompt(prompt, _seed(prompt)), w, h, n)
     with VideoWriter(out_path, w, h) as writer:
         for i in range(n):
             frame = YuvFrame(w, h)
             scene.draw(i, frame)
             writer.write(frame)
-    return RenderResult(Path(out_path), w, h, FPS, n, n / FPS)
+    return _result(out_path, w, h, n)
+
+
+# --- image to video -----------------------------------------------------------------------------------
+
+_MOVES = (
+    (
+        "in",
+        r"zoom(?:s|ing)? in|push(?:es|ing)? in|dolly(?:ing)? in|move(?:s)? closer|close[- ]?up|zoom(?:s|ing)? into",
+    ),
+    (
+        "out",
+        r"zoom(?:s|ing)? out|pull(?:s|ing)? (?:back|out)|dolly(?:ing)? out|reveal(?:s|ing)?|widen(?:s|ing)?",
+    ),
+    ("left", r"pan(?:s|ning)? (?:to the )?left|truck(?:s|ing)? left|move(?:s)? left"),
+    ("right", r"pan(?:s|ning)? (?:to the )?right|truck(?:s|ing)? right|move(?:s)? right"),
+    ("up", r"pan(?:s|ning)? up|tilt(?:s|ing)? up|crane(?:s|ing)? up|pedestal up|rise(?:s)?|rising"),
+    ("down", r"pan(?:s|ning)? down|tilt(?:s|ing)? down|crane(?:s|ing)? down|pedestal down|descend(?:s|ing)?"),
+)
+
+
+_IMAGE_PARTICLES = {
+    "snow": r"snow|snowy|snowing|snowfall|snowflakes?|blizzard",
+    "rain": r"rain|rainy|raining|rainfall|downpour|drizzle",
+    "sparkles": r"sparkles?|sparkling|sparkly|glitter\w*|twinkl\w*|magic\w*|stardust|shimmer\w*",
+}
+
+
+def camera_move(prompt: str) -> str:
+    """The camera move a prompt asks for (earliest mention wins); "kenburns" when it names none."""
+    text = " ".join((prompt or "").lower().split())
+    best: tuple[int, str] | None = None
+    for name, pattern in _MOVES:
+        m = re.search(rf"\b(?:{pattern})\b", text)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), name)
+    return best[1] if best else "kenburns"
+
+
+def _ease(u: float) -> float:
+    return 0.5 - 0.5 * math.cos(math.pi * min(1.0, max(0.0, u)))
 
 
 def _load_image(image_path: Path) -> Image.Image:
+    path = Path(image_path)
     try:
-        with Image.open(image_path) as im:
+        with Image.open(path) as im:
+            if im.width * im.height > _MAX_IMAGE_PIXELS:
+                raise InputError(f"The image is too large ({im.width}×{im.height} pixels).", field="image")
+            if im.format == "JPEG":
+                im.draft("RGB", (_LONG_SIDE * 4 // 3, _LONG_SIDE * 4 // 3))  # decode big photos at 1/2..1/8
             im.load()
+            im = ImageOps.exif_transpose(im)
+            if im.mode in ("RGBA", "LA", "P", "PA"):
+                rgba = im.convert("RGBA")
+                bg = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+                im = Image.alpha_composite(bg, rgba)
             return im.convert("RGB")
-    except (FileNotFoundError, UnidentifiedImageError, OSError, ValueError) as exc:
-        raise InputError(f"The image could not be read: {exc}", field="image") from exc
+    except InputError:
+        raise
+    except FileNotFoundError as exc:
+        raise InputError(f"The image file was not found: {path.name}", field="image") from exc
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(
+            f"The image could not be read ({path.name}): it is not a supported picture or it is damaged.",
+            field="image",
+        ) from exc
 
 
 def render_image_to_video(
     image_path: Path, prompt: str, duration: float, aspect_ratio: str, out_path: Path
 ) -> RenderResult:
-    """Camera moves over a still image as the prompt says."""
-    im = _load_image(Path(image_path))
+    """Camera moves over a still image as the prompt says (zoom, pan, or a gentle Ken Burns)."""
+    im = _load_image(image_path)
     w, h = frame_size(aspect_ratio, im.size)
     n = _frame_count(duration)
-    scale = max(w / im.width, h / im.height) * 1.25
-    big = im.resize((max(w, round(im.width * scale)), max(h, round(im.height * scale))), Image.BILINEAR)
+    move = camera_move(prompt)
+    seed = _seed(prompt, str(im.size))
+    rng = np.random.default_rng(seed)
+
+    # The camera travels inside a "cover" crop of the image at the frame's ratio, held at enough
+    # resolution that the tightest view still maps at least 1:1 onto the frame.
+    zmax = {"in": 1.3, "out": 1.3, "kenburns": 1.14}.get(move, 1.18)
+    scale = max(w / im.width, h / im.height)
+    cw, ch = w / scale, h / scale  # the cover crop in image pixels
+    box = ((im.width - cw) / 2, (im.height - ch) / 2, (im.width + cw) / 2, (im.height + ch) / 2)
+    sw = max(2, round(w * zmax / 2) * 2)
+    sh = max(2, round(h * zmax / 2) * 2)
+    src = im.resize((sw, sh), Image.LANCZOS, box=box, reducing_gap=3.0)
+    sy, su, sv = rgb_to_planes(np.asarray(src))
+    py, pu, pv = (Image.fromarray(p, "L") for p in (sy, su, sv))
+
+    # view centre (cx, cy in 0..1 of the source) and zoom over time
+    pan = 1.0 - 1.0 / zmax  # free travel at the held zoom, as a fraction of the source
+    kb_dir = rng.uniform(-1, 1, 2)
+    kb_dir /= max(1e-6, float(np.hypot(*kb_dir)))
+
+    def view(u: float) -> tuple[float, float, float]:
+        e = _ease(u)
+        if move == "in":
+            return 0.5, 0.5, zmax**e
+        if move == "out":
+            return 0.5, 0.5, zmax ** (1.0 - e)
+        if move in ("left", "right"):
+            sgn = -1.0 if move == "left" else 1.0
+            return 0.5 + sgn * 0.45 * pan * (2.0 * e - 1.0), 0.5, zmax
+        if move in ("up", "down"):
+            sgn = -1.0 if move == "up" else 1.0
+            return 0.5, 0.5 + sgn * 0.45 * pan * (2.0 * e - 1.0), zmax
+        z = 1.02 * (zmax / 1.02) ** e
+        free = (1.0 - 1.0 / z) * 0.5
+        return 0.5 + kb_dir[0] * free * 0.6 * e, 0.5 + kb_dir[1] * free * 0.6 * e, z
+
+    text = " ".join((prompt or "").lower().split())
+    kinds = {k for k, pattern in _IMAGE_PARTICLES.items() if re.search(rf"\b(?:{pattern})\b", text)}
+    particles = ParticleField(kinds, w, h, rng) if kinds else None
+    finisher = Finisher(w, h, watermark=True, seed=seed)
+
     with VideoWriter(out_path, w, h) as writer:
         for i in range(n):
-            p = i / max(1, n - 1)
-            z = 1.0 + 0.2 * (0.5 - 0.5 * math.cos(math.pi * p))
-            cw, ch = big.width / z, big.height / z
-            cw, ch = max(cw, w * big.width / big.width / 1.25), ch
-            x0 = (big.width - cw) / 2
-            y0 = (big.height - ch) / 2
-            frame = big.resize((w, h), Image.BILINEAR, box=(x0, y0, x0 + cw, y0 + ch))
-            writer.write_rgb(np.asarray(frame))
-    return RenderResult(Path(out_path), w, h, FPS, n, n / FPS)
+            cx, cy, z = view(i / max(1, n - 1))
+            vw, vh = sw / z, sh / z
+            x0 = min(max(0.0, cx * sw - vw / 2), sw - vw)
+            y0 = min(max(0.0, cy * sh - vh / 2), sh - vh)
+            frame = YuvFrame(w, h)
+            frame.y[:] = np.asarray(py.resize((w, h), Image.BILINEAR, box=(x0, y0, x0 + vw, y0 + vh)))
+            cbox = (x0 / 2, y0 / 2, (x0 + vw) / 2, (y0 + vh) / 2)
+            frame.u[:] = np.asarray(pu.resize((w // 2, h // 2), Image.BILINEAR, box=cbox))
+            frame.v[:] = np.asarray(pv.resize((w // 2, h // 2), Image.BILINEAR, box=cbox))
+            if particles is not None:
+                particles.draw(frame, i / FPS)
+            finisher.apply(frame)
+            writer.write(frame)
+    return _result(out_path, w, h, n)
+
+
+# --- remix ----------------------------------------------------------------------------------------------
+
+
+def _open_video(source_path: Path) -> av.container.InputContainer:
+    path = Path(source_path)
+    if not path.is_file():
+        raise InputError(f"The video file was not found: {path.name}", field="video")
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise InputError(
+            f"The video could not be read ({path.name}): it is not a supported video or it is damaged.",
+            field="video",
+        ) from exc
+    if not container.streams.video:
+        container.close()
+        raise InputError(f"The file has no video track ({path.name}).", field="video")
+    return container
+
+
+def _source_duration(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> float | None:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / 1_000_000
+    if stream.frames and stream.average_rate:
+        return stream.frames / float(stream.average_rate)
+    return None
+
+
+def _to_planes(frame: av.VideoFrame, w: int, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if frame.format.name != "yuv420p" or frame.width != w or frame.height != h:
+        frame = frame.reformat(width=w, height=h, format="yuv420p")
+    buf = frame.to_ndarray(format="yuv420p")
+    flat = buf.reshape(-1)
+    n, q = w * h, w * h // 4
+    return (
+        flat[:n].reshape(h, w),
+        flat[n : n + q].reshape(h // 2, w // 2),
+        flat[n + q : n + 2 * q].reshape(h // 2, w // 2),
+    )
 
 
 def render_remix(
     source_path: Path, prompt: str, out_path: Path, *, max_seconds: float | None = None
 ) -> RenderResult:
-    """A per-frame style transform of a source video chosen from the prompt."""
-    try:
-        container = av.open(str(source_path))
-    except (FileNotFoundError, av.error.FFmpegError, OSError) as exc:
-        raise InputError(f"The video could not be read: {exc}", field="video") from exc
+    """A per-frame style transform of a source video, the style chosen from the prompt."""
+    container = _open_video(source_path)
     with container:
-        if not container.streams.video:
-            raise InputError("The file has no video stream.", field="video")
         stream = container.streams.video[0]
-        w, h = stream.codec_context.width // 2 * 2, stream.codec_context.height // 2 * 2
-        dur = float(stream.duration * stream.time_base) if stream.duration else 4.0
-        if max_seconds is not None:
-            dur = min(dur, max_seconds)
-        n = _frame_count(dur)
+        stream.thread_type = "AUTO"
+        cc = stream.codec_context
+        w, h = (cc.width // 2) * 2, (cc.height // 2) * 2
+        if w < 2 or h < 2:
+            raise InputError("The video has no usable picture size.", field="video")
+        duration = _source_duration(container, stream)
+        if duration is None or duration <= 0:
+            raise InputError("The video's length could not be determined.", field="video")
+        if max_seconds is not None and max_seconds > 0:
+            duration = min(duration, float(max_seconds))
+        n = _frame_count(duration)
+        style = make_style(pick_style(prompt), w, h, _seed(prompt))
+        finisher = Finisher(w, h, watermark=True, seed=1)
+        start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        step = 1.0 / float(stream.average_rate) if stream.average_rate else 1.0 / FPS
+
+        out_i = 0
+        current: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         with VideoWriter(out_path, w, h) as writer:
-            for frame in container.decode(stream):
-                if writer.frames >= n:
-                    break
-                rgb = frame.to_ndarray(format="rgb24")[:h, :w].astype(np.float32)
-                rgb[..., 0] *= 1.1
-                rgb[..., 2] *= 0.9
-                writer.write_rgb(np.clip(rgb, 0, 255).astype(np.uint8))
-            while 0 < writer.frames < n:
-                writer.write_rgb(np.clip(rgb, 0, 255).astype(np.uint8))
-    return RenderResult(Path(out_path), w, h, FPS, n, n / FPS)
+
+            def emit_until(limit: float) -> None:
+                nonlocal out_i
+                while current is not None and out_i < n and out_i / FPS < limit - 1e-6:
+                    t = out_i / FPS
+                    frame = YuvFrame(w, h)
+                    style.apply(*current, t, frame)
+                    finisher.apply(frame)
+                    writer.write(frame)
+                    out_i += 1
+
+            try:
+                for k, frame in enumerate(container.decode(stream)):
+                    ft = (frame.time - start) if frame.time is not None else k * step
+                    emit_until(ft)
+                    if out_i >= n:
+                        break
+                    current = _to_planes(frame, w, h)
+            except av.error.FFmpegError as exc:
+                if current is None:
+                    raise InputError("The video could not be decoded.", field="video") from exc
+            if current is None:
+                raise InputError("The video has no frames that could be decoded.", field="video")
+            emit_until(float("inf"))
+    return _result(out_path, w, h, n)

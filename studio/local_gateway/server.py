@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import heapq
+import hmac
 import importlib
 import ipaddress
 import itertools
@@ -586,9 +587,8 @@ class LocalGateway:
         self.stream_cut_seconds = float(stream_cut_seconds)
         self.keepalive_seconds = max(0.01, float(keepalive_seconds))
         self.cache = bool(cache)
-        self._accepted = (
-            None if accepted_keys is None else {hashlib.sha256(k.encode()).hexdigest() for k in accepted_keys}
-        )
+        self._salt = self._account_salt()
+        self._accepted = None if accepted_keys is None else {self._account_id(k) for k in accepted_keys}
         self._files_dir = self.data_dir / "files"
         self._outputs_dir = self.data_dir / "outputs"
 
@@ -943,13 +943,32 @@ class LocalGateway:
         with self._lock:
             self._requests[key] += 1
 
+    def _account_salt(self) -> bytes:
+        """A random salt kept with this gateway's data, so its files never hold a plain key hash."""
+        path = self.data_dir / "account_salt"
+        try:
+            salt = path.read_bytes()
+            if len(salt) >= 16:
+                return salt
+        except FileNotFoundError:
+            pass
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        salt = secrets.token_bytes(32)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(salt)
+        os.replace(tmp, path)
+        return salt
+
+    def _account_id(self, key: str) -> str:
+        return hmac.new(self._salt, key.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
+
     def _authenticate(self, h: _Handler) -> str:
         scheme, _, token = h.headers.get("Authorization", "").strip().partition(" ")
         token = token.strip()
         challenge = {"WWW-Authenticate": "Bearer"}
         if scheme.lower() != "bearer" or not token:
             raise HttpError(401, "Missing API key: send Authorization: Bearer <key>.", headers=challenge)
-        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+        digest = self._account_id(token)
         if self._accepted is not None and digest not in self._accepted:
             raise HttpError(401, "Invalid API key.", headers=challenge)
         return digest

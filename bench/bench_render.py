@@ -1,0 +1,142 @@
+"""How fast the local renderer makes a 4 s 1280x720 clip, against a plain encode of as many frames.
+
+Run: python bench/bench_render.py [--repeat 3] [--preset superfast] [--all]
+
+The baseline is the same encoder with the same settings writing 96 copies of one constant frame,
+so the ratio shows what drawing the frames (and encoding moving content) costs on top of the
+unavoidable encode. Prints figures only; nothing here asserts a timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from studio.local_gateway import _encode  # noqa: E402
+from studio.local_gateway.render import (  # noqa: E402
+    render_image_to_video,
+    render_remix,
+    render_text_to_video,
+)
+
+W, H, SECONDS = 1280, 720, 4.0
+FRAMES = round(SECONDS * 24)
+
+
+def make_photo(path: Path) -> Path:
+    """A photo-like test image: soft colour field, a bright disc, some hard-edged shapes, noise."""
+    w, h = 1600, 1000
+    rng = np.random.default_rng(7)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.stack(
+        [110 + 70 * np.sin(xx / 210), 120 + 60 * np.cos(yy / 160), 130 + 70 * np.sin((xx + yy) / 330)],
+        axis=-1,
+    )
+    img[(xx - w * 0.55) ** 2 + (yy - h * 0.45) ** 2 < (h / 6) ** 2] = (245, 205, 70)
+    for _ in range(12):
+        x0, y0 = int(rng.integers(0, w - 200)), int(rng.integers(0, h - 150))
+        img[y0 : y0 + int(rng.integers(30, 150)), x0 : x0 + int(rng.integers(30, 200))] = rng.integers(
+            0, 255, 3
+        )
+    img += rng.normal(0, 6, img.shape)
+    Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def baseline(out: Path, photo: Path, preset: str) -> None:
+    """The encoder alone: 96 copies of one constant 1280x720 frame, same settings as the renders."""
+    rgb = np.asarray(Image.open(photo).convert("RGB").resize((W, H)))
+    frame = _encode.YuvFrame(W, H)
+    frame.y[:], frame.u[:], frame.v[:] = _encode.rgb_to_planes(rgb)
+    with _encode.VideoWriter(out, W, H, preset=preset) as writer:
+        for _ in range(FRAMES):
+            writer.write(frame)
+
+
+def best_of(repeat: int, fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="best of N (default 3)")
+    parser.add_argument("--preset", default=_encode.PRESET, help="libx264 preset for every run")
+    parser.add_argument("--all", action="store_true", help="also time more prompts and remix styles")
+    args = parser.parse_args()
+    _encode.PRESET = args.preset  # every VideoWriter reads it when it opens
+
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        photo = make_photo(tmp / "photo.png")
+        text_out = tmp / "text.mp4"
+        render_text_to_video("sunset over the ocean", SECONDS, "16:9", text_out)  # warm-up + remix source
+
+        rows: list[tuple[str, float]] = []
+        base = best_of(args.repeat, lambda: baseline(tmp / "base.mp4", photo, args.preset))
+        rows.append(("baseline: encode 96 constant frames", base))
+        cases: list[tuple[str, Callable[[], object]]] = [
+            (
+                "text: sunset over the ocean",
+                lambda: render_text_to_video("sunset over the ocean", SECONDS, "16:9", text_out),
+            ),
+            (
+                "image: generated photo, Ken Burns",
+                lambda: render_image_to_video(photo, "a calm portrait", SECONDS, "16:9", tmp / "img.mp4"),
+            ),
+            (
+                "remix: text output, cinematic",
+                lambda: render_remix(text_out, "more dramatic", tmp / "remix.mp4"),
+            ),
+        ]
+        if args.all:
+            for prompt in (
+                "rainy neon city at night",
+                "snowy mountains at dawn",
+                "forest with fireflies",
+                "desert dunes under stars",
+                "stormy sea with lightning",
+            ):
+                cases.append(
+                    (
+                        f"text: {prompt}",
+                        lambda p=prompt: render_text_to_video(p, SECONDS, "16:9", tmp / "t.mp4"),
+                    )
+                )
+            cases.append(
+                (
+                    "image: zoom in with snow",
+                    lambda: render_image_to_video(photo, "zoom in, snow", SECONDS, "16:9", tmp / "i.mp4"),
+                )
+            )
+            for style in ("watercolour", "noir", "sepia", "winter", "night", "comic", "pixel", "neon"):
+                cases.append((f"remix: {style}", lambda s=style: render_remix(text_out, s, tmp / "r.mp4")))
+        for name, fn in cases:
+            rows.append((name, best_of(args.repeat, fn)))
+
+    print(
+        f"local renderer, {W}x{H}, {SECONDS:g} s = {FRAMES} frames, libx264 preset {args.preset}, "
+        f"best of {args.repeat}, {os.cpu_count()} CPUs"
+    )
+    width = max(len(n) for n, _ in rows)
+    print(f"{'case':<{width}}  {'seconds':>8}  {'x baseline':>10}")
+    for name, sec in rows:
+        print(f"{name:<{width}}  {sec:>8.3f}  {sec / base:>10.2f}")
+
+
+if __name__ == "__main__":
+    main()
