@@ -285,8 +285,9 @@ class _ThreadConnection:
         self.key = key
 
     def __del__(self) -> None:
-        if self.conn.pid == os.getpid():
-            with contextlib.suppress(Exception):
+        # At interpreter exit module globals may already be gone: then there is nothing to close.
+        with contextlib.suppress(Exception):
+            if self.conn.pid == os.getpid():
                 self.conn.close()
 
 
