@@ -285,10 +285,12 @@ class _ThreadConnection:
         self.key = key
 
     def __del__(self) -> None:
-        # At interpreter exit module globals may already be gone: then there is nothing to close.
-        with contextlib.suppress(Exception):
+        # At interpreter exit module globals (os, contextlib) may already be gone: nothing to close.
+        try:
             if self.conn.pid == os.getpid():
                 self.conn.close()
+        except Exception:
+            pass
 
 
 class Library:
