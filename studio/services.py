@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from studio.client import VargClient
@@ -40,6 +41,7 @@ class Studio:
     gateway: object | None = None
     _balance: tuple[float, int | None] = field(default=(0.0, None), repr=False)
     _balance_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _usage: dict[date, tuple[float, dict[str, int]]] = field(default_factory=dict, repr=False)
 
     def balance(self, *, max_age: float = 3.0) -> int | None:
         """Credits left (1 credit = 1 cent), cached briefly. AuthError propagates for a bad key."""
@@ -59,9 +61,29 @@ class Studio:
             self._balance = (time.monotonic(), value)
         return value
 
+    def charged(self, job_id: str | None, created_at: float, *, max_age: float = 30.0) -> int | None:
+        """The real charge for a job, from `/v1/usage` (None if unknown or not billed yet)."""
+        if not job_id:
+            return None
+        day = datetime.fromtimestamp(created_at, UTC).date()
+        with self._balance_lock:
+            cached = self._usage.get(day)
+        if cached is None or time.monotonic() - cached[0] > max_age:
+            from studio.errors import StudioError
+
+            try:
+                usage = self.client.usage(day, day + timedelta(days=1))
+            except StudioError:
+                return None
+            cached = (time.monotonic(), {r.job_id: r.cost for r in usage.records})
+            with self._balance_lock:
+                self._usage[day] = cached
+        return cached[1].get(job_id)
+
     def forget_balance(self) -> None:
         with self._balance_lock:
             self._balance = (0.0, None)
+            self._usage.clear()
 
     def media_path(self, rel: str | None) -> Path | None:
         if not rel:

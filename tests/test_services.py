@@ -49,3 +49,27 @@ def test_media_path_refuses_escapes_and_missing_files(fresh_registry, monkeypatc
     assert studio.media_path(None) is None
     assert studio.media_path("../../etc/passwd") is None
     assert studio.media_path("videos/nope.mp4") is None
+
+
+def test_the_real_charge_of_a_take_comes_from_usage(fresh_registry, gateway, monkeypatch):
+    import time
+
+    from studio.jobs import TakeRequest
+
+    monkeypatch.setenv("VARG_BASE_URL", gateway.base_url)
+    studio = services.get_studio("varg_key_usage_check")
+    req = TakeRequest(mode="text-to-video", model="sora-2", prompt="usage [fail]", duration=4)
+    take = studio.jobs.submit(req, "usage-1").takes[0]
+    deadline = time.monotonic() + 20
+    while studio.library.get(take.id).is_open and time.monotonic() < deadline:
+        time.sleep(0.05)
+    done = studio.library.get(take.id)
+    assert studio.charged(done.job_id, done.created_at, max_age=0) == 0  # failed jobs are refunded
+    ok = studio.jobs.submit(
+        TakeRequest(mode="text-to-video", model="sora-2", prompt="usage", duration=4), "usage-2"
+    )
+    while studio.library.get(ok.takes[0].id).job_id is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    t = studio.library.get(ok.takes[0].id)
+    assert studio.charged(t.job_id, t.created_at, max_age=0) == 100
+    assert studio.charged(None, t.created_at) is None
