@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import streamlit as st
 
@@ -62,15 +64,54 @@ def session_start() -> float:
     return float(st.session_state[SESSION_START])
 
 
-def balance(studio: services.Studio) -> int | None:
-    """Credits left, or None when unknown (gateway unreachable or the key refused)."""
+BALANCE_WAIT = 1.5  # the longest one page run waits for the balance
+UNREACHABLE_FOR = 10.0  # after a lookup found the gateway unreachable, answer "unknown" this long
+
+# The balance is read on a small shared pool so that a gateway that is down (whose reads are
+# retried for several seconds) never holds a page run: the page waits at most BALANCE_WAIT, a
+# lookup still in flight is shared by every run of that account, and an unreachable gateway is
+# not asked again for UNREACHABLE_FOR. The threads only call the core; never `st.*`.
+_lookup_lock = threading.Lock()
+_lookups: dict[tuple[str, str], tuple[float, Future]] = {}
+_unreachable: dict[tuple[str, str], float] = {}
+_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ui-balance")
+
+
+def _ask(studio: services.Studio, key: tuple[str, str]) -> int | None:
+    value = studio.balance()  # AuthError propagates to the caller through the future
+    with _lookup_lock:
+        if value is None:
+            _unreachable[key] = time.monotonic() + UNREACHABLE_FOR
+        else:
+            _unreachable.pop(key, None)
+    return value
+
+
+def balance_or_refused(studio: services.Studio) -> tuple[int | None, bool]:
+    """(credits or None when unknown, whether the key was refused), without holding the page."""
+    key = (studio.connection.account, studio.connection.base_url)
+    now = time.monotonic()
+    with _lookup_lock:
+        if _unreachable.get(key, 0.0) > now:
+            return None, False
+        started, future = _lookups.get(key, (0.0, None))
+        if future is None or future.done():
+            started, future = now, _pool.submit(_ask, studio, key)
+            _lookups[key] = (started, future)
     try:
-        return studio.balance()
+        return future.result(timeout=max(0.0, BALANCE_WAIT - (now - started))), False
+    except TimeoutError:
+        return None, False
     except AuthError:
-        return None
+        return None, True
     except Exception:
         log.exception("balance lookup failed")
-        return None
+        return None, False
+
+
+def balance(studio: services.Studio) -> int | None:
+    """Credits left, or None when unknown (gateway unreachable or slow, or the key refused)."""
+    return balance_or_refused(studio)[0]
 
 
 def session_spent(studio: services.Studio) -> int:

@@ -393,9 +393,17 @@ def generate_area(
             balance=balance,
         )
         last = st.session_state.get(f"{prefix}__last")
+    failed = _outcome(studio, last)
     if last and last.get("content") == chash:
         n = len(last.get("take_ids") or [])
-        if last.get("created"):
+        if failed:
+            head = "This take failed" if n == 1 else f"{len(failed)} of {n} takes failed"
+            reason = failed[0].error or "no reason was given"
+            st.error(f"{head}: {reason}", icon=":material/error:")
+            # Never re-sent by itself: a failed create may still have been charged. Trying again
+            # is a deliberate new take.
+            st.caption("To try again, use “New take of the same prompt”.")
+        elif last.get("created"):
             st.success(
                 f"Submitted: {n} take{'s' if n > 1 else ''} rendering. Keep going: the next prompt is yours.",
                 icon=":material/rocket_launch:",
@@ -414,6 +422,18 @@ def generate_area(
             help="Makes the next Generate a fresh take, even with an identical form.",
         )
     st.caption("Figures are estimates; the real charge shows in your varg usage.")
+
+
+def _outcome(studio, last: dict | None) -> tuple:
+    """The last submission's takes that ended failed (or unknown), read from the library."""
+    if not last:
+        return ()
+    account = studio.connection.account
+    try:
+        takes = [studio.library.get(tid, account=account) for tid in last.get("take_ids") or []]
+    except StudioError:
+        return ()
+    return tuple(t for t in takes if t is not None and t.status in ("failed", "unknown"))
 
 
 def _on_generate(

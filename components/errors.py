@@ -15,7 +15,6 @@ from studio.errors import StudioError, describe
 log = logging.getLogger("varg_studio.ui")
 
 
-
 # Which on-page slot shows an InputError, by its `field` (anything else goes to "submit").
 FIELD_SLOTS = {
     "prompt": "prompt",

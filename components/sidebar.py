@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from components import context
-from studio.errors import AuthError, StudioError, describe
+from studio.errors import StudioError, describe
 
 log = logging.getLogger("varg_studio.ui")
 
@@ -55,6 +55,11 @@ def connection():
         return context.get_studio()
     except StudioError as exc:
         st.error(describe(exc), icon=":material/error:")
+        if getattr(exc, "field", None) == "studio_home":
+            st.caption(
+                "Nothing in the data folder was changed. Make it writable or free some space "
+                "(or point STUDIO_HOME at another folder), then reload this page."
+            )
     except Exception:
         log.exception("the studio could not start")
         st.error("The studio could not start its services. Check the data folder and reload.")
@@ -64,14 +69,7 @@ def connection():
 def account(studio, container) -> None:
     """Balance, session spend and the optional session budget."""
     with container:
-        try:
-            balance = studio.balance()
-            refused = False
-        except AuthError:
-            balance, refused = None, True
-        except Exception:
-            log.exception("balance lookup failed")
-            balance, refused = None, False
+        balance, refused = context.balance_or_refused(studio)
         spent = context.session_spent(studio)
         left, right = st.columns(2)
         left.metric(

@@ -207,6 +207,16 @@ def render(studio, take_id: str) -> None:
                     icon=":material/download:",
                     on_click="ignore",
                 )
+            if take.job_id and video is None and take.status in ("failed", "downloading"):
+                st.button(
+                    "Retry",
+                    key="detail_retry",
+                    icon=":material/refresh:",
+                    on_click=_retry,
+                    args=(take.id,),
+                    help="Asks the gateway about this job again and fetches its video if it is ready. "
+                    "It never starts a new job, so nothing more is charged.",
+                )
             if st.button("Reuse settings", key="detail_reuse", icon=":material/tune:"):
                 reuse(take)
             if video is not None:

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from studio import catalog, media
 from studio.catalog import Estimate, Model, Snap
@@ -28,7 +29,7 @@ from studio.errors import (
     StudioError,
     ValidationError,
 )
-from studio.library import Library, NewTake, Take
+from studio.library import Library, NewTake, Take, storage_error_from_os
 from studio.media import PreparedImage, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class JobManager:
         self._lock = threading.Lock()
         self._active: set[str] = set()
         self._cancel_requested: set[str] = set()
+        self._creating: set[str] = set()  # takes whose create request is on the wire
 
     # -- checks ------------------------------------------------------------------------------
     def prepare(self, req: TakeRequest) -> Prepared:
@@ -342,7 +344,14 @@ class JobManager:
         except Exception as exc:  # never let a worker die silently
             log.exception("follower for take %s crashed", take_id)
             try:
-                self.library.update(take_id, status="failed", error=_user_message(exc))
+                current = self.library.get(take_id)
+                if current is not None and current.job_id and current.is_open:
+                    # A job exists (and is paid for): keep the take open so Retry can fetch it.
+                    self.library.update(
+                        take_id, error=f"{_user_message(exc)} The job is kept; use Retry to follow it again."
+                    )
+                else:
+                    self.library.update(take_id, status="failed", error=_user_message(exc))
             except Exception:
                 log.exception("could not record the failure of take %s", take_id)
         finally:
@@ -363,36 +372,39 @@ class JobManager:
             )
         # Persist "submitting" BEFORE the create leaves, so a crash here is visible on restart.
         take = self.library.update(take.id, status="submitting")
+        sent_at = time.time()
+        with self._lock:
+            self._creating.add(take.id)
         try:
-            job = self.client.create_video(
-                model=take.model,
-                prompt=take.prompt,
-                duration=take.duration if take.mode != "remix" else None,
-                aspect_ratio=take.aspect_ratio,
-                files=files,
+            try:
+                job = self.client.create_video(
+                    model=take.model,
+                    prompt=take.prompt,
+                    duration=take.duration if take.mode != "remix" else None,
+                    aspect_ratio=take.aspect_ratio,
+                    files=files,
+                )
+            except GatewayUnreachable:
+                return self.library.update(
+                    take.id,
+                    status="failed",
+                    error="Could not reach the gateway: nothing was sent or charged. Try again when it is back.",
+                )
+            except (CreateOutcomeUnknown, ServerError, ProviderError) as exc:
+                # The request reached the gateway but its answer proves nothing either way: look for
+                # the job in the account's usage instead of guessing, and never send it again.
+                with self._lock:
+                    self._creating.discard(take.id)
+                return self._reconcile(take, sent_at, exc)
+            except StudioError as exc:
+                return self.library.update(take.id, status="failed", error=_user_message(exc))
+            # Recorded before it leaves the in-flight set, so no other take can mistake this job.
+            take = self.library.update(
+                take.id, job_id=job.job_id, status=_open_status(job), cache_hit=job.cache_hit
             )
-        except CreateOutcomeUnknown as exc:
-            return self.library.update(take.id, status="unknown", error=exc.message, completed_at=time.time())
-        except GatewayUnreachable:
-            return self.library.update(
-                take.id,
-                status="failed",
-                error="Could not reach the gateway: nothing was sent or charged. Try again when it is back.",
-            )
-        except (ServerError, ProviderError) as exc:
-            return self.library.update(
-                take.id,
-                status="failed",
-                error=(
-                    f"The gateway failed to start the job (HTTP {exc.status}: {exc.message}). "
-                    "It was not retried, so it cannot have been charged twice."
-                ),
-            )
-        except StudioError as exc:
-            return self.library.update(take.id, status="failed", error=_user_message(exc))
-        take = self.library.update(
-            take.id, job_id=job.job_id, status=_open_status(job), cache_hit=job.cache_hit
-        )
+        finally:
+            with self._lock:
+                self._creating.discard(take.id)
         if self._cancelled(take.id):
             try:
                 self.client.cancel_job(job.job_id)
@@ -402,6 +414,69 @@ class JobManager:
             self._finish(take, job)
             return self.library.get(take.id)
         return take
+
+    def _reconcile(self, take: Take, sent_at: float, exc: StudioError) -> Take:
+        """After an ambiguous create, adopt the job it made (found in usage) or say what is known."""
+        what = f"HTTP {exc.status}: {exc.message}" if isinstance(exc, ApiError) else exc.message
+        # Another take's create still in flight could own a job we'd see in usage before it is
+        # recorded: only look when none is, and look twice (usage may lag behind the create).
+        candidates: list[str] | None = None
+        looks = 0
+        deadline = time.monotonic() + 6.0
+        while True:
+            if self._others_submitting(take.id):
+                candidates = None
+            else:
+                candidates = self._unclaimed_jobs(take.model, sent_at)
+                looks += 1
+                if candidates or looks >= 2:
+                    break
+            if time.monotonic() > deadline or self._stop.wait(0.75):
+                break
+        if candidates is not None and len(candidates) == 1:
+            job_id = candidates[0]
+            log.info("take %s: adopted job %s found in usage after an ambiguous create", take.id, job_id)
+            return self.library.update(take.id, job_id=job_id, status="queued", error=None)
+        if candidates == []:
+            return self.library.update(
+                take.id,
+                status="failed",
+                error=(
+                    f"The gateway failed to start the job ({what}). Your usage shows no new job, "
+                    "so nothing was charged; it was not sent again."
+                ),
+            )
+        return self.library.update(
+            take.id,
+            status="unknown",
+            error=(
+                f"The gateway's answer was lost or an error ({what}): the job may have started and "
+                "been charged once. It was not sent again; check your usage."
+            ),
+            completed_at=time.time(),
+        )
+
+    def _others_submitting(self, take_id: str) -> bool:
+        with self._lock:
+            return bool(self._creating - {take_id})
+
+    def _unclaimed_jobs(self, model: str, since: float) -> list[str] | None:
+        """Billed jobs of this model created since `since` that no take holds (None: can't tell)."""
+        start = datetime.fromtimestamp(since - 60, UTC).date()
+        try:
+            usage = self.client.usage(start, datetime.now(UTC).date() + timedelta(days=1))
+        except StudioError:
+            return None
+        found = []
+        for rec in usage.records:
+            if not (rec.model == model or rec.model.endswith(":" + model)):
+                continue
+            created = _epoch(rec.created_at)
+            if created is None or created < since - 2.0:
+                continue
+            if self.library.find_job(self.account, rec.job_id) is None:
+                found.append(rec.job_id)
+        return found
 
     def _upload(self, take: Take) -> str:
         path = self.library.path(take.source_file or "")
@@ -477,6 +552,14 @@ class JobManager:
             try:
                 self.client.download(job.output_url, video)
                 break
+            except OSError as exc:  # the disk is full or the folder read-only: retrying won't help
+                err = storage_error_from_os(exc, video.parent, "save the video")
+                self.library.update(
+                    take.id,
+                    status="downloading",
+                    error=f"The video is ready and paid for, but {_lower_first(err.message)} Then use Retry.",
+                )
+                return
             except StudioError as exc:
                 last_error = exc
                 if self._stop.wait(min(10.0, self.retry_backoff * (2**attempt))):
@@ -494,7 +577,7 @@ class JobManager:
         poster: str | None = rel_poster
         try:
             media.make_poster(video, self.library.path(rel_poster))
-        except StudioError:
+        except (StudioError, OSError):
             log.warning("no poster for take %s", take.id)
             poster = None
         self.library.update(
@@ -509,6 +592,17 @@ class JobManager:
     def _cancelled(self, take_id: str) -> bool:
         with self._lock:
             return take_id in self._cancel_requested
+
+
+def _epoch(iso: str) -> float | None:
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except (ValueError, AttributeError):
+        return None
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _open_status(job: Job) -> str:

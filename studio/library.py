@@ -184,7 +184,7 @@ def _fold(value: Any) -> str | None:
 
 # --- errors ----------------------------------------------------------------------------------
 _READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
-_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def storage_error_from_os(exc: OSError, where: Path, doing: str) -> StorageError:
@@ -586,6 +586,11 @@ class Library:
             found = self._select("id = ?", (take_id,), "id")
         else:
             found = self._select("id = ? AND account = ?", (take_id, account), "id")
+        return found[0] if found else None
+
+    def find_job(self, account: str, job_id: str) -> Take | None:
+        """The take that holds a gateway job id in this account, if any."""
+        found = self._select("account = ? AND job_id = ?", (account, job_id), "created_at ASC")
         return found[0] if found else None
 
     def find_submission(self, account: str, submission_id: str) -> list[Take]:

@@ -47,8 +47,8 @@ class Studio:
         """Credits left (1 credit = 1 cent), cached briefly. AuthError propagates for a bad key."""
         with self._balance_lock:
             at, value = self._balance
-            if value is not None and time.monotonic() - at < max_age:
-                return value
+            if at and time.monotonic() - at < max_age:
+                return value  # a failure (None) is remembered too, so a dead gateway isn't re-asked
         from studio.errors import AuthError, StudioError
 
         try:
@@ -56,7 +56,7 @@ class Studio:
         except AuthError:
             raise
         except StudioError:
-            return None
+            value = None
         with self._balance_lock:
             self._balance = (time.monotonic(), value)
         return value

@@ -40,7 +40,11 @@ def test_data_file_is_consistent():
 
 
 def test_models_for_a_mode_lists_only_capable_models():
-    assert [m.id for m in catalog.models_for("remix")] == ["sora-2-remix", "seedance-2-preview", "grok-imagine-edit"]
+    assert [m.id for m in catalog.models_for("remix")] == [
+        "sora-2-remix",
+        "seedance-2-preview",
+        "grok-imagine-edit",
+    ]
     assert all("image-to-video" in m.modes for m in catalog.models_for("image-to-video"))
     assert catalog.models_for("text-to-video")[0].id == "sora-2"
 

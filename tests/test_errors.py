@@ -21,7 +21,9 @@ def test_each_status_maps_to_its_exception(status, cls):
 
 
 def test_message_and_field_are_read_from_the_v1_body():
-    body = json.dumps({"error": "ValidationError", "message": "prompt is required", "field": "prompt", "statusCode": 400})
+    body = json.dumps(
+        {"error": "ValidationError", "message": "prompt is required", "field": "prompt", "statusCode": 400}
+    )
     exc = errors.error_from_body(400, body)
     assert (exc.code, exc.message, exc.field) == ("ValidationError", "prompt is required", "prompt")
 
@@ -33,10 +35,15 @@ def test_newer_object_errors_are_read():
 
 
 def test_a_bare_string_error_is_shown_when_there_is_no_message():
-    assert errors.error_from_body(502, '{"error": "upstream exploded", "provider": "fal"}').message == "upstream exploded"
+    assert (
+        errors.error_from_body(502, '{"error": "upstream exploded", "provider": "fal"}').message
+        == "upstream exploded"
+    )
 
 
-@pytest.mark.parametrize("body", [b"<html>bad gateway</html>", b"\xff\xfe", b"[1,2]", b"null", b'{"error": 5}'])
+@pytest.mark.parametrize(
+    "body", [b"<html>bad gateway</html>", b"\xff\xfe", b"[1,2]", b"null", b'{"error": 5}']
+)
 def test_garbage_bodies_still_give_a_clear_message(body):
     exc = errors.error_from_body(502, body, {"Retry-After": "soon"})
     assert exc.message and exc.retry_after is None

@@ -160,16 +160,44 @@ def test_rate_limits_and_server_errors_on_reads_are_retried(gateway, studio_home
         m.shutdown()
 
 
-def test_a_500_on_create_is_reported_and_never_retried(gateway, studio_home):
+def test_a_500_on_create_that_made_no_job_says_nothing_was_charged(mgr, gateway):
+    gateway.faults.update({"server_error": 1, "server_error_on": "create", "error_status": 500})
+    take = _wait_done(mgr, mgr.submit(T2V, "boom").takes[0].id)
+    assert take.status == "failed" and not take.job_id
+    assert "nothing was charged" in take.error and "not sent again" in take.error
+    assert gateway.stats()["requests"]["POST /v1/video"] == 1
+    assert _creates(gateway) == 0
+
+
+def test_a_job_created_behind_a_500_is_found_in_usage_and_kept(mgr, gateway):
     gateway.faults.update({"create_commit_then_error": 1})
-    m = _manager(gateway, studio_home)
+    take = _wait_done(mgr, mgr.submit(T2V, "committed").takes[0].id)
+    assert take.status == "completed" and take.video_path, take.error
+    assert gateway.stats()["requests"]["POST /v1/video"] == 1
+    assert _creates(gateway) == 1
+    assert mgr.client.balance().credits == 5000 - 100
+
+
+def test_a_create_whose_answer_timed_out_is_adopted_not_sent_again(gateway, studio_home):
+    gateway.faults.update({"create_hang": 1, "hang_seconds": 3})
+    client = VargClient(gateway.base_url, "varg_test_key_0123456789", timeout=(2.0, 1.0), backoff=0.05)
+    m = JobManager(client, Library(studio_home), ACCOUNT, poll_interval=0.3, retry_backoff=0.05)
     try:
-        take = _wait_done(m, m.submit(T2V, "boom").takes[0].id)
-        assert take.status == "failed"
-        assert "not retried" in take.error
-        assert _creates(gateway) == 1
+        take = _wait_done(m, m.submit(T2V, "hung").takes[0].id)
+        assert take.status == "completed", take.error
+        assert gateway.stats()["requests"]["POST /v1/video"] == 1
     finally:
         m.shutdown()
+
+
+def test_two_ambiguous_creates_at_once_are_not_guessed_between(mgr, gateway):
+    gateway.faults.update({"create_commit_then_error": 2})
+    takes = mgr.submit(TakeRequest(**{**T2V.__dict__, "variants": 2}), "twins").takes
+    done = [_wait_done(mgr, t.id) for t in takes]
+    assert [t.status for t in done] == ["unknown", "unknown"]
+    assert all("may have started and been charged once" in t.error for t in done)
+    assert _creates(gateway) == 2  # charged once each, never sent again
+    assert mgr.library.spend(mgr.account, 0) == 200
 
 
 def test_a_download_that_fails_then_recovers_completes(gateway, studio_home):

@@ -13,7 +13,12 @@ from streamlit.testing.v1 import AppTest
 import factories
 
 APP = str(Path(__file__).resolve().parents[1] / "studio_app.py")
-PAGES = ["app_pages/text_to_video.py", "app_pages/image_to_video.py", "app_pages/remix.py", "app_pages/gallery.py"]
+PAGES = [
+    "app_pages/text_to_video.py",
+    "app_pages/image_to_video.py",
+    "app_pages/remix.py",
+    "app_pages/gallery.py",
+]
 
 
 @pytest.fixture(autouse=True)

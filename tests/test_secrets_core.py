@@ -225,7 +225,7 @@ def test_a_whole_session_never_leaks_the_key(gateways, studio_home, all_logs, ca
         # a 500 on the create (reported, not retried) and on a read (retried)
         gw.faults.update({"server_error": 1, "server_error_on": "create", "error_status": 500})
         boom = _wait_done(library, jobs.submit(T2V, "boom").takes[0].id)
-        assert boom.status == "failed" and "not retried" in boom.error
+        assert boom.status == "failed" and "not sent again" in boom.error
         gw.faults.update({"server_error": 1, "server_error_on": "read", "error_status": 502})
         assert client.get_job(t2v.job_id).status == "completed"
 

@@ -58,37 +58,157 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _get_json(url: str, headers: dict | None = None) -> dict:
+    req = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        return json.load(resp)
+
+
+def _post_json(url: str, body: dict | None = None) -> dict:
+    data = json.dumps(body or {}).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        raw = resp.read()
+    return json.loads(raw) if raw else {}
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start:\n" + log.read_text(errors="replace")[-3000:])
+        time.sleep(0.3)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM our own child's process group, SIGKILL if it lingers."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+@dataclass
+class Gateway:
+    """A standalone `python -m studio.local_gateway` process (the studio's "varg" in keyed mode)."""
+
+    url: str
+    data_dir: Path
+    log: Path
+    proc: subprocess.Popen
+
+    @property
+    def base_url(self) -> str:
+        return self.url + "/v1"
+
+    def stats(self) -> dict:
+        return _get_json(self.url + "/_admin/stats")
+
+    def faults(self, **values) -> dict:
+        return _post_json(self.url + "/_admin/faults", values)
+
+    def reset_faults(self) -> None:
+        _post_json(self.url + "/_admin/faults/reset")
+
+    def balance(self, key: str) -> int:
+        return int(_get_json(self.base_url + "/balance", {"Authorization": f"Bearer {key}"})["balance_cents"])
+
+    def creates(self) -> int:
+        return int(self.stats()["creates"])
+
+    def create_posts(self) -> int:
+        """POST /v1/video requests that reached the gateway (faulted ones included)."""
+        return int(self.stats()["requests"].get("POST /v1/video", 0))
+
+
+@contextlib.contextmanager
+def _gateway_process(data_dir: Path, *, job_seconds: float = 2.0, port: int | None = None):
+    """`python -m studio.local_gateway` on a free loopback port, its state in `data_dir`."""
+    port = port or _free_port()
+    log = data_dir.with_name(data_dir.name + "-gateway.log")
+    cmd = [
+        sys.executable, "-m", "studio.local_gateway",
+        "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir),
+        "--job-seconds", str(job_seconds), "--keepalive", "1",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in ("VARG_API_KEY", "VARG_LOCAL_FAULTS")}
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url + "/_admin/stats", proc, log, "the local gateway", timeout=30)
+        yield Gateway(url=url, data_dir=data_dir, log=log, proc=proc)
+    finally:
+        _stop(proc)
+
+
 @dataclass
 class Server:
     url: str
     gateway_url: str
     home: Path
     log: Path
+    proc: subprocess.Popen | None = None
+    port: int = 0
+    gateway_port: int = 0
 
     def stats(self) -> dict:
-        with urllib.request.urlopen(self.gateway_url + "/_admin/stats", timeout=5) as resp:
-            return json.load(resp)
+        return _get_json(self.gateway_url + "/_admin/stats")
 
     def library(self):
         from studio.library import Library
 
         return Library(self.home)
 
+    def kill(self) -> None:
+        """SIGKILL the studio (our own child's process group): no clean shutdown at all."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
 
 @contextlib.contextmanager
-def _serve(home: Path):
-    """`streamlit run studio_app.py` on a free loopback port with its own data folder."""
-    port, gw_port = _free_port(), _free_port()
-    env = {
+def _serve(
+    home: Path,
+    *,
+    port: int | None = None,
+    gateway_port: int | None = None,
+    env: dict[str, str] | None = None,
+    gateway: Gateway | None = None,
+    job_seconds: float = 2.0,
+    **popen,
+):
+    """`streamlit run studio_app.py` on a free loopback port with its own data folder.
+
+    Demo mode by default (its in-process gateway on `gateway_port`); `env` adds variables such as
+    `VARG_API_KEY` / `VARG_BASE_URL` (pass `gateway` so `stats()` reads that gateway); `popen`
+    goes to subprocess.Popen (`preexec_fn=`, `user=`...). The server's output is written next to
+    `home`, never inside it. The same `home` and ports again is a restart of the same studio.
+    """
+    port, gw_port = port or _free_port(), gateway_port or _free_port()
+    full_env = {
         **os.environ,
         "STUDIO_HOME": str(home),
-        "STUDIO_DEMO_JOB_SECONDS": "2",
+        "STUDIO_DEMO_JOB_SECONDS": str(job_seconds),
         "STUDIO_GATEWAY_PORT": str(gw_port),
         "PYTHONUNBUFFERED": "1",
     }
-    env.pop("VARG_API_KEY", None)
-    env.pop("VARG_BASE_URL", None)
-    log = home / "streamlit.log"
+    full_env.pop("VARG_API_KEY", None)
+    full_env.pop("VARG_BASE_URL", None)
+    full_env.update(env or {})
+    log = home.with_name(home.name + "-streamlit.log")
     cmd = [
         sys.executable, "-m", "streamlit", "run", "studio_app.py",
         "--server.headless", "true",
@@ -97,32 +217,24 @@ def _serve(home: Path):
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
-    with open(log, "wb") as out:
+    with open(log, "ab") as out:
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, **popen
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start:\n" + log.read_text(errors="replace")[-3000:])
-            time.sleep(0.3)
-        yield Server(url=url, gateway_url=f"http://127.0.0.1:{gw_port}", home=home, log=log)
+        _wait_healthy(url + "/_stcore/health", proc, log, "streamlit")
+        yield Server(
+            url=url,
+            gateway_url=gateway.url if gateway is not None else f"http://127.0.0.1:{gw_port}",
+            home=home,
+            log=log,
+            proc=proc,
+            port=port,
+            gateway_port=gw_port,
+        )
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)  # our own child's process group only
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+        _stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -140,14 +252,149 @@ def fresh_server(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
+def launch():
+    """Start studios (and keep restarting them) inside one test; all are stopped at its end."""
+    with contextlib.ExitStack() as stack:
+
+        def start(home: Path, **kwargs) -> Server:
+            return stack.enter_context(_serve(home, **kwargs))
+
+        yield start
+
+
+@pytest.fixture(scope="session")
+def serve_studio():
+    """The `_serve` context manager, for module-scoped studios with their own settings."""
+    return _serve
+
+
+@pytest.fixture(scope="session")
+def gateway_process():
+    """The `_gateway_process` context manager: a standalone gateway a test may stop and restart."""
+    return _gateway_process
+
+
+@pytest.fixture(scope="session")
+def standalone_gateway(tmp_path_factory: pytest.TempPathFactory):
+    """One standalone local gateway process for keyed-mode studios (reset its faults per test)."""
+    with _gateway_process(tmp_path_factory.mktemp("standalone_gateway")) as gw:
+        yield gw
+
+
+@pytest.fixture
 def shot(page):
     """Save a full-page screenshot to test-artifacts/screenshots/<name>.png."""
     SHOTS.mkdir(parents=True, exist_ok=True)
 
-    def save(name: str) -> Path:
+    def save(name: str, on=None) -> Path:
+        """`on`: another page to capture (a second browser context), else the test's page."""
+        target = on or page
         path = SHOTS / f"{name}.png"
-        page.wait_for_timeout(400)
-        page.screenshot(path=str(path), full_page=True)
+        target.wait_for_timeout(400)
+        target.screenshot(path=str(path), full_page=True)
         return path
 
     return save
+
+
+# --- driving the studio: shared by the fault, secrets and isolation scenarios -----------------------
+SIDEBAR = '[data-testid="stSidebar"]'
+TERMINAL = ("completed", "failed", "cancelled", "unknown")
+
+
+def drop_dac_override() -> None:
+    """preexec_fn: the child (root here) loses CAP_DAC_OVERRIDE, so file modes bind it like a user."""
+    import ctypes
+
+    if os.geteuid() != 0:
+        return  # a normal user is bound by file modes already
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(24, 1, 0, 0, 0) != 0:  # PR_CAPBSET_DROP, CAP_DAC_OVERRIDE; exec drops it for root
+        raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def limit_file_size(limit: int):
+    """preexec_fn: no file the child writes may grow past `limit` bytes (EFBIG; SIGXFSZ is ignored)."""
+
+    def apply() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+class StudioUI:
+    """Page-level steps a creative takes, and the checks every scenario repeats."""
+
+    sidebar = SIDEBAR
+    drop_dac_override = staticmethod(drop_dac_override)
+    limit_file_size = staticmethod(limit_file_size)
+
+    @staticmethod
+    def open(page, server: Server, path: str = "", *, label: str | None = None) -> None:
+        page.goto(server.url + "/" + path)
+        from playwright.sync_api import expect
+
+        expect(page.locator("h1").first).to_be_visible(timeout=30_000)
+        if label:
+            expect(page.locator(SIDEBAR).get_by_text(label).first).to_be_visible(timeout=15_000)
+
+    @staticmethod
+    def generate(page, prompt: str, *, outcome: str = "Submitted: 1 take rendering") -> None:
+        from playwright.sync_api import expect
+
+        page.get_by_label("Prompt").fill(prompt)
+        page.get_by_role("button", name="Generate", exact=True).click()
+        expect(page.get_by_text(outcome).first).to_be_visible(timeout=30_000)
+
+    @staticmethod
+    def takes(server: Server, account: str, prompt: str) -> list:
+        lib = server.library()
+        try:
+            return lib.list(account, search=prompt, limit=10)
+        finally:
+            lib.close()
+
+    @classmethod
+    def wait_take(
+        cls, server: Server, account: str, prompt: str, status: str | None = "completed", timeout=90.0
+    ):
+        """The newest take for `prompt` once it has `status` (None: any; "terminal": any finish)."""
+        deadline = time.monotonic() + timeout
+        found: list = []
+        while time.monotonic() < deadline:
+            found = cls.takes(server, account, prompt)
+            if found:
+                take = found[0]
+                if (
+                    status is None
+                    or take.status == status
+                    or (status == "terminal" and take.status in TERMINAL)
+                ):
+                    return take
+                if take.status in TERMINAL and status not in (take.status, "terminal"):
+                    raise AssertionError(f"take ended {take.status}: {take.error}")
+            time.sleep(0.25)
+        raise AssertionError(f"no {status or 'any'} take for {prompt!r} within {timeout}s: {found}")
+
+    @staticmethod
+    def wait_job_id(server: Server, account: str, prompt: str, timeout: float = 30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = StudioUI.takes(server, account, prompt)
+            if found and found[0].job_id:
+                return found[0]
+            time.sleep(0.1)
+        raise AssertionError(f"no job id for {prompt!r} within {timeout}s")
+
+    @staticmethod
+    def assert_no_traceback(page) -> None:
+        html = page.content()
+        assert "Traceback" not in html and 'File "' not in html, "a traceback reached the page"
+        assert not page.locator('[data-testid="stException"]').count(), "an exception box on the page"
+
+
+@pytest.fixture(scope="session")
+def ui() -> type[StudioUI]:
+    return StudioUI
