@@ -161,16 +161,9 @@ def page() -> None:
 
         form.generate_area(
             P,
-            content={
-                "mode": MODE,
-                "model": settings.model.id,
-                "prompt": prompt,
-                "duration": settings.duration,
-                "ratio": settings.aspect_ratio,
-                "variants": settings.variants,
-                "fit": fit,
-                "image": digest,
-            },
+            mode=MODE,
+            prompt=prompt,
+            inputs={"fit": fit, "image": digest},
             build=build,
             settings=settings,
             slots=slots,

@@ -195,15 +195,9 @@ def page() -> None:
 
         form.generate_area(
             P,
-            content={
-                "mode": MODE,
-                "model": settings.model.id,
-                "prompt": prompt,
-                "duration": settings.duration,
-                "ratio": settings.aspect_ratio,
-                "variants": settings.variants,
-                "source": digest,
-            },
+            mode=MODE,
+            prompt=prompt,
+            inputs={"source": digest},
             build=build,
             settings=settings,
             slots=slots,

@@ -41,14 +41,8 @@ def page() -> None:
 
         form.generate_area(
             P,
-            content={
-                "mode": MODE,
-                "model": settings.model.id,
-                "prompt": prompt,
-                "duration": settings.duration,
-                "ratio": settings.aspect_ratio,
-                "variants": settings.variants,
-            },
+            mode=MODE,
+            prompt=prompt,
             build=build,
             settings=settings,
             slots=slots,

@@ -344,13 +344,28 @@ def _confirm(prefix: str, prepared: Prepared, chash: str, sid: str, balance: int
 def generate_area(
     prefix: str,
     *,
-    content: dict[str, Any],
+    mode: str,
+    prompt: str,
     build: Callable[[], TakeRequest],
     settings: Settings,
     slots: Slots,
+    inputs: dict[str, Any] | None = None,
     precheck: Callable[[], str | None] | None = None,
 ) -> None:
-    """Estimate line, Generate button and the outcome, in this order, in the current container."""
+    """Estimate line, Generate button and the outcome, in this order, in the current container.
+
+    The form's content (settings, prompt and a digest of any `inputs`) names the submission: the
+    same content again is the same submission, so a double-click or rerun never makes a second job.
+    """
+    content = {
+        "mode": mode,
+        "model": settings.model.id,
+        "prompt": prompt,
+        "duration": settings.duration,
+        "ratio": settings.aspect_ratio,
+        "variants": settings.variants,
+        **(inputs or {}),
+    }
     studio = context.get_studio()
     balance = context.balance(studio)
     left = context.budget_left(studio)

@@ -125,10 +125,7 @@ def _recipe(studio, take) -> None:
             rows.append(("Duration", seconds(float(take.duration)) if take.duration else "—"))
     rows += [
         ("Aspect ratio", take.aspect_ratio or "from the source"),
-        (
-            "Credits",
-            f"{take.estimated_credits:,} (estimate)" + (" · cache hit, free" if take.cache_hit else ""),
-        ),
+        ("Credits", _credits(studio, take)),
         ("Status", take.status),
         ("Job id", take.job_id or "not created yet"),
         ("Created", when(take.created_at)),
@@ -139,6 +136,18 @@ def _recipe(studio, take) -> None:
         rows.append(("Source file", take.source_name))
     html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     st.html(f'<dl class="vs-kv">{html}</dl>')
+
+
+def _credits(studio, take) -> str:
+    """The estimate, and once the job is over, what varg's usage says it really cost."""
+    text = f"{take.estimated_credits:,} estimated"
+    if take.cache_hit:
+        return text + " · cache hit, free"
+    if take.job_id and not take.is_open:
+        charged = studio.charged(take.job_id, take.created_at)
+        if charged is not None:
+            return text + (f" · {charged:,} charged" if charged else " · refunded, nothing charged")
+    return text
 
 
 def _lineage(studio, take) -> None:

@@ -41,7 +41,7 @@ class Studio:
     gateway: object | None = None
     _balance: tuple[float, int | None] = field(default=(0.0, None), repr=False)
     _balance_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _usage: dict[date, tuple[float, dict[str, int]]] = field(default_factory=dict, repr=False)
+    _usage: dict[date, tuple[float, dict[str, int] | None]] = field(default_factory=dict, repr=False)
 
     def balance(self, *, max_age: float = 3.0) -> int | None:
         """Credits left (1 credit = 1 cent), cached briefly. AuthError propagates for a bad key."""
@@ -73,12 +73,13 @@ class Studio:
 
             try:
                 usage = self.client.usage(day, day + timedelta(days=1))
+                costs: dict[str, int] | None = {r.job_id: r.cost for r in usage.records}
             except StudioError:
-                return None
-            cached = (time.monotonic(), {r.job_id: r.cost for r in usage.records})
+                costs = None  # remembered too: an unreachable gateway is not asked on every rerun
+            cached = (time.monotonic(), costs)
             with self._balance_lock:
                 self._usage[day] = cached
-        return cached[1].get(job_id)
+        return None if cached[1] is None else cached[1].get(job_id)
 
     def forget_balance(self) -> None:
         with self._balance_lock:
