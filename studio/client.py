@@ -535,13 +535,14 @@ class VargClient:
         error. 401/404 raise at once. Setting `stop` ends the generator promptly (an open stream
         is shut down from a watcher thread).
         """
+        watch = stop is not None  # nobody can set an event made here: no watcher for it
         stop = stop if stop is not None else threading.Event()
         last: list[str | None] = [None]  # last yielded status, shared with the helpers
         failures = 0
         use_stream = True
         while use_stream and not stop.is_set():
             opened = time.monotonic()
-            outcome = yield from self._stream_once(job_id, last, stop)
+            outcome = yield from self._stream_once(job_id, last, stop, watch)
             if outcome in ("terminal", "stopped"):
                 return
             if outcome == "unusable":
@@ -559,7 +560,7 @@ class VargClient:
         if not stop.is_set():
             yield from self._poll(job_id, last, poll_interval, max_reconnects, stop)
 
-    def _stream_once(self, job_id: str, last: list[str | None], stop: threading.Event):
+    def _stream_once(self, job_id: str, last: list[str | None], stop: threading.Event, watch: bool = True):
         """One stream connection. Yields new statuses; returns how it ended."""
         path = f"/jobs/{_seg(job_id)}/stream"
         log.debug("GET %s", path)
@@ -573,7 +574,6 @@ class VargClient:
         except requests.RequestException as exc:
             log.debug("stream open failed: %s", type(exc).__name__)
             return "unusable"
-        done = threading.Event()
         try:
             if resp.status_code in (401, 404):
                 raise error_from_body(resp.status_code, _body_or_empty(resp), resp.headers)
@@ -582,7 +582,8 @@ class VargClient:
                 return "unusable"
             if stop.is_set():
                 return "stopped"
-            _shutdown_on_stop(resp, stop, done)
+            if watch:
+                _StopWatch.add(stop, resp)
             parser = SSEParser()
             progress = False
             try:
@@ -609,7 +610,8 @@ class VargClient:
                 return "stopped"
             return "progress" if progress else "cut"
         finally:
-            done.set()
+            if watch:
+                _StopWatch.discard(stop, resp)
             resp.close()
 
     def _poll(
@@ -712,15 +714,37 @@ def _chunks(resp: requests.Response) -> Iterator[bytes]:
         yield chunk
 
 
-def _shutdown_on_stop(resp: requests.Response, stop: threading.Event, done: threading.Event) -> None:
-    """Interrupt a blocked stream read as soon as `stop` is set (until `done`)."""
+class _StopWatch:
+    """Interrupts blocked stream reads when their `stop` event is set.
 
-    def watch() -> None:
-        while not done.is_set():
-            if stop.wait(0.2):
-                if not done.is_set():
-                    with contextlib.suppress(Exception):
-                        resp.raw.shutdown()
-                return
+    One thread per stop event (a JobManager has one for its life), not one per stream: following
+    50 jobs costs 50 workers, not 100 threads.
+    """
 
-    threading.Thread(target=watch, name="varg-stream-stop", daemon=True).start()
+    _lock = threading.Lock()
+    _streams: dict[int, set[requests.Response]] = {}
+
+    @classmethod
+    def add(cls, stop: threading.Event, resp: requests.Response) -> None:
+        with cls._lock:
+            streams = cls._streams.get(id(stop))
+            if streams is None:
+                streams = cls._streams[id(stop)] = set()
+                threading.Thread(
+                    target=cls._watch, args=(stop,), name="varg-stream-stop", daemon=True
+                ).start()
+            streams.add(resp)
+
+    @classmethod
+    def discard(cls, stop: threading.Event, resp: requests.Response) -> None:
+        with cls._lock:
+            cls._streams.get(id(stop), set()).discard(resp)
+
+    @classmethod
+    def _watch(cls, stop: threading.Event) -> None:
+        stop.wait()
+        with cls._lock:
+            streams = cls._streams.pop(id(stop), set())
+        for resp in streams:
+            with contextlib.suppress(Exception):
+                resp.raw.shutdown()
