@@ -139,13 +139,9 @@ def page() -> None:
             st.html('<div class="vs-ph still">Your image, framed at the chosen ratio, shows here.</div>')
 
         def build() -> TakeRequest:
-            return TakeRequest(
-                mode=MODE,
-                model=settings.model.id,
-                prompt=prompt,
-                duration=settings.duration,
-                aspect_ratio=settings.aspect_ratio,
-                variants=settings.variants,
+            return settings.request(
+                MODE,
+                prompt,
                 image=None if source_take is not None else raw,
                 image_name=image_name,
                 fit=fit,

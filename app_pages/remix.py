@@ -168,13 +168,9 @@ def page() -> None:
             )
 
         def build() -> TakeRequest:
-            return TakeRequest(
-                mode=MODE,
-                model=settings.model.id,
-                prompt=prompt,
-                duration=settings.duration,
-                aspect_ratio=settings.aspect_ratio,
-                variants=settings.variants,
+            return settings.request(
+                MODE,
+                prompt,
                 source_take_id=source_take.id if source_take is not None else None,
                 source_video=(
                     upload.data if upload is not None else reused.read_bytes() if reused is not None else None

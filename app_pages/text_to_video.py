@@ -30,14 +30,7 @@ def page() -> None:
         st.caption(settings.model.notes)
 
         def build() -> TakeRequest:
-            return TakeRequest(
-                mode=MODE,
-                model=settings.model.id,
-                prompt=prompt,
-                duration=settings.duration,
-                aspect_ratio=settings.aspect_ratio,
-                variants=settings.variants,
-            )
+            return settings.request(MODE, prompt)
 
         form.generate_area(
             P,

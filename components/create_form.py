@@ -78,6 +78,18 @@ class Settings:
     aspect_ratio: str | None
     variants: int
 
+    def request(self, mode: str, prompt: str, **inputs: Any) -> TakeRequest:
+        """The form as the core's request: these settings, the prompt, and the page's inputs."""
+        return TakeRequest(
+            mode=mode,
+            model=self.model.id,
+            prompt=prompt,
+            duration=self.duration,
+            aspect_ratio=self.aspect_ratio,
+            variants=self.variants,
+            **inputs,
+        )
+
 
 def _model_option(model_id: str) -> str:
     m = catalog.get_model(model_id)
