@@ -49,31 +49,22 @@ def page() -> None:
                 _use_upload()
 
         if source_take is not None:
-            with st.container(border=True, key=f"{P}_source_take"):
-                st.markdown("**Animating the last frame of a take**")
-                st.html(
-                    f'<div class="vs-meta"><b>{esc(model_label(source_take.model))}</b></div>'
-                    f'<div class="vs-snip">{esc(snippet(source_take.prompt, 140))}</div>'
-                )
-                st.button(
-                    "Use an upload instead",
-                    key=f"{P}_drop_take",
-                    on_click=_use_upload,
-                    icon=":material/upload:",
-                    type="tertiary",
-                )
+            uploader.reused_source(
+                f"{P}_source_take",
+                "Animating the last frame of a take",
+                detail=f'<div class="vs-meta"><b>{esc(model_label(source_take.model))}</b></div>'
+                f'<div class="vs-snip">{esc(snippet(source_take.prompt, 140))}</div>',
+                button="Use an upload instead",
+                on_drop=_use_upload,
+            )
         elif source_file is not None:
-            with st.container(border=True, key=f"{P}_source_file"):
-                st.markdown(
-                    f"**Reusing the image of an earlier take** · {esc(saved.get('source_name') or '')}"
-                )
-                st.button(
-                    "Use an upload instead",
-                    key=f"{P}_drop_file",
-                    on_click=_use_upload,
-                    icon=":material/upload:",
-                    type="tertiary",
-                )
+            uploader.reused_source(
+                f"{P}_source_file",
+                "Reusing the image of an earlier take",
+                detail=f'<div class="vs-snip">{esc(saved.get("source_name") or "")}</div>',
+                button="Use an upload instead",
+                on_drop=_use_upload,
+            )
         else:
             upload = uploader.file_input(
                 "Image",

@@ -84,16 +84,13 @@ def page() -> None:
             rel = saved.get("source_file")
             reused = studio.media_path(rel) if rel else None
             if reused is not None:
-                with st.container(border=True, key=f"{P}_source_file"):
-                    st.markdown("**Reusing the uploaded video of an earlier take**")
-                    st.caption(saved.get("source_name") or "")
-                    st.button(
-                        "Upload another instead",
-                        key=f"{P}_drop_file",
-                        on_click=_drop_file,
-                        icon=":material/upload:",
-                        type="tertiary",
-                    )
+                uploader.reused_source(
+                    f"{P}_source_file",
+                    "Reusing the uploaded video of an earlier take",
+                    detail=f'<div class="vs-snip">{esc(saved.get("source_name") or "")}</div>',
+                    button="Upload another instead",
+                    on_drop=_drop_file,
+                )
             else:
                 upload = uploader.file_input(
                     "Video",

@@ -102,3 +102,12 @@ def safe(fn, *args, **kwargs):
     except Exception:
         log.exception("could not read an upload")
         return None, "That file could not be read. Try another one."
+
+
+def reused_source(key: str, title: str, *, detail: str, button: str, on_drop) -> None:
+    """A box saying which earlier source is reused (a take, or its upload), with a way back to uploading."""
+    with st.container(border=True, key=key):
+        st.markdown(f"**{title}**")
+        if detail:
+            st.html(detail)
+        st.button(button, key=f"{key}_drop", on_click=on_drop, icon=":material/upload:", type="tertiary")
