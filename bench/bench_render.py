@@ -22,8 +22,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studio.local_gateway import _encode  # noqa: E402
-from studio.local_gateway.render import (  # noqa: E402
+from demo_gateway import _encode  # noqa: E402
+from demo_gateway.render import (  # noqa: E402
     render_image_to_video,
     render_remix,
     render_text_to_video,

@@ -1,4 +1,4 @@
-"""The local gateway over real HTTP: the v1 contract, jobs, SSE, files, accounts, faults and the CLI."""
+"""The demo gateway's /v1 over real HTTP: the v1 contract, jobs, SSE, files, accounts, faults and the CLI."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from studio.local_gateway import Faults, LocalGateway
-from studio.local_gateway.server import FAIL_MESSAGE, RENDER_FAIL_MESSAGE, parse_range, sniff_media_type
+from demo_gateway import DemoGateway, Faults
+from demo_gateway.jobs import FAIL_MESSAGE, RENDER_FAIL_MESSAGE
+from demo_gateway.media import sniff_media_type
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = yaml.safe_load((ROOT / "docs" / "reference" / "varg-v1-openapi.yaml").read_text(encoding="utf-8"))
@@ -89,10 +90,14 @@ def error_of(resp: requests.Response, status: int, code: str, field: str | None 
     return body
 
 
-def make_gateway(tmp_path: Path, **kwargs: Any) -> LocalGateway:
+ADMIN = {"X-Admin-Token": "test-admin"}
+
+
+def make_gateway(tmp_path: Path, **kwargs: Any) -> DemoGateway:
     kwargs.setdefault("job_seconds", 0.4)
+    kwargs.setdefault("admin_token", "test-admin")
     kwargs.setdefault("keepalive_seconds", 0.5)
-    return LocalGateway(tmp_path / "gw", **kwargs).start()
+    return DemoGateway(tmp_path / "gw", **kwargs).start()
 
 
 @pytest.fixture
@@ -102,20 +107,20 @@ def gw(tmp_path: Path):
     g.stop()
 
 
-def create(gw: LocalGateway, headers: dict[str, str] = AUTH, **body: Any) -> requests.Response:
+def create(gw: DemoGateway, headers: dict[str, str] = AUTH, **body: Any) -> requests.Response:
     body.setdefault("model", "minimax")
     body.setdefault("prompt", "a quiet lake at dawn")
     if body["model"] == "minimax":
         body.setdefault("duration", 1)
         body.setdefault("aspect_ratio", "1:1")
-    return requests.post(f"{gw.base_url}/video", json=body, headers=headers, timeout=10)
+    return requests.post(f"{gw.v1_url}/video", json=body, headers=headers, timeout=10)
 
 
-def get_job(gw: LocalGateway, job_id: str, headers: dict[str, str] = AUTH) -> requests.Response:
-    return requests.get(f"{gw.base_url}/jobs/{job_id}", headers=headers, timeout=10)
+def get_job(gw: DemoGateway, job_id: str, headers: dict[str, str] = AUTH) -> requests.Response:
+    return requests.get(f"{gw.v1_url}/jobs/{job_id}", headers=headers, timeout=10)
 
 
-def wait_terminal(gw: LocalGateway, job_id: str, headers: dict[str, str] = AUTH) -> dict[str, Any]:
+def wait_terminal(gw: DemoGateway, job_id: str, headers: dict[str, str] = AUTH) -> dict[str, Any]:
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         job = job_of(get_job(gw, job_id, headers))
@@ -125,27 +130,27 @@ def wait_terminal(gw: LocalGateway, job_id: str, headers: dict[str, str] = AUTH)
     raise AssertionError(f"job {job_id} did not finish")
 
 
-def balance(gw: LocalGateway, headers: dict[str, str] = AUTH) -> int:
-    resp = requests.get(f"{gw.base_url}/balance", headers=headers, timeout=10)
+def balance(gw: DemoGateway, headers: dict[str, str] = AUTH) -> int:
+    resp = requests.get(f"{gw.v1_url}/balance", headers=headers, timeout=10)
     body = valid(resp, 200, response_schema("/balance", "get", "200"))
     assert body["currency"] == "usd"
     return body["balance_cents"]
 
 
-def usage(gw: LocalGateway, headers: dict[str, str] = AUTH, **params: str) -> dict[str, Any]:
-    resp = requests.get(f"{gw.base_url}/usage", headers=headers, params=params, timeout=10)
+def usage(gw: DemoGateway, headers: dict[str, str] = AUTH, **params: str) -> dict[str, Any]:
+    resp = requests.get(f"{gw.v1_url}/usage", headers=headers, params=params, timeout=10)
     return valid(resp, 200, schema_ref("UsageResponse"))
 
 
 def upload(
-    gw: LocalGateway, data: bytes, media_type: str, *, hash_header: str | None = "auto"
+    gw: DemoGateway, data: bytes, media_type: str, *, hash_header: str | None = "auto"
 ) -> requests.Response:
     headers = dict(AUTH, **{"Content-Type": media_type})
     if hash_header == "auto":
         headers["X-Content-Hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
     elif hash_header is not None:
         headers["X-Content-Hash"] = hash_header
-    return requests.post(f"{gw.base_url}/files", data=data, headers=headers, timeout=30)
+    return requests.post(f"{gw.v1_url}/files", data=data, headers=headers, timeout=30)
 
 
 def png_bytes(size: tuple[int, int] = (320, 240)) -> bytes:
@@ -156,16 +161,16 @@ def png_bytes(size: tuple[int, int] = (320, 240)) -> bytes:
     return buf.getvalue()
 
 
-def set_faults(gw: LocalGateway, **values: Any) -> dict[str, Any]:
-    resp = requests.post(f"{gw.url}/_admin/faults", json=values, timeout=10)
+def set_faults(gw: DemoGateway, **values: Any) -> dict[str, Any]:
+    resp = requests.post(f"{gw.url}/_admin/faults", json=values, headers=ADMIN, timeout=10)
     return json_of(resp, 200)
 
 
 def read_stream(
-    gw: LocalGateway, job_id: str, headers: dict[str, str] = AUTH
+    gw: DemoGateway, job_id: str, headers: dict[str, str] = AUTH
 ) -> tuple[requests.Response, str, float]:
     start = time.monotonic()
-    resp = requests.get(f"{gw.base_url}/jobs/{job_id}/stream", headers=headers, stream=True, timeout=WAIT)
+    resp = requests.get(f"{gw.v1_url}/jobs/{job_id}/stream", headers=headers, stream=True, timeout=WAIT)
     text = resp.raw.read().decode()  # reads until the server closes the connection
     return resp, text, time.monotonic() - start
 
@@ -211,27 +216,27 @@ def decode(path_or_bytes: bytes) -> tuple[int, int, int, float]:
 
 # --- lifecycle ---------------------------------------------------------------------------------
 def test_start_is_fast_and_stop_does_not_hang(tmp_path: Path) -> None:
-    gw = LocalGateway(tmp_path / "gw", job_seconds=0.3)
+    gw = DemoGateway(tmp_path / "gw", job_seconds=0.3)
     t0 = time.monotonic()
     gw.start()
     assert time.monotonic() - t0 < 0.1
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", gw.url)
-    assert gw.base_url == gw.url + "/v1"
+    assert gw.v1_url == gw.url + "/v1"
     assert balance(gw) == 5000
     create(gw)  # a render in flight must not block stop()
     t0 = time.monotonic()
     gw.stop()
     assert time.monotonic() - t0 < 2.0
     with pytest.raises(requests.ConnectionError):
-        requests.get(f"{gw.base_url}/balance", headers=AUTH, timeout=2)
+        requests.get(f"{gw.v1_url}/balance", headers=AUTH, timeout=2)
     gw.stop()  # idempotent
 
 
-def test_conftest_gateway_fixture_serves_the_contract(gateway: LocalGateway) -> None:
+def test_conftest_gateway_fixture_serves_the_contract(gateway: DemoGateway) -> None:
     assert balance(gateway) == 5000
 
 
-def test_text_to_video_job_goes_queued_processing_completed_with_a_real_mp4(gw: LocalGateway) -> None:
+def test_text_to_video_job_goes_queued_processing_completed_with_a_real_mp4(gw: DemoGateway) -> None:
     created = job_of(create(gw, prompt="a sunset over the sea with birds"), 202)
     assert created["status"] == "queued"
     assert created["model"] == "minimax"
@@ -271,9 +276,9 @@ def test_job_completes_no_sooner_than_job_seconds(tmp_path: Path) -> None:
 
 
 def test_default_duration_and_ratio_come_from_the_model(
-    gw: LocalGateway, monkeypatch: pytest.MonkeyPatch
+    gw: DemoGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from studio.local_gateway import render
+    from demo_gateway import render
 
     calls: list[tuple[Any, ...]] = []
 
@@ -289,7 +294,7 @@ def test_default_duration_and_ratio_come_from_the_model(
     assert calls == [("rain on a window", 6.0, "16:9"), ("snow", 8.0, "9:16")]
 
 
-def test_image_to_video_uses_the_uploaded_image(gw: LocalGateway) -> None:
+def test_image_to_video_uses_the_uploaded_image(gw: DemoGateway) -> None:
     up = valid(upload(gw, png_bytes(), "image/png"), 200, schema_ref("FileUploadResponse"))
     job = job_of(create(gw, files=[{"url": up["url"]}], prompt="slow zoom in", aspect_ratio="9:16"), 202)
     done = wait_terminal(gw, job["job_id"])
@@ -298,14 +303,14 @@ def test_image_to_video_uses_the_uploaded_image(gw: LocalGateway) -> None:
     assert (width, height, frames) == (720, 1280, 24)
 
 
-def test_sora_image_to_video_accepts_auto_ratio_but_text_to_video_does_not(gw: LocalGateway) -> None:
+def test_sora_image_to_video_accepts_auto_ratio_but_text_to_video_does_not(gw: DemoGateway) -> None:
     up = json_of(upload(gw, png_bytes(), "image/png"), 200)
     ok = job_of(create(gw, model="sora-2", aspect_ratio="auto", files=[{"url": up["url"]}]), 202)
-    requests.delete(f"{gw.base_url}/jobs/{ok['job_id']}", headers=AUTH, timeout=10)
+    requests.delete(f"{gw.v1_url}/jobs/{ok['job_id']}", headers=AUTH, timeout=10)
     error_of(create(gw, model="sora-2", aspect_ratio="auto"), 400, "ValidationError", "aspect_ratio")
 
 
-def test_remix_renders_the_source_video_at_its_length(gw: LocalGateway) -> None:
+def test_remix_renders_the_source_video_at_its_length(gw: DemoGateway) -> None:
     first = wait_terminal(gw, job_of(create(gw), 202)["job_id"])
     source = requests.get(first["output"]["url"], timeout=10).content
     up = valid(upload(gw, source, "video/mp4"), 200, schema_ref("FileUploadResponse"))
@@ -319,7 +324,7 @@ def test_remix_renders_the_source_video_at_its_length(gw: LocalGateway) -> None:
     assert balance(gw) == 5000 - 80 - 100
 
 
-def test_a_video_as_first_file_means_remix_which_sora_2_does_not_do(gw: LocalGateway) -> None:
+def test_a_video_as_first_file_means_remix_which_sora_2_does_not_do(gw: DemoGateway) -> None:
     first = wait_terminal(gw, job_of(create(gw), 202)["job_id"])
     up = json_of(upload(gw, requests.get(first["output"]["url"], timeout=10).content, "video/mp4"), 200)
     body = error_of(create(gw, model="sora-2", files=[{"url": up["url"]}]), 400, "ValidationError", "model")
@@ -338,7 +343,6 @@ def test_a_video_as_first_file_means_remix_which_sora_2_does_not_do(gw: LocalGat
         ({"prompt": "   \n\t"}, "prompt", None),
         ({"prompt": 42}, "prompt", None),
         ({"prompt": "x" * 4001}, "prompt", None),
-        ({"model": "sora-2", "duration": 5}, "duration", "duration must be one of 4, 8, 12, 16, 20"),
         ({"model": "sora-2", "duration": "8"}, "duration", "duration must be one of 4, 8, 12, 16, 20"),
         ({"model": "sora-2", "duration": True}, "duration", None),
         ({"model": "sora-2", "aspect_ratio": "1:1"}, "aspect_ratio", None),
@@ -351,12 +355,12 @@ def test_a_video_as_first_file_means_remix_which_sora_2_does_not_do(gw: LocalGat
     ],
 )
 def test_create_rejects_bad_bodies_with_the_field_and_charges_nothing(
-    gw: LocalGateway, changes: dict[str, Any], field: str, message: str | None
+    gw: DemoGateway, changes: dict[str, Any], field: str, message: str | None
 ) -> None:
     body: dict[str, Any] = {"model": "sora-2", "prompt": "a quiet lake at dawn"}
     body.update(changes)
     body = {k: v for k, v in body.items() if v is not None}
-    resp = requests.post(f"{gw.base_url}/video", json=body, headers=AUTH, timeout=10)
+    resp = requests.post(f"{gw.v1_url}/video", json=body, headers=AUTH, timeout=10)
     err = error_of(resp, 400, "ValidationError", field)
     if message:
         assert err["message"] == message
@@ -364,11 +368,11 @@ def test_create_rejects_bad_bodies_with_the_field_and_charges_nothing(
     assert gw.stats()["creates"] == 0
 
 
-def test_prompt_of_exactly_4000_chars_is_accepted(gw: LocalGateway) -> None:
+def test_prompt_of_exactly_4000_chars_is_accepted(gw: DemoGateway) -> None:
     job_of(create(gw, prompt="y" * 4000), 202)
 
 
-def test_file_urls_must_be_ones_this_gateway_served(gw: LocalGateway) -> None:
+def test_file_urls_must_be_ones_this_gateway_served(gw: DemoGateway) -> None:
     up = json_of(upload(gw, png_bytes(), "image/png"), 200)
     for url in (
         f"{gw.url}/u/file_0000000000000000.png",  # unknown id
@@ -379,15 +383,15 @@ def test_file_urls_must_be_ones_this_gateway_served(gw: LocalGateway) -> None:
         error_of(create(gw, files=[{"url": url}]), 400, "ValidationError", "files")
 
 
-def test_remix_model_with_an_image_is_rejected_on_files(gw: LocalGateway) -> None:
+def test_remix_model_with_an_image_is_rejected_on_files(gw: DemoGateway) -> None:
     up = json_of(upload(gw, png_bytes(), "image/png"), 200)
     error_of(create(gw, model="sora-2-remix", files=[{"url": up["url"]}]), 400, "ValidationError", "files")
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b'"text"', b"\xff\xfe"])
-def test_create_with_a_body_that_is_not_a_json_object_is_400(gw: LocalGateway, raw: bytes) -> None:
+def test_create_with_a_body_that_is_not_a_json_object_is_400(gw: DemoGateway, raw: bytes) -> None:
     resp = requests.post(
-        f"{gw.base_url}/video",
+        f"{gw.v1_url}/video",
         data=raw,
         headers=dict(AUTH, **{"Content-Type": "application/json"}),
         timeout=10,
@@ -397,7 +401,7 @@ def test_create_with_a_body_that_is_not_a_json_object_is_400(gw: LocalGateway, r
 
 # --- auth, routes, methods -------------------------------------------------------------------------
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic dXNlcjpwYXNz", "varg_key"])
-def test_missing_or_empty_bearer_is_401_on_every_v1_endpoint(gw: LocalGateway, header: str | None) -> None:
+def test_missing_or_empty_bearer_is_401_on_every_v1_endpoint(gw: DemoGateway, header: str | None) -> None:
     headers = {} if header is None else {"Authorization": header}
     calls = [
         ("POST", "/video"),
@@ -409,7 +413,7 @@ def test_missing_or_empty_bearer_is_401_on_every_v1_endpoint(gw: LocalGateway, h
         ("GET", "/usage"),
     ]
     for method, path in calls:
-        resp = requests.request(method, gw.base_url + path, headers=headers, data=b"{}", timeout=10)
+        resp = requests.request(method, gw.v1_url + path, headers=headers, data=b"{}", timeout=10)
         error_of(resp, 401, "AuthError")
         assert resp.headers["WWW-Authenticate"] == "Bearer"
 
@@ -418,17 +422,17 @@ def test_accepted_keys_limits_who_gets_in(tmp_path: Path) -> None:
     gw = make_gateway(tmp_path, accepted_keys=[KEY])
     try:
         assert balance(gw) == 5000
-        error_of(requests.get(f"{gw.base_url}/balance", headers=OTHER, timeout=10), 401, "AuthError")
+        error_of(requests.get(f"{gw.v1_url}/balance", headers=OTHER, timeout=10), 401, "AuthError")
     finally:
         gw.stop()
 
 
-def test_unknown_routes_and_jobs_are_404(gw: LocalGateway) -> None:
-    error_of(requests.get(f"{gw.base_url}/nothing", headers=AUTH, timeout=10), 404, "NotFoundError")
+def test_unknown_routes_and_jobs_are_404(gw: DemoGateway) -> None:
+    error_of(requests.get(f"{gw.v1_url}/nothing", headers=AUTH, timeout=10), 404, "NotFoundError")
     error_of(requests.get(f"{gw.url}/", timeout=10), 404, "NotFoundError")
     for method, path in [("GET", ""), ("GET", "/stream"), ("DELETE", "")]:
         resp = requests.request(
-            method, f"{gw.base_url}/jobs/job_0123456789abcdef{path}", headers=AUTH, timeout=10
+            method, f"{gw.v1_url}/jobs/job_0123456789abcdef{path}", headers=AUTH, timeout=10
         )
         error_of(resp, 404, "NotFoundError")
     error_of(requests.get(f"{gw.url}/o/job_0123456789abcdef.mp4", timeout=10), 404, "NotFoundError")
@@ -447,35 +451,35 @@ def test_unknown_routes_and_jobs_are_404(gw: LocalGateway) -> None:
         ("POST", "/o/job_0123456789abcdef.mp4", "GET, HEAD"),
     ],
 )
-def test_wrong_methods_are_405_with_allow(gw: LocalGateway, method: str, path: str, allow: str) -> None:
+def test_wrong_methods_are_405_with_allow(gw: DemoGateway, method: str, path: str, allow: str) -> None:
     resp = requests.request(method, gw.url + path, headers=AUTH, timeout=10)
     error_of(resp, 405, "MethodNotAllowedError")
     assert resp.headers["Allow"] == allow
 
 
-def test_keys_are_isolated_balance_jobs_and_usage(gw: LocalGateway) -> None:
+def test_keys_are_isolated_balance_jobs_and_usage(gw: DemoGateway) -> None:
     job = job_of(create(gw), 202)
     assert balance(gw) == 4920
     assert balance(gw, OTHER) == 5000
     error_of(get_job(gw, job["job_id"], OTHER), 404, "NotFoundError")
     error_of(
-        requests.delete(f"{gw.base_url}/jobs/{job['job_id']}", headers=OTHER, timeout=10),
+        requests.delete(f"{gw.v1_url}/jobs/{job['job_id']}", headers=OTHER, timeout=10),
         404,
         "NotFoundError",
     )
-    resp = requests.get(f"{gw.base_url}/jobs/{job['job_id']}/stream", headers=OTHER, timeout=10)
+    resp = requests.get(f"{gw.v1_url}/jobs/{job['job_id']}/stream", headers=OTHER, timeout=10)
     error_of(resp, 404, "NotFoundError")
     assert usage(gw, OTHER) == {"usage": [], "total_cents": 0}
     assert [r["job_id"] for r in usage(gw)["usage"]] == [job["job_id"]]
     assert job_of(get_job(gw, job["job_id"]))["job_id"] == job["job_id"]
 
 
-def test_the_key_is_never_logged(gw: LocalGateway, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_key_is_never_logged(gw: DemoGateway, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     job = job_of(create(gw), 202)
     get_job(gw, job["job_id"])
-    requests.get(f"{gw.base_url}/balance", headers={"Authorization": "Bearer"}, timeout=10)
-    requests.get(f"{gw.base_url}/usage?from=nope", headers=AUTH, timeout=10)
+    requests.get(f"{gw.v1_url}/balance", headers={"Authorization": "Bearer"}, timeout=10)
+    requests.get(f"{gw.v1_url}/usage?from=nope", headers=AUTH, timeout=10)
     assert "POST /v1/video" in caplog.text
     assert KEY not in caplog.text
     assert hashlib.sha256(KEY.encode()).hexdigest() not in caplog.text
@@ -500,14 +504,14 @@ def test_cancel_refunds_and_is_a_no_op_on_terminal_jobs(tmp_path: Path) -> None:
     try:
         job = job_of(create(gw, model="sora-2"), 202)
         assert balance(gw) == 4900
-        resp = requests.delete(f"{gw.base_url}/jobs/{job['job_id']}", headers=AUTH, timeout=10)
+        resp = requests.delete(f"{gw.v1_url}/jobs/{job['job_id']}", headers=AUTH, timeout=10)
         assert resp.status_code == 204 and resp.content == b""
         done = job_of(get_job(gw, job["job_id"]))
         assert done["status"] == "cancelled"
         assert "completed_at" in done and "output" not in done
         assert balance(gw) == 5000
         assert usage(gw)["usage"][0]["cost_cents"] == 0
-        again = requests.delete(f"{gw.base_url}/jobs/{job['job_id']}", headers=AUTH, timeout=10)
+        again = requests.delete(f"{gw.v1_url}/jobs/{job['job_id']}", headers=AUTH, timeout=10)
         assert again.status_code == 204
         assert job_of(get_job(gw, job["job_id"]))["status"] == "cancelled"
         assert balance(gw) == 5000  # refunded once
@@ -518,15 +522,15 @@ def test_cancel_refunds_and_is_a_no_op_on_terminal_jobs(tmp_path: Path) -> None:
         gw.stop()
 
 
-def test_cancel_after_completion_changes_nothing(gw: LocalGateway) -> None:
+def test_cancel_after_completion_changes_nothing(gw: DemoGateway) -> None:
     done = wait_terminal(gw, job_of(create(gw), 202)["job_id"])
-    resp = requests.delete(f"{gw.base_url}/jobs/{done['job_id']}", headers=AUTH, timeout=10)
+    resp = requests.delete(f"{gw.v1_url}/jobs/{done['job_id']}", headers=AUTH, timeout=10)
     assert resp.status_code == 204
     assert job_of(get_job(gw, done["job_id"])) == done
     assert balance(gw) == 4920
 
 
-def test_usage_lists_billed_jobs_in_a_date_range(gw: LocalGateway) -> None:
+def test_usage_lists_billed_jobs_in_a_date_range(gw: DemoGateway) -> None:
     a = job_of(create(gw), 202)
     b = job_of(create(gw, model="sora-2"), 202)
     today = datetime.now(UTC).date()
@@ -554,13 +558,13 @@ def test_usage_lists_billed_jobs_in_a_date_range(gw: LocalGateway) -> None:
         ("from=2026-02-10&to=2026-02-01", "to"),
     ],
 )
-def test_usage_rejects_bad_dates(gw: LocalGateway, query: str, field: str) -> None:
-    resp = requests.get(f"{gw.base_url}/usage?{query}", headers=AUTH, timeout=10)
+def test_usage_rejects_bad_dates(gw: DemoGateway, query: str, field: str) -> None:
+    resp = requests.get(f"{gw.v1_url}/usage?{query}", headers=AUTH, timeout=10)
     error_of(resp, 400, "ValidationError", field)
 
 
 # --- files ---------------------------------------------------------------------------------------
-def test_upload_stores_sniffs_and_serves_the_file(gw: LocalGateway) -> None:
+def test_upload_stores_sniffs_and_serves_the_file(gw: DemoGateway) -> None:
     data = png_bytes()
     up = valid(upload(gw, data, "application/octet-stream"), 200, schema_ref("FileUploadResponse"))
     assert re.fullmatch(r"file_[0-9a-f]{16}", up["file_id"])
@@ -574,7 +578,7 @@ def test_upload_stores_sniffs_and_serves_the_file(gw: LocalGateway) -> None:
     assert got.headers["Content-Type"] == "image/png"
 
 
-def test_upload_with_a_known_hash_is_deduplicated(gw: LocalGateway) -> None:
+def test_upload_with_a_known_hash_is_deduplicated(gw: DemoGateway) -> None:
     data = png_bytes((64, 64))
     first = json_of(upload(gw, data, "image/png"), 200)
     second = valid(upload(gw, data, "image/png"), 200, schema_ref("FileUploadResponse"))
@@ -582,13 +586,13 @@ def test_upload_with_a_known_hash_is_deduplicated(gw: LocalGateway) -> None:
     assert second["file_id"] == first["file_id"] and second["url"] == first["url"]
     # a hash-only request (empty body) is enough once the gateway has the file
     resp = requests.post(
-        f"{gw.base_url}/files", data=b"", headers=dict(AUTH, **{"X-Content-Hash": first["hash"]}), timeout=10
+        f"{gw.v1_url}/files", data=b"", headers=dict(AUTH, **{"X-Content-Hash": first["hash"]}), timeout=10
     )
     assert json_of(resp, 200)["file_id"] == first["file_id"]
     # without the header there is no dedupe; another key has its own files
     assert json_of(upload(gw, data, "image/png", hash_header=None), 200)["deduplicated"] is False
     other = requests.post(
-        f"{gw.base_url}/files",
+        f"{gw.v1_url}/files",
         data=data,
         headers=dict(OTHER, **{"X-Content-Hash": first["hash"]}),
         timeout=10,
@@ -606,11 +610,11 @@ def test_upload_with_a_known_hash_is_deduplicated(gw: LocalGateway) -> None:
         (b"", None, "file"),
     ],
 )
-def test_bad_uploads_are_400(gw: LocalGateway, data: bytes, header: str | None, field: str) -> None:
+def test_bad_uploads_are_400(gw: DemoGateway, data: bytes, header: str | None, field: str) -> None:
     error_of(upload(gw, data, "image/png", hash_header=header), 400, "ValidationError", field)
 
 
-def test_upload_over_50_mb_is_413_before_the_body_is_read(gw: LocalGateway) -> None:
+def test_upload_over_50_mb_is_413_before_the_body_is_read(gw: DemoGateway) -> None:
     head, raw = raw_exchange(
         gw.port,
         b"POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY.encode() + b"\r\n"
@@ -622,14 +626,14 @@ def test_upload_over_50_mb_is_413_before_the_body_is_read(gw: LocalGateway) -> N
     assert body["statusCode"] == 413
 
 
-def test_upload_over_50_mb_sent_in_full_still_gets_a_413(gw: LocalGateway) -> None:
+def test_upload_over_50_mb_sent_in_full_still_gets_a_413(gw: DemoGateway) -> None:
     with requests.Session() as s:
-        resp = s.post(f"{gw.base_url}/files", data=b"\0" * (50 * 1024 * 1024 + 1), headers=AUTH, timeout=30)
+        resp = s.post(f"{gw.v1_url}/files", data=b"\0" * (50 * 1024 * 1024 + 1), headers=AUTH, timeout=30)
         error_of(resp, 413, "PayloadTooLargeError")
         assert balance(gw) == 5000  # the same keep-alive session still works
 
 
-def test_range_requests_answer_206_for_seeking(gw: LocalGateway) -> None:
+def test_range_requests_answer_206_for_seeking(gw: DemoGateway) -> None:
     done = wait_terminal(gw, job_of(create(gw), 202)["job_id"])
     url = done["output"]["url"]
     full = requests.get(url, timeout=10).content
@@ -649,14 +653,22 @@ def test_range_requests_answer_206_for_seeking(gw: LocalGateway) -> None:
     assert head.status_code == 200 and head.headers["Content-Length"] == str(size) and head.content == b""
 
 
-def test_parse_range_edge_cases() -> None:
-    assert parse_range("bytes=0-0", 10) == (0, 0)
-    assert parse_range("bytes=5-100", 10) == (5, 9)
-    assert parse_range("bytes=-100", 10) == (0, 9)
-    assert parse_range("bytes=10-", 10) == "unsatisfiable"
-    assert parse_range("bytes=-0", 10) == "unsatisfiable"
-    for ignored in ("bytes=5-1", "items=0-1", "bytes=0-1,3-4", "bytes=a-b", "bytes=-"):
-        assert parse_range(ignored, 10) is None
+def test_odd_range_headers_over_http(gw: DemoGateway) -> None:
+    done = wait_terminal(gw, job_of(create(gw), 202)["job_id"])
+    url = done["output"]["url"]
+    full = requests.get(url, timeout=10).content
+    size = len(full)
+    one = requests.get(url, headers={"Range": "bytes=0-0"}, timeout=10)
+    assert one.status_code == 206 and one.content == full[:1]
+    clipped = requests.get(url, headers={"Range": f"bytes=5-{size + 100}"}, timeout=10)
+    assert clipped.status_code == 206 and clipped.content == full[5:]
+    whole = requests.get(url, headers={"Range": f"bytes=-{size + 100}"}, timeout=10)
+    assert whole.status_code == 206 and whole.content == full
+    zero = requests.get(url, headers={"Range": "bytes=-0"}, timeout=10)
+    error_of(zero, 416, "RangeNotSatisfiableError")
+    for ignored in ("bytes=5-1", "items=0-1", "bytes=a-b", "bytes=-"):
+        resp = requests.get(url, headers={"Range": ignored}, timeout=10)
+        assert resp.status_code == 200 and resp.content == full, ignored
 
 
 def test_sniff_media_type() -> None:
@@ -686,7 +698,7 @@ def test_stream_sends_every_status_keep_alives_and_closes_at_the_end(tmp_path: P
         gw.stop()
 
 
-def test_stream_follows_a_rendered_job_to_completed(gw: LocalGateway) -> None:
+def test_stream_follows_a_rendered_job_to_completed(gw: DemoGateway) -> None:
     job = job_of(create(gw), 202)
     _, text, _ = read_stream(gw, job["job_id"])
     evs = events(text)
@@ -695,9 +707,9 @@ def test_stream_follows_a_rendered_job_to_completed(gw: LocalGateway) -> None:
     assert [e["status"] for e in evs][-2:] == ["processing", "completed"]
 
 
-def test_stream_of_a_finished_job_sends_one_event_and_closes(gw: LocalGateway) -> None:
+def test_stream_of_a_finished_job_sends_one_event_and_closes(gw: DemoGateway) -> None:
     job = job_of(create(gw), 202)
-    requests.delete(f"{gw.base_url}/jobs/{job['job_id']}", headers=AUTH, timeout=10)
+    requests.delete(f"{gw.v1_url}/jobs/{job['job_id']}", headers=AUTH, timeout=10)
     _, text, took = read_stream(gw, job["job_id"])
     assert [e["status"] for e in events(text)] == ["cancelled"]
     assert took < 1.0
@@ -708,7 +720,7 @@ def test_stream_sees_a_cancel(tmp_path: Path) -> None:
     try:
         job = job_of(create(gw), 202)
         threading.Timer(
-            0.3, requests.delete, args=(f"{gw.base_url}/jobs/{job['job_id']}",), kwargs={"headers": AUTH}
+            0.3, requests.delete, args=(f"{gw.v1_url}/jobs/{job['job_id']}",), kwargs={"headers": AUTH}
         ).start()
         _, text, took = read_stream(gw, job["job_id"])
         assert [e["status"] for e in events(text)][-1] == "cancelled"
@@ -740,10 +752,10 @@ def test_stream_is_cut_after_stream_cut_seconds(tmp_path: Path) -> None:
         gw.stop()
 
 
-def test_a_client_hanging_up_on_a_stream_is_quiet(gw: LocalGateway, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_client_hanging_up_on_a_stream_is_quiet(gw: DemoGateway, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR)
     job = job_of(create(gw), 202)
-    resp = requests.get(f"{gw.base_url}/jobs/{job['job_id']}/stream", headers=AUTH, stream=True, timeout=10)
+    resp = requests.get(f"{gw.v1_url}/jobs/{job['job_id']}/stream", headers=AUTH, stream=True, timeout=10)
     resp.close()
     wait_terminal(gw, job["job_id"])
     time.sleep(0.6)
@@ -822,34 +834,34 @@ def test_fault_counters_are_thread_safe() -> None:
 
 def test_env_sets_faults_at_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VARG_LOCAL_FAULTS", "rate_limit=2,retry_after=1")
-    gw = LocalGateway(tmp_path)
+    gw = DemoGateway(tmp_path)
     assert gw.faults.rate_limit == 2 and gw.faults.retry_after == 1.0
     monkeypatch.setenv("VARG_LOCAL_FAULTS", "garbage")
-    assert LocalGateway(tmp_path).faults.to_dict() == Faults().to_dict()
+    assert DemoGateway(tmp_path).faults.to_dict() == Faults().to_dict()
 
 
-def test_admin_faults_merge_reject_and_reset(gw: LocalGateway) -> None:
+def test_admin_faults_merge_reject_and_reset(gw: DemoGateway) -> None:
     assert set_faults(gw, rate_limit=1)["rate_limit"] == 1
     merged = set_faults(gw, retry_after=3)
     assert merged["rate_limit"] == 1 and merged["retry_after"] == 3.0
     assert gw.faults.retry_after == 3.0
-    resp = requests.post(f"{gw.url}/_admin/faults", json={"bogus": 1}, timeout=10)
+    resp = requests.post(f"{gw.url}/_admin/faults", json={"bogus": 1}, headers=ADMIN, timeout=10)
     error_of(resp, 400, "ValidationError", "faults")
-    reset = json_of(requests.post(f"{gw.url}/_admin/faults/reset", timeout=10), 200)
+    reset = json_of(requests.post(f"{gw.url}/_admin/faults/reset", headers=ADMIN, timeout=10), 200)
     assert reset == Faults().to_dict()
 
 
-def test_rate_limit_answers_429_with_retry_after_then_recovers(gw: LocalGateway) -> None:
+def test_rate_limit_answers_429_with_retry_after_then_recovers(gw: DemoGateway) -> None:
     set_faults(gw, rate_limit=2, retry_after=1)
     for _ in range(2):
-        resp = requests.get(f"{gw.base_url}/balance", headers=AUTH, timeout=10)
+        resp = requests.get(f"{gw.v1_url}/balance", headers=AUTH, timeout=10)
         err = error_of(resp, 429, "RateLimitError")
         assert resp.headers["Retry-After"] == "1"
         assert "1 second" in err["message"]
     assert balance(gw) == 5000
 
 
-def test_rate_limit_on_create_only_leaves_reads_alone(gw: LocalGateway) -> None:
+def test_rate_limit_on_create_only_leaves_reads_alone(gw: DemoGateway) -> None:
     set_faults(gw, rate_limit=1, rate_limit_on="create", retry_after=0.2)
     assert balance(gw) == 5000
     resp = create(gw)
@@ -860,25 +872,25 @@ def test_rate_limit_on_create_only_leaves_reads_alone(gw: LocalGateway) -> None:
 
 
 @pytest.mark.parametrize(("status", "code"), [(500, "InternalError"), (502, "ProviderError")])
-def test_server_error_fault_answers_500_or_502(gw: LocalGateway, status: int, code: str) -> None:
+def test_server_error_fault_answers_500_or_502(gw: DemoGateway, status: int, code: str) -> None:
     set_faults(gw, server_error=1, error_status=status)
-    resp = requests.get(f"{gw.base_url}/balance", headers=AUTH, timeout=10)
+    resp = requests.get(f"{gw.v1_url}/balance", headers=AUTH, timeout=10)
     body = error_of(resp, status, code)
     if status == 502:
         assert body["provider"] == "local"
     assert balance(gw) == 5000
 
 
-def test_server_error_on_reads_does_not_touch_creates(gw: LocalGateway) -> None:
+def test_server_error_on_reads_does_not_touch_creates(gw: DemoGateway) -> None:
     set_faults(gw, server_error=1, server_error_on="read")
     job_of(create(gw), 202)
-    error_of(requests.get(f"{gw.base_url}/balance", headers=AUTH, timeout=10), 500, "InternalError")
+    error_of(requests.get(f"{gw.v1_url}/balance", headers=AUTH, timeout=10), 500, "InternalError")
     set_faults(gw, server_error=1, server_error_on="create")
     error_of(create(gw), 500, "InternalError")
     assert gw.stats()["creates"] == 1
 
 
-def test_create_commit_then_error_charges_and_creates_but_answers_500(gw: LocalGateway) -> None:
+def test_create_commit_then_error_charges_and_creates_but_answers_500(gw: DemoGateway) -> None:
     set_faults(gw, create_commit_then_error=1)
     error_of(create(gw), 500, "InternalError")
     assert gw.stats()["creates"] == 1 and gw.stats()["jobs"] == 1
@@ -889,11 +901,11 @@ def test_create_commit_then_error_charges_and_creates_but_answers_500(gw: LocalG
     job_of(create(gw), 202)  # the counter was used up
 
 
-def test_create_hang_creates_charges_and_stalls(gw: LocalGateway) -> None:
+def test_create_hang_creates_charges_and_stalls(gw: DemoGateway) -> None:
     set_faults(gw, create_hang=2, hang_seconds=0.6)
     with pytest.raises(requests.ReadTimeout):
         requests.post(
-            f"{gw.base_url}/video",
+            f"{gw.v1_url}/video",
             json={"model": "minimax", "prompt": "x", "duration": 1},
             headers=AUTH,
             timeout=(2, 0.2),
@@ -917,7 +929,7 @@ def test_stop_interrupts_a_hung_create(tmp_path: Path) -> None:
     assert time.monotonic() - t0 < 5.0
 
 
-def test_fail_jobs_fails_the_next_jobs_and_refunds(gw: LocalGateway) -> None:
+def test_fail_jobs_fails_the_next_jobs_and_refunds(gw: DemoGateway) -> None:
     set_faults(gw, fail_jobs=1)
     failed = wait_terminal(gw, job_of(create(gw), 202)["job_id"])
     assert failed["status"] == "failed"
@@ -929,9 +941,9 @@ def test_fail_jobs_fails_the_next_jobs_and_refunds(gw: LocalGateway) -> None:
 
 
 def test_a_renderer_that_raises_fails_the_job_and_refunds(
-    gw: LocalGateway, monkeypatch: pytest.MonkeyPatch
+    gw: DemoGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from studio.local_gateway import render
+    from demo_gateway import render
 
     def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("encoder exploded")
@@ -943,14 +955,14 @@ def test_a_renderer_that_raises_fails_the_job_and_refunds(
     assert balance(gw) == 5000
 
 
-def test_download_errors_fault_fails_the_next_output_download(gw: LocalGateway) -> None:
+def test_download_errors_fault_fails_the_next_output_download(gw: DemoGateway) -> None:
     done = wait_terminal(gw, job_of(create(gw), 202)["job_id"])
     set_faults(gw, download_errors=1)
     error_of(requests.get(done["output"]["url"], timeout=10), 500, "InternalError")
     assert requests.get(done["output"]["url"], timeout=10).status_code == 200
 
 
-def test_latency_fault_slows_v1_requests(gw: LocalGateway) -> None:
+def test_latency_fault_slows_v1_requests(gw: DemoGateway) -> None:
     set_faults(gw, latency=0.3)
     t0 = time.monotonic()
     balance(gw)
@@ -958,14 +970,16 @@ def test_latency_fault_slows_v1_requests(gw: LocalGateway) -> None:
 
 
 def test_an_unexpected_exception_is_a_json_500_and_is_logged(
-    gw: LocalGateway, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    gw: DemoGateway, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> None:
         raise KeyError("secret internals")
 
-    monkeypatch.setattr(gw, "_balance", broken)
+    import demo_gateway.v1
+
+    monkeypatch.setattr(demo_gateway.v1, "available", broken)
     caplog.set_level(logging.ERROR)
-    resp = requests.get(f"{gw.base_url}/balance", headers=AUTH, timeout=10)
+    resp = requests.get(f"{gw.v1_url}/balance", headers=AUTH, timeout=10)
     body = error_of(resp, 500, "InternalError")
     assert "secret" not in body["message"]
     assert "secret internals" in caplog.text  # the traceback goes to the log, not the body
@@ -973,14 +987,14 @@ def test_an_unexpected_exception_is_a_json_500_and_is_logged(
 
 
 # --- stats --------------------------------------------------------------------------------------
-def test_stats_count_requests_creates_and_downloads_with_auth(gw: LocalGateway) -> None:
+def test_stats_count_requests_creates_and_downloads_with_auth(gw: DemoGateway) -> None:
     job = job_of(create(gw), 202)
     done = wait_terminal(gw, job["job_id"])
     up = json_of(upload(gw, png_bytes((8, 8)), "image/png"), 200)
     requests.get(done["output"]["url"], timeout=10)
     requests.get(done["output"]["url"], headers=AUTH, timeout=10)  # a client that leaks the key
     requests.get(up["url"], headers=AUTH, timeout=10)
-    stats = json_of(requests.get(f"{gw.url}/_admin/stats", timeout=10), 200)
+    stats = json_of(requests.get(f"{gw.url}/_admin/stats", headers=ADMIN, timeout=10), 200)
     assert stats == gw.stats()
     assert stats["creates"] == 1 and stats["jobs"] == 1
     assert stats["output_downloads"] == 2
@@ -993,19 +1007,19 @@ def test_stats_count_requests_creates_and_downloads_with_auth(gw: LocalGateway) 
     assert stats["faults"] == Faults().to_dict()
 
 
-def test_keep_alive_connections_survive_error_answers(gw: LocalGateway) -> None:
+def test_keep_alive_connections_survive_error_answers(gw: DemoGateway) -> None:
     with requests.Session() as s:
         s.headers.update(AUTH)
-        r = s.post(f"{gw.base_url}/files", data=b"x" * 100_000, headers={"Authorization": ""}, timeout=10)
+        r = s.post(f"{gw.v1_url}/files", data=b"x" * 100_000, headers={"Authorization": ""}, timeout=10)
         error_of(r, 401, "AuthError")
-        error_of(s.post(f"{gw.base_url}/video", data=b"{oops", timeout=10), 400, "ValidationError")
-        error_of(s.put(f"{gw.base_url}/balance", data=b"abc", timeout=10), 405, "MethodNotAllowedError")
-        assert json_of(s.get(f"{gw.base_url}/balance", timeout=10), 200)["balance_cents"] == 5000
+        error_of(s.post(f"{gw.v1_url}/video", data=b"{oops", timeout=10), 400, "ValidationError")
+        error_of(s.put(f"{gw.v1_url}/balance", data=b"abc", timeout=10), 405, "MethodNotAllowedError")
+        assert json_of(s.get(f"{gw.v1_url}/balance", timeout=10), 200)["balance_cents"] == 5000
 
 
-def test_malformed_http_gets_a_json_error(gw: LocalGateway) -> None:
+def test_malformed_http_gets_a_json_error(gw: DemoGateway) -> None:
     head, raw = raw_exchange(gw.port, b"GET /v1/balance HTTP/1.1\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n")
-    assert head.startswith("HTTP/1.1 431")
+    assert head.startswith("HTTP/1.1 400")
     body = json.loads(raw)
     jsonschema.validate(body, SPEC["components"]["schemas"]["ErrorResponse"])
 
@@ -1016,7 +1030,7 @@ def test_cli_prints_the_base_url_and_serves(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "studio.local_gateway",
+            "demo_gateway",
             "--port",
             "0",
             "--data-dir",
@@ -1045,7 +1059,7 @@ def test_cli_prints_the_base_url_and_serves(tmp_path: Path) -> None:
 
 def test_cli_rejects_a_bad_fault(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "studio.local_gateway", "--port", "0", "--fault", "nonsense=1"],
+        [sys.executable, "-m", "demo_gateway", "--port", "0", "--fault", "nonsense=1"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""The local gateway keeps jobs, balances, usage and uploads in its data_dir across a restart."""
+"""The demo gateway keeps jobs, balances, usage and uploads in its data_dir across a restart."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from studio.local_gateway import LocalGateway
-from studio.local_gateway.server import FAIL_MESSAGE, STORE_NAME
+from demo_gateway import DemoGateway
+from demo_gateway.jobs import FAIL_MESSAGE
+from demo_gateway.store import STORE_NAME
 
 KEY = "varg_test_key_0123456789"
 OTHER_KEY = "varg_other_key_9876543210"
@@ -30,10 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 # --- helpers -----------------------------------------------------------------------------------
-def start(data_dir: Path, **kwargs: Any) -> LocalGateway:
+def start(data_dir: Path, **kwargs: Any) -> DemoGateway:
     kwargs.setdefault("job_seconds", 1.5)
     kwargs.setdefault("keepalive_seconds", 0.5)
-    return LocalGateway(data_dir, **kwargs).start()
+    return DemoGateway(data_dir, **kwargs).start()
 
 
 def ok(resp: requests.Response, status: int = 200) -> Any:
@@ -49,11 +50,11 @@ def create(base_url: str, headers: dict[str, str] = AUTH, **body: Any) -> dict[s
     return ok(requests.post(f"{base_url}/video", json=body, headers=headers, timeout=10), 202)
 
 
-def get_job(gw: LocalGateway, job_id: str, headers: dict[str, str] = AUTH) -> requests.Response:
-    return requests.get(f"{gw.base_url}/jobs/{job_id}", headers=headers, timeout=10)
+def get_job(gw: DemoGateway, job_id: str, headers: dict[str, str] = AUTH) -> requests.Response:
+    return requests.get(f"{gw.v1_url}/jobs/{job_id}", headers=headers, timeout=10)
 
 
-def wait_terminal(gw: LocalGateway, job_id: str, headers: dict[str, str] = AUTH) -> dict[str, Any]:
+def wait_terminal(gw: DemoGateway, job_id: str, headers: dict[str, str] = AUTH) -> dict[str, Any]:
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
         job = ok(get_job(gw, job_id, headers))
@@ -85,13 +86,13 @@ def png_bytes(color: tuple[int, int, int] = (40, 120, 200)) -> bytes:
     return buf.getvalue()
 
 
-def on_port(url: str, gw: LocalGateway) -> str:
+def on_port(url: str, gw: DemoGateway) -> str:
     """The same URL on the gateway's current port (what the studio does after a restart)."""
     parts = urlsplit(url)
     return parts._replace(netloc=f"{parts.hostname}:{gw.port}").geturl()
 
 
-def assert_mp4_served(gw: LocalGateway, job: dict[str, Any]) -> bytes:
+def assert_mp4_served(gw: DemoGateway, job: dict[str, Any]) -> bytes:
     assert job["status"] == "completed", job
     url = job["output"]["url"]
     assert url == f"{gw.url}/o/{job['job_id']}.mp4"
@@ -114,21 +115,21 @@ def test_a_job_stopped_mid_render_completes_after_a_restart_charged_once(tmp_pat
     image = png_bytes()
     gw = start(data)
     try:
-        up = upload(gw.base_url, image)
-        done_before = wait_terminal(gw, create(gw.base_url, prompt="a finished take")["job_id"])
+        up = upload(gw.v1_url, image)
+        done_before = wait_terminal(gw, create(gw.v1_url, prompt="a finished take")["job_id"])
         assert_mp4_served(gw, done_before)
-        job = create(gw.base_url, prompt="a paid take in flight", files=[{"url": up["url"]}])
+        job = create(gw.v1_url, prompt="a paid take in flight", files=[{"url": up["url"]}])
         assert job["status"] == "queued"
         time.sleep(0.3)
         assert ok(get_job(gw, job["job_id"]))["status"] in ("queued", "processing")
-        balance_before = balance(gw.base_url)
-        usage_before = usage(gw.base_url)
+        balance_before = balance(gw.v1_url)
+        usage_before = usage(gw.v1_url)
     finally:
         gw.stop()
     assert balance_before == 5000 - 2 * 80
     assert [r["job_id"] for r in usage_before] == [done_before["job_id"], job["job_id"]]
 
-    gw2 = LocalGateway(data, job_seconds=1.5, keepalive_seconds=0.5, initial_balance=9999)
+    gw2 = DemoGateway(data, job_seconds=1.5, keepalive_seconds=0.5, initial_balance=9999)
     t0 = time.monotonic()
     gw2.start()
     assert time.monotonic() - t0 < 0.5
@@ -141,8 +142,8 @@ def test_a_job_stopped_mid_render_completes_after_a_restart_charged_once(tmp_pat
         assert_mp4_served(gw2, done)
         assert "error" not in done
         # charged once: the balance is what it was (not initial_balance), usage still lists both
-        assert balance(gw2.base_url) == balance_before
-        assert usage(gw2.base_url) == usage_before
+        assert balance(gw2.v1_url) == balance_before
+        assert usage(gw2.v1_url) == usage_before
         # a take completed before the restart still answers, with a working URL on the new port
         again = ok(get_job(gw2, done_before["job_id"]))
         assert again["completed_at"] == done_before["completed_at"]
@@ -153,11 +154,11 @@ def test_a_job_stopped_mid_render_completes_after_a_restart_charged_once(tmp_pat
         served = requests.get(moved, timeout=10)
         assert served.status_code == 200 and served.content == image
         assert served.headers["Content-Type"] == "image/png"
-        third = create(gw2.base_url, prompt="slow zoom", files=[{"url": moved}], aspect_ratio="9:16")
+        third = create(gw2.v1_url, prompt="slow zoom", files=[{"url": moved}], aspect_ratio="9:16")
         assert_mp4_served(gw2, wait_terminal(gw2, third["job_id"]))
-        assert balance(gw2.base_url) == balance_before - 80
+        assert balance(gw2.v1_url) == balance_before - 80
         # the same bytes are still known to this key (deduplicated, same file)
-        again_up = upload(gw2.base_url, image)
+        again_up = upload(gw2.v1_url, image)
         assert again_up["deduplicated"] is True and again_up["file_id"] == up["file_id"]
     finally:
         gw2.stop()
@@ -170,7 +171,7 @@ def test_a_job_killed_with_the_process_resumes_in_a_new_gateway(tmp_path: Path) 
         [
             sys.executable,
             "-m",
-            "studio.local_gateway",
+            "demo_gateway",
             "--port",
             str(port),
             "--data-dir",
@@ -206,8 +207,8 @@ def test_a_job_killed_with_the_process_resumes_in_a_new_gateway(tmp_path: Path) 
         assert leftovers == []  # a killed render's partial file is swept
         done = wait_terminal(gw, job["job_id"])
         assert_mp4_served(gw, done)
-        assert balance(gw.base_url) == 5000 - 80
-        assert [(r["job_id"], r["cost_cents"]) for r in usage(gw.base_url)] == [(job["job_id"], 80)]
+        assert balance(gw.v1_url) == 5000 - 80
+        assert [(r["job_id"], r["cost_cents"]) for r in usage(gw.v1_url)] == [(job["job_id"], 80)]
     finally:
         gw.stop()
 
@@ -216,22 +217,22 @@ def test_a_failing_job_resumed_after_a_restart_is_refunded_once(tmp_path: Path) 
     data = tmp_path / "gw"
     gw = start(data)
     try:
-        job = create(gw.base_url, prompt="this one [fail]s")
-        assert balance(gw.base_url) == 4920
+        job = create(gw.v1_url, prompt="this one [fail]s")
+        assert balance(gw.v1_url) == 4920
     finally:
         gw.stop()
     gw = start(data)
     try:
         done = wait_terminal(gw, job["job_id"])
         assert done["status"] == "failed" and done["error"] == FAIL_MESSAGE
-        assert balance(gw.base_url) == 5000
-        assert [r["cost_cents"] for r in usage(gw.base_url)] == [0]
+        assert balance(gw.v1_url) == 5000
+        assert [r["cost_cents"] for r in usage(gw.v1_url)] == [0]
     finally:
         gw.stop()
     gw = start(data)  # and it stays refunded (once) after another restart
     try:
         assert ok(get_job(gw, job["job_id"]))["status"] == "failed"
-        assert balance(gw.base_url) == 5000
+        assert balance(gw.v1_url) == 5000
     finally:
         gw.stop()
 
@@ -240,8 +241,8 @@ def test_a_cancelled_job_stays_cancelled_and_refunded(tmp_path: Path) -> None:
     data = tmp_path / "gw"
     gw = start(data, job_seconds=10.0)
     try:
-        job = create(gw.base_url)
-        resp = requests.delete(f"{gw.base_url}/jobs/{job['job_id']}", headers=AUTH, timeout=10)
+        job = create(gw.v1_url)
+        resp = requests.delete(f"{gw.v1_url}/jobs/{job['job_id']}", headers=AUTH, timeout=10)
         assert resp.status_code == 204
     finally:
         gw.stop()
@@ -249,7 +250,7 @@ def test_a_cancelled_job_stays_cancelled_and_refunded(tmp_path: Path) -> None:
     try:
         found = ok(get_job(gw, job["job_id"]))
         assert found["status"] == "cancelled" and "output" not in found
-        assert balance(gw.base_url) == 5000
+        assert balance(gw.v1_url) == 5000
     finally:
         gw.stop()
 
@@ -257,12 +258,12 @@ def test_a_cancelled_job_stays_cancelled_and_refunded(tmp_path: Path) -> None:
 def test_the_same_gateway_object_can_stop_and_start_again(tmp_path: Path) -> None:
     gw = start(tmp_path / "gw")
     try:
-        job = create(gw.base_url)
+        job = create(gw.v1_url)
         time.sleep(0.2)
         gw.stop()
         gw.start()
         assert_mp4_served(gw, wait_terminal(gw, job["job_id"]))
-        assert balance(gw.base_url) == 4920
+        assert balance(gw.v1_url) == 4920
         assert gw.stats()["jobs"] == 1
     finally:
         gw.stop()
@@ -274,29 +275,29 @@ def test_two_keys_stay_separate_after_a_restart(tmp_path: Path) -> None:
     image = png_bytes((200, 30, 30))
     gw = start(data, job_seconds=0.3)
     try:
-        mine = create(gw.base_url, prompt="mine")
-        theirs = create(gw.base_url, OTHER, model="sora-2", prompt="theirs", duration=4, aspect_ratio="16:9")
-        up = upload(gw.base_url, image, OTHER)
+        mine = create(gw.v1_url, prompt="mine")
+        theirs = create(gw.v1_url, OTHER, model="sora-2", prompt="theirs", duration=4, aspect_ratio="16:9")
+        up = upload(gw.v1_url, image, OTHER)
         wait_terminal(gw, mine["job_id"])
         wait_terminal(gw, theirs["job_id"], OTHER)
-        assert balance(gw.base_url, OTHER) == 5000 - 100  # the studio pays sora-2 100 here
+        assert balance(gw.v1_url, OTHER) == 5000 - 100  # the studio pays sora-2 100 here
     finally:
         gw.stop()
     gw = start(data, job_seconds=0.3, initial_balance=123)
     try:
-        assert balance(gw.base_url) == 4920
-        assert balance(gw.base_url, OTHER) == 4900
-        assert [r["job_id"] for r in usage(gw.base_url)] == [mine["job_id"]]
-        assert [r["job_id"] for r in usage(gw.base_url, OTHER)] == [theirs["job_id"]]
+        assert balance(gw.v1_url) == 4920
+        assert balance(gw.v1_url, OTHER) == 4900
+        assert [r["job_id"] for r in usage(gw.v1_url)] == [mine["job_id"]]
+        assert [r["job_id"] for r in usage(gw.v1_url, OTHER)] == [theirs["job_id"]]
         assert get_job(gw, theirs["job_id"]).status_code == 404
         assert get_job(gw, mine["job_id"], OTHER).status_code == 404
         assert ok(get_job(gw, theirs["job_id"], OTHER))["status"] == "completed"
         # uploads are deduplicated per key: the other key's file is not mine
-        assert upload(gw.base_url, image, OTHER)["file_id"] == up["file_id"]
-        mine_up = upload(gw.base_url, image)
+        assert upload(gw.v1_url, image, OTHER)["file_id"] == up["file_id"]
+        mine_up = upload(gw.v1_url, image)
         assert mine_up["deduplicated"] is False and mine_up["file_id"] != up["file_id"]
         # a key never seen before starts at this run's initial balance
-        assert balance(gw.base_url, {"Authorization": "Bearer a-new-key"}) == 123
+        assert balance(gw.v1_url, {"Authorization": "Bearer a-new-key"}) == 123
     finally:
         gw.stop()
 
@@ -305,8 +306,8 @@ def test_the_store_keeps_salted_key_hashes_never_keys(tmp_path: Path) -> None:
     data = tmp_path / "gw"
     gw = start(data, job_seconds=0.2)
     try:
-        wait_terminal(gw, create(gw.base_url)["job_id"])
-        upload(gw.base_url, png_bytes())
+        wait_terminal(gw, create(gw.v1_url)["job_id"])
+        upload(gw.v1_url, png_bytes())
     finally:
         gw.stop()
     stored = b"".join(p.read_bytes() for p in data.glob(STORE_NAME + "*"))
@@ -319,23 +320,23 @@ def test_the_store_keeps_salted_key_hashes_never_keys(tmp_path: Path) -> None:
 
 def test_start_stays_fast_with_an_empty_dir_and_with_state(tmp_path: Path) -> None:
     data = tmp_path / "gw"
-    gw = LocalGateway(data, job_seconds=0.0)
+    gw = DemoGateway(data, job_seconds=0.0)
     t0 = time.monotonic()
     gw.start()
     took = time.monotonic() - t0
     try:
         assert took < 0.1
         for i in range(20):
-            create(gw.base_url, prompt=f"take {i} [fail]")
+            create(gw.v1_url, prompt=f"take {i} [fail]")
     finally:
         gw.stop()
-    gw = LocalGateway(data, job_seconds=0.0)
+    gw = DemoGateway(data, job_seconds=0.0)
     t0 = time.monotonic()
     gw.start()
     took = time.monotonic() - t0
     try:
         assert took < 0.1
-        assert len(usage(gw.base_url)) == 20
+        assert len(usage(gw.v1_url)) == 20
     finally:
         gw.stop()
 
@@ -345,7 +346,7 @@ def test_a_store_that_cannot_be_read_refuses_to_start_rather_than_forget(tmp_pat
     data.mkdir()
     corrupt = b"not a database at all" * 100
     (data / STORE_NAME).write_bytes(corrupt)
-    gw = LocalGateway(data)
+    gw = DemoGateway(data)
     with pytest.raises(sqlite3.DatabaseError):
         gw.start()
     assert (data / STORE_NAME).read_bytes() == corrupt  # left alone for a human to look at
@@ -356,11 +357,11 @@ def test_a_create_on_a_kept_alive_connection_after_stop_is_refused_not_lost(tmp_
     gw = start(data)
     session = requests.Session()
     try:
-        assert session.get(f"{gw.base_url}/balance", headers=AUTH, timeout=10).status_code == 200
+        assert session.get(f"{gw.v1_url}/balance", headers=AUTH, timeout=10).status_code == 200
         gw.stop()
         body = {"model": "minimax", "prompt": "late", "duration": 1, "aspect_ratio": "1:1"}
         try:
-            resp = session.post(f"{gw.base_url}/video", json=body, headers=AUTH, timeout=10)
+            resp = session.post(f"{gw.v1_url}/video", json=body, headers=AUTH, timeout=10)
         except requests.ConnectionError:
             pass  # refused outright is fine too
         else:
@@ -370,6 +371,6 @@ def test_a_create_on_a_kept_alive_connection_after_stop_is_refused_not_lost(tmp_
         gw.stop()
     gw = start(data)
     try:
-        assert balance(gw.base_url) == 5000 and usage(gw.base_url) == []
+        assert balance(gw.v1_url) == 5000 and usage(gw.v1_url) == []
     finally:
         gw.stop()

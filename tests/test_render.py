@@ -11,10 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studio.errors import InputError
-from studio.local_gateway._scene import read_prompt
-from studio.local_gateway._styles import pick_style
-from studio.local_gateway.render import (
+from demo_gateway.errors import InputError
+from demo_gateway.render import (
     FPS,
     RenderResult,
     camera_move,
@@ -23,6 +21,8 @@ from studio.local_gateway.render import (
     render_remix,
     render_text_to_video,
 )
+from demo_gateway.render.scene import read_prompt
+from demo_gateway.render.styles import pick_style
 
 # --- helpers ----------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import os
 import queue
 import secrets
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -179,13 +180,38 @@ def _watermark(width: int, height: int) -> tuple[int, int, np.ndarray, np.ndarra
     ImageDraw.Draw(glyphs).text((pad_x - left, pad_y - top), text, fill=255, font=font)
     pill = Image.new("L", (w * 4, h * 4), 0)
     ImageDraw.Draw(pill).rounded_rectangle((0, 0, w * 4 - 1, h * 4 - 1), radius=h * 2, fill=255)
-    pill = pill.resize((w, h), Image.LANCZOS)
+    pill = pill.resize((w, h), Image.Resampling.LANCZOS)
     alpha = np.asarray(glyphs, np.float32) / 255.0 * 0.8
     shade = np.asarray(pill, np.float32) / 255.0 * 0.3
     margin = max(8, round(min(width, height) * 0.028))
     y0 = (height - h - margin) // 2 * 2
     x0 = (width - w - margin) // 2 * 2
     return y0, x0, alpha, shade
+
+
+# --- cancelling -----------------------------------------------------------------------------------
+class RenderCancelled(Exception):
+    """Raised inside a render when its cancel check says stop (the temp file is removed)."""
+
+
+_scope = threading.local()
+
+
+@contextlib.contextmanager
+def cancel_scope(check: Callable[[], bool]) -> Iterator[None]:
+    """Renders on this thread call `check()` before every frame and stop when it is true."""
+    previous = getattr(_scope, "check", None)
+    _scope.check = check
+    try:
+        yield
+    finally:
+        _scope.check = previous
+
+
+def check_cancel() -> None:
+    check = getattr(_scope, "check", None)
+    if check is not None and check():
+        raise RenderCancelled()
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -278,6 +304,7 @@ class VideoWriter:
             raise ValueError("write to a closed VideoWriter")
         if self._error is not None:
             raise self._error
+        check_cancel()
         self._queue.put((self.frames, frame))
         self.frames += 1
 

@@ -1,4 +1,4 @@
-"""Injectable faults for the local gateway: latency, 429s, 5xx, hung creates, dropped streams, failed jobs."""
+"""Injectable faults: latency, 429s, 5xx, hung creates, dropped streams, failed jobs, and the v2 ones."""
 
 from __future__ import annotations
 
@@ -26,6 +26,14 @@ class _Values:
     drop_stream_after: float | None = None  # cut every SSE stream after this many seconds
     fail_jobs: int = 0  # next N jobs end `failed`
     download_errors: int = 0  # next N output downloads answer 500
+    # v2
+    unprocessable: int = 0  # next N v2 creates/estimates answer 422
+    no_pricing: str = ""  # comma list of models: 503 no_pricing, absent from /pricing
+    models_gone: str = ""  # comma list of models: listed, but estimate/create answer 404 model_not_found
+    sora_gone: bool = False  # models_gone plus the three Sora models
+    cancel_conflict: int = 0  # next N v2 cancels finish the job first and answer 409
+    webhook_fail: int = 0  # next N webhook deliveries are dropped (then retried)
+    clock_skew: float = 0.0  # seconds added to the gateway's clock (Date, created_at, usage)
 
 
 _FIELDS = {f.name: f for f in fields(_Values)}
@@ -36,7 +44,13 @@ _COUNTERS = (
     "create_hang",
     "fail_jobs",
     "download_errors",
+    "unprocessable",
+    "cancel_conflict",
+    "webhook_fail",
 )
+_LISTS = ("no_pricing", "models_gone")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -51,6 +65,29 @@ def _coerce(name: str, value: Any) -> Any:
         return value
     if name == "drop_stream_after" and value in (None, "", "none", "None", "off"):
         return None
+    if name in _LISTS:
+        if isinstance(value, list | tuple):
+            value = ",".join(str(v) for v in value)
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be a comma-separated list of model ids")
+        parts = value.replace(";", ",").replace("+", ",").replace("|", ",").split(",")
+        return ",".join(p.strip() for p in parts if p.strip())
+    if name == "sora_gone":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
+            return value.lower() in _TRUE
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise ValueError("sora_gone must be true or false")
+    if name == "clock_skew":
+        try:
+            skew = float(value)
+        except (TypeError, ValueError):
+            raise ValueError("clock_skew must be a number of seconds") from None
+        if skew != skew or abs(skew) == float("inf"):
+            raise ValueError("clock_skew must be a finite number of seconds")
+        return skew
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a number")
     if name in _COUNTERS or name == "error_status":
@@ -96,14 +133,19 @@ class Faults:
     def parse(spec: str | None) -> dict[str, Any]:
         """Only the settings a `name=value,...` spec names, checked and converted."""
         out: dict[str, Any] = {}
+        last: str | None = None
         for part in (spec or "").replace(";", ",").split(","):
             part = part.strip()
             if not part:
                 continue
             name, sep, value = part.partition("=")
+            if not sep and last in _LISTS:  # models_gone=a,b: the list goes on
+                out[last] = _coerce(last, f"{out[last]},{part}")
+                continue
             if not sep:
                 raise ValueError(f"fault {part!r} must look like name=value")
-            out[name.strip()] = _coerce(name.strip(), value)
+            last = name.strip()
+            out[last] = _coerce(last, value)
         return out
 
     def update(self, values: Mapping[str, Any]) -> None:
@@ -140,6 +182,18 @@ class Faults:
         return f"Faults({', '.join(f'{k}={v!r}' for k, v in active.items())})"
 
     # --- use by the server -------------------------------------------------------------------
+    def gone_models(self) -> set[str]:
+        """Canonical-ish ids (as given) that answer model_not_found."""
+        with self._lock:
+            gone = {m for m in self._v.models_gone.split(",") if m}
+            if self._v.sora_gone:
+                gone |= {"sora_2", "sora_2_pro", "sora_2_remix"}
+            return gone
+
+    def unpriced_models(self) -> set[str]:
+        with self._lock:
+            return {m for m in self._v.no_pricing.split(",") if m}
+
     def take(self, counter: str) -> bool:
         """Use one unit of a counter fault; True if it fired."""
         if counter not in _COUNTERS:

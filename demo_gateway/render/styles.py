@@ -7,8 +7,8 @@ import re
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
-from studio.local_gateway._encode import Grain, Vignette, YuvFrame, rgb_to_yuv
-from studio.local_gateway._scene import ParticleField
+from demo_gateway.render.encode import Grain, Vignette, YuvFrame, rgb_to_yuv
+from demo_gateway.render.scene import ParticleField
 
 _STYLE_WORDS: dict[str, str] = {
     "watercolour": r"watercolou?rs?|aquarelle|gouache|painting|painted|paint|painterly|impressionis\w*"
@@ -252,9 +252,9 @@ class Comic(Style):
 
     def apply(self, y, u, v, t, out):
         w, h = self.w, self.h
-        half = _l(y).resize(_size(w, h, 2), Image.BOX)
+        half = _l(y).resize(_size(w, h, 2), Image.Resampling.BOX)
         ink_c = _edges(np.asarray(half)) > 32  # outlines found at half size: bold, clean lines
-        ink = _l(ink_c.astype(np.uint8) * 255).resize((w, h), Image.BILINEAR)
+        ink = _l(ink_c.astype(np.uint8) * 255).resize((w, h), Image.Resampling.BILINEAR)
         np.take(self.poster, y, out=out.y)
         _put(out.y, Image.composite(_l(self.ink_y), _l(out.y), ink))
         for src, dst in ((u, out.u), (v, out.v)):
@@ -276,7 +276,9 @@ class Pixel(Style):
 
     def apply(self, y, u, v, t, out):
         def blocky(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-            return np.asarray(_l(a).resize(self.small, Image.BOX).resize(size, Image.NEAREST))
+            return np.asarray(
+                _l(a).resize(self.small, Image.Resampling.BOX).resize(size, Image.Resampling.NEAREST)
+            )
 
         np.take(self.lut, blocky(y, (self.w, self.h)), out=out.y)
         half = _size(self.w, self.h, 2)
@@ -306,15 +308,15 @@ class Neon(Style):
 
     def apply(self, y, u, v, t, out):
         w, h = self.w, self.h
-        half = _l(y).resize(_size(w, h, 2), Image.BOX)
+        half = _l(y).resize(_size(w, h, 2), Image.Resampling.BOX)
         lines = _l(np.clip((_edges(np.asarray(half)) - 6) * 5, 0, 255).astype(np.uint8))
         glow = (
-            lines.resize(_size(w, h, 8), Image.BOX)
+            lines.resize(_size(w, h, 8), Image.Resampling.BOX)
             .filter(ImageFilter.GaussianBlur(1.5))
             .point(self.glow_gain)
         )
-        light = ImageChops.add(lines, glow.resize(_size(w, h, 2), Image.BILINEAR))
-        _put(out.y, ImageChops.add(_l(y).point(self.dark), light.resize((w, h), Image.BILINEAR)))
+        light = ImageChops.add(lines, glow.resize(_size(w, h, 2), Image.Resampling.BILINEAR))
+        _put(out.y, ImageChops.add(_l(y).point(self.dark), light.resize((w, h), Image.Resampling.BILINEAR)))
         off = int(t * 40) % (w // 2)
         for plane, field, dst in ((u, self.field_u, out.u), (v, self.field_v, out.v)):
             colour = _l(field[:, off : off + w // 2])
@@ -330,9 +332,13 @@ class Watercolour(Style):
         super().__init__(width, height, seed)
         rng = self.rng
         fibres = rng.normal(0, 1, (height // 2, width // 2)).astype(np.float32)
-        fibres = np.asarray(Image.fromarray(fibres, "F").resize((width, height), Image.BILINEAR), np.float32)
+        fibres = np.asarray(
+            Image.fromarray(fibres, "F").resize((width, height), Image.Resampling.BILINEAR), np.float32
+        )
         blotch = rng.normal(0, 1, (height // 40 + 2, width // 40 + 2)).astype(np.float32)
-        blotch = np.asarray(Image.fromarray(blotch, "F").resize((width, height), Image.BICUBIC), np.float32)
+        blotch = np.asarray(
+            Image.fromarray(blotch, "F").resize((width, height), Image.Resampling.BICUBIC), np.float32
+        )
         paper = np.clip(np.rint(fibres * 4.0 + blotch * 5.0), -14, 14)
         self.paper_up = np.maximum(paper, 0).astype(np.uint8)
         self.paper_down = np.maximum(-paper, 0).astype(np.uint8)
@@ -345,17 +351,17 @@ class Watercolour(Style):
 
     def apply(self, y, u, v, t, out):
         w, h = self.w, self.h
-        small = _l(y).resize(_size(w, h, 4), Image.BOX)
+        small = _l(y).resize(_size(w, h, 4), Image.Resampling.BOX)
         pooled = np.take(self.wash, np.asarray(small)).astype(np.int16)
         pooled -= np.take(self.pool, np.minimum(_edges(np.asarray(small)), 255))
         np.clip(pooled, 16, 240, out=pooled)
-        _put(out.y, _l(pooled.astype(np.uint8)).resize((w, h), Image.BICUBIC))
+        _put(out.y, _l(pooled.astype(np.uint8)).resize((w, h), Image.Resampling.BICUBIC))
         np.clip(out.y, 16, 240, out=out.y)
         out.y += self.paper_up
         out.y -= self.paper_down
         for src, dst in ((u, out.u), (v, out.v)):
-            tiny = _l(src).resize(_size(w, h, 12), Image.BOX).point(self.bleed)
-            _put(dst, tiny.resize(_size(w, h, 2), Image.BICUBIC))
+            tiny = _l(src).resize(_size(w, h, 12), Image.Resampling.BOX).point(self.bleed)
+            _put(dst, tiny.resize(_size(w, h, 2), Image.Resampling.BICUBIC))
 
 
 _CLASSES: dict[str, type[Style]] = {

@@ -1,4 +1,4 @@
-"""The local renderer behind the offline gateway: real H.264 MP4 previews made on this machine."""
+"""The demo gateway's renderer: real H.264 MP4 previews made on this machine."""
 
 from __future__ import annotations
 
@@ -12,14 +12,24 @@ import av
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from studio.errors import InputError
-from studio.local_gateway._encode import FPS, Finisher, VideoWriter, YuvFrame, rgb_to_planes
-from studio.local_gateway._scene import ParticleField, TextScene, read_prompt
-from studio.local_gateway._styles import make_style, pick_style
+from demo_gateway.errors import InputError
+from demo_gateway.render.encode import (
+    FPS,
+    Finisher,
+    RenderCancelled,
+    VideoWriter,
+    YuvFrame,
+    cancel_scope,
+    rgb_to_planes,
+)
+from demo_gateway.render.scene import ParticleField, TextScene, read_prompt
+from demo_gateway.render.styles import make_style, pick_style
 
 __all__ = [
     "FPS",
+    "RenderCancelled",
     "RenderResult",
+    "cancel_scope",
     "frame_size",
     "render_image_to_video",
     "render_remix",
@@ -47,8 +57,19 @@ class RenderResult:
     duration: float
 
 
-def frame_size(aspect_ratio: str, source_size: tuple[int, int] | None = None) -> tuple[int, int]:
-    """The output frame size for an aspect ratio ("auto" follows `source_size`, long side 1280)."""
+def frame_size(
+    aspect_ratio: str, source_size: tuple[int, int] | None = None, resolution: str | None = None
+) -> tuple[int, int]:
+    """The output frame size for an aspect ratio ("auto" follows `source_size`, long side 1280).
+
+    `resolution="1080p"` scales every size by 1.5 (16:9 becomes 1920x1080)."""
+    w, h = _frame_size_720(aspect_ratio, source_size)
+    if (resolution or "").lower() == "1080p":
+        return max(2, round(w * 1.5 / 2) * 2), max(2, round(h * 1.5 / 2) * 2)
+    return w, h
+
+
+def _frame_size_720(aspect_ratio: str, source_size: tuple[int, int] | None) -> tuple[int, int]:
     ratio = (aspect_ratio or "").strip().lower()
     if ratio in _RATIOS:
         return _RATIOS[ratio]
@@ -75,6 +96,10 @@ def _seed(*parts: str) -> int:
     return int.from_bytes(hashlib.sha256(norm.encode()).digest()[:8], "big")
 
 
+def _seed_parts(seed: int | None) -> tuple[str, ...]:
+    return () if seed is None else (f"seed={int(seed)}",)
+
+
 def _result(out_path: Path, w: int, h: int, n: int) -> RenderResult:
     return RenderResult(Path(out_path), w, h, FPS, n, n / FPS)
 
@@ -82,11 +107,21 @@ def _result(out_path: Path, w: int, h: int, n: int) -> RenderResult:
 # --- text to video ------------------------------------------------------------------------------------
 
 
-def render_text_to_video(prompt: str, duration: float, aspect_ratio: str, out_path: Path) -> RenderResult:
-    """A procedural animated scene that follows the prompt (palette, sky, terrain, weather, camera drift)."""
-    w, h = frame_size(aspect_ratio)
+def render_text_to_video(
+    prompt: str,
+    duration: float,
+    aspect_ratio: str,
+    out_path: Path,
+    *,
+    seed: int | None = None,
+    resolution: str | None = None,
+) -> RenderResult:
+    """A procedural animated scene that follows the prompt (palette, sky, terrain, weather, camera drift).
+
+    A `seed` changes everything the prompt leaves open (terrain, light, camera path)."""
+    w, h = frame_size(aspect_ratio, resolution=resolution)
     n = _frame_count(duration)
-    scene = TextScene(read_prompt(prompt, _seed(prompt)), w, h, n)
+    scene = TextScene(read_prompt(prompt, _seed(prompt, *_seed_parts(seed))), w, h, n)
     with VideoWriter(out_path, w, h) as writer:
         for i in range(n):
             frame = YuvFrame(w, h)
@@ -162,14 +197,21 @@ def _load_image(image_path: Path) -> Image.Image:
 
 
 def render_image_to_video(
-    image_path: Path, prompt: str, duration: float, aspect_ratio: str, out_path: Path
+    image_path: Path,
+    prompt: str,
+    duration: float,
+    aspect_ratio: str,
+    out_path: Path,
+    *,
+    seed: int | None = None,
+    resolution: str | None = None,
 ) -> RenderResult:
     """Camera moves over a still image as the prompt says (zoom, pan, or a gentle Ken Burns)."""
     im = _load_image(image_path)
-    w, h = frame_size(aspect_ratio, im.size)
+    w, h = frame_size(aspect_ratio, im.size, resolution)
     n = _frame_count(duration)
     move = camera_move(prompt)
-    seed = _seed(prompt, str(im.size))
+    seed = _seed(prompt, str(im.size), *_seed_parts(seed))
     rng = np.random.default_rng(seed)
 
     # The camera travels inside a "cover" crop of the image at the frame's ratio, held at enough
@@ -180,7 +222,7 @@ def render_image_to_video(
     box = ((im.width - cw) / 2, (im.height - ch) / 2, (im.width + cw) / 2, (im.height + ch) / 2)
     sw = max(2, round(w * zmax / 2) * 2)
     sh = max(2, round(h * zmax / 2) * 2)
-    src = im.resize((sw, sh), Image.LANCZOS, box=box, reducing_gap=3.0)
+    src = im.resize((sw, sh), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
     sy, su, sv = rgb_to_planes(np.asarray(src))
     py, pu, pv = (Image.fromarray(p, "L") for p in (sy, su, sv))
 
@@ -217,10 +259,12 @@ def render_image_to_video(
             x0 = min(max(0.0, cx * sw - vw / 2), sw - vw)
             y0 = min(max(0.0, cy * sh - vh / 2), sh - vh)
             frame = YuvFrame(w, h)
-            frame.y[:] = np.asarray(py.resize((w, h), Image.BILINEAR, box=(x0, y0, x0 + vw, y0 + vh)))
+            frame.y[:] = np.asarray(
+                py.resize((w, h), Image.Resampling.BILINEAR, box=(x0, y0, x0 + vw, y0 + vh))
+            )
             cbox = (x0 / 2, y0 / 2, (x0 + vw) / 2, (y0 + vh) / 2)
-            frame.u[:] = np.asarray(pu.resize((w // 2, h // 2), Image.BILINEAR, box=cbox))
-            frame.v[:] = np.asarray(pv.resize((w // 2, h // 2), Image.BILINEAR, box=cbox))
+            frame.u[:] = np.asarray(pu.resize((w // 2, h // 2), Image.Resampling.BILINEAR, box=cbox))
+            frame.v[:] = np.asarray(pv.resize((w // 2, h // 2), Image.Resampling.BILINEAR, box=cbox))
             if particles is not None:
                 particles.draw(frame, i / FPS)
             finisher.apply(frame)
@@ -274,7 +318,12 @@ def _to_planes(frame: av.VideoFrame, w: int, h: int) -> tuple[np.ndarray, np.nda
 
 
 def render_remix(
-    source_path: Path, prompt: str, out_path: Path, *, max_seconds: float | None = None
+    source_path: Path,
+    prompt: str,
+    out_path: Path,
+    *,
+    max_seconds: float | None = None,
+    seed: int | None = None,
 ) -> RenderResult:
     """A per-frame style transform of a source video, the style chosen from the prompt."""
     container = _open_video(source_path)
@@ -291,7 +340,7 @@ def render_remix(
         if max_seconds is not None and max_seconds > 0:
             duration = min(duration, float(max_seconds))
         n = _frame_count(duration)
-        style = make_style(pick_style(prompt), w, h, _seed(prompt))
+        style = make_style(pick_style(prompt), w, h, _seed(prompt, *_seed_parts(seed)))
         finisher = Finisher(w, h, watermark=True, seed=1)
         start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
         step = 1.0 / float(stream.average_rate) if stream.average_rate else 1.0 / FPS

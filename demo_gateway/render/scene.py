@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from studio.local_gateway._encode import FPS, Finisher, YuvFrame, half, rgb_to_yuv, to_u8
+from demo_gateway.render.encode import FPS, Finisher, YuvFrame, half, rgb_to_yuv, to_u8
 
 # --- reading the prompt ---------------------------------------------------------------------------
 
@@ -302,7 +302,7 @@ def _fbm2d(
         gh, gw = max(2, int(h / period_y) + 2), max(2, int(w / period_x) + 2)
         grid = rng.uniform(-1.0, 1.0, (gh, gw)).astype(np.float32)
         im = Image.fromarray(grid, mode="F").resize(
-            (w, h), Image.BICUBIC, box=(0.5, 0.5, 0.5 + w / period_x, 0.5 + h / period_y)
+            (w, h), Image.Resampling.BICUBIC, box=(0.5, 0.5, 0.5 + w / period_x, 0.5 + h / period_y)
         )
         out += amp * np.asarray(im, np.float32)
         total += amp
@@ -458,7 +458,9 @@ class TextScene:
             if spec.terrain != "city" and not spec.water and "storm" not in spec.moods:
                 # a faint milky band across the sky
                 mw = _fbm2d(rng, h // 4, pw // 4, 20, 30, 4)
-                mw_im = np.asarray(Image.fromarray(mw, "F").resize((pw, h), Image.BILINEAR), np.float32)
+                mw_im = np.asarray(
+                    Image.fromarray(mw, "F").resize((pw, h), Image.Resampling.BILINEAR), np.float32
+                )
                 cy = hz * 0.35 + (xs - pw / 2) * 0.35
                 band = np.exp(-(((ys - cy) / (0.14 * self.h)) ** 2)) * np.clip(mw_im + 0.4, 0, 1)
                 sky = sky + np.array((30, 32, 46), np.float32) * band[..., None]
@@ -491,7 +493,9 @@ class TextScene:
             disc = np.clip((radius - d) / 1.6 + 0.5, 0.0, 1.0)
             if spec.time == "night":
                 mare = _fbm2d(rng, h // 2, pw // 2, radius / 2, radius / 2, 3)
-                mare = np.asarray(Image.fromarray(mare, "F").resize((pw, h), Image.BILINEAR), np.float32)
+                mare = np.asarray(
+                    Image.fromarray(mare, "F").resize((pw, h), Image.Resampling.BILINEAR), np.float32
+                )
                 moon = pal["sun"] * (0.9 + 0.1 * np.clip(mare * 2.5, -1, 1))[..., None]
                 if rng.random() < 0.45:  # a crescent
                     d2 = np.sqrt((xs - sx - radius * 0.55) ** 2 + (ys - sy + radius * 0.25) ** 2)
@@ -529,10 +533,10 @@ class TextScene:
             )
             up = (pw, h)
             dens = np.asarray(
-                Image.fromarray(dens.astype(np.float32), "F").resize(up, Image.BICUBIC), np.float32
+                Image.fromarray(dens.astype(np.float32), "F").resize(up, Image.Resampling.BICUBIC), np.float32
             )
             lit = np.asarray(
-                Image.fromarray(lit.astype(np.float32), "F").resize(up, Image.BICUBIC), np.float32
+                Image.fromarray(lit.astype(np.float32), "F").resize(up, Image.Resampling.BICUBIC), np.float32
             )
             if self.sun is not None:
                 sx, sy, _ = self.sun
@@ -600,7 +604,9 @@ class TextScene:
         fill = np.broadcast_to(colour, (h - top, pw, 3)).astype(np.float32)
         if tex > 0:
             noise = _fbm2d(self.rng, (h - top) // 2 + 1, pw // 2 + 1, 24, 40, 4)
-            noise = np.asarray(Image.fromarray(noise, "F").resize((pw, h - top), Image.BILINEAR), np.float32)
+            noise = np.asarray(
+                Image.fromarray(noise, "F").resize((pw, h - top), Image.Resampling.BILINEAR), np.float32
+            )
             fill = fill * (1.0 + tex * noise)[..., None]
         if rim > 0:
             rim_col = self.pal["glow"] if self.spec.time != "day" else self.pal["horizon"]
