@@ -1,12 +1,19 @@
-"""Model facts as data: modes, durations, ratios and credits, read from `models.json`."""
+"""Model facts as data: modes, durations, ratios, prices and features; one `Catalog` per gateway.
+
+`models.json` is the offline fallback and the v1 catalogue; the live v2 catalogue is read by
+`studio.live_catalog` into the same `Model`s. Ids match under either spelling (`sora-2`, `sora_2`).
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from studio.api.request import canonical_model_id, same_model
 from studio.errors import InputError
 
 DATA_FILE = Path(__file__).with_name("models.json")
@@ -31,6 +38,31 @@ class Model:
     max_source_seconds: int | None = None
     resolution: str = "720p"
     audio: bool = False
+    seed: bool = False  # takes a seed, so variants can differ
+    end_frame: bool = False  # takes an end image
+    duration_range: tuple[int, int] | None = None  # whole seconds from..to (else `durations` is a list)
+    price_per_second: float | None = None  # v2 cents per second of video
+    max_prompt_chars: int = 4000
+    available: bool = True
+    unavailable_reason: str = ""
+
+    @property
+    def key(self) -> str:
+        """The id under v2's spelling, for matching across spellings."""
+        return canonical_model_id(self.id)
+
+    def approx_cost(self, duration: float | None, source_seconds: float | None = None) -> int:
+        """The catalogue's price for one job: per second when known (v2), else per job (v1)."""
+        if self.price_per_second is None:
+            return self.credits
+        seconds = duration
+        if self.inherits_source:
+            seconds = source_seconds or self.max_source_seconds or self.default_duration or 4
+            if self.max_source_seconds:
+                seconds = min(seconds, self.max_source_seconds)
+        if seconds is None:
+            seconds = self.default_duration or 4
+        return int(math.ceil(round(self.price_per_second * float(seconds), 6)))
 
     @property
     def is_pro(self) -> bool:
@@ -45,6 +77,11 @@ class Model:
         if mode == "image-to-video" and self.image_aspect_ratios:
             return self.image_aspect_ratios
         return self.aspect_ratios
+
+
+def made_by_sora(model_id: str | None) -> bool:
+    """The one rule for "this take was made by Sora" (a Sora remix can take it as a source)."""
+    return bool(model_id) and canonical_model_id(model_id or "").rpartition(":")[2] in ("sora_2", "sora_2_pro", "sora_2_remix")
 
 
 @dataclass(frozen=True)
@@ -62,12 +99,18 @@ class Estimate:
     per_job: int
     count: int
     total: int
+    exact: bool = False  # the gateway priced this exact request (v2 /estimate)
+    cached: bool = False  # the gateway has this exact request cached: free
 
     def text(self, balance: int | None = None) -> str:
-        """`4 × 100 = 400 credits · balance 1,250 → 850 after` (an estimate)."""
-        line = f"{self.count} × {self.per_job:,} = {self.total:,} credits"
+        """`2 × 105 = 210 credits · available 1,250 → 1,040 after`; "approx." when not the server's."""
+        if self.cached and self.total == 0:
+            line = "free (cached): varg already made this exact video"
+        else:
+            approx = "" if self.exact else "approx. "
+            line = f"{approx}{self.count} × {self.per_job:,} = {self.total:,} credits"
         if balance is not None:
-            line += f" · balance {balance:,} → {balance - self.total:,} after"
+            line += f" · available {balance:,} → {balance - self.total:,} after"
         return line
 
 
@@ -92,8 +135,18 @@ def _load() -> dict[str, Model]:
             max_source_seconds=m.get("max_source_seconds"),
             resolution=m.get("resolution", "720p"),
             audio=bool(m.get("audio", False)),
+            seed=bool(m.get("seed", False)),
+            end_frame=bool(m.get("end_frame", False)),
+            price_per_second=m.get("price_per_second"),
         )
     return models
+
+
+@lru_cache(maxsize=1)
+def default_order() -> tuple[str, ...]:
+    """Which model a form starts on: the first available one of this order (data, not code)."""
+    raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    return tuple(raw.get("default_order", []))
 
 
 def all_models() -> list[Model]:
@@ -107,16 +160,103 @@ def mode_label(mode: str) -> str:
 
 
 def get_model(model_id: object) -> Model:
-    """The model with this id, or an InputError a user can read."""
-    models = _load()
-    if not isinstance(model_id, str) or model_id not in models:
-        raise InputError(f"Unknown model {str(model_id)[:60]!r}. Pick one from the list.", field="model")
-    return models[model_id]
+    """The offline catalogue's model with this id (either spelling), or an InputError a user can read."""
+    return offline().get(model_id)
 
 
 def models_for(mode: str) -> list[Model]:
-    """Models that offer a mode, in catalog order (the Sora models first)."""
+    """Models of the offline catalogue that offer a mode, in catalogue order."""
     return [m for m in _load().values() if mode in m.modes]
+
+
+def label_of(model_id: str | None) -> str:
+    """A model's label for display, whatever catalogue made the take (an unknown id is shown as is)."""
+    if not model_id:
+        return "Unknown model"
+    for m in _load().values():
+        if same_model(m.id, model_id):
+            return m.label
+    return model_id.replace("_", " ").replace("-", " ").title()
+
+
+class Catalog:
+    """The models one gateway offers now: live (v2 `/tools`, `/pricing`) or the offline list."""
+
+    def __init__(self, models: Iterable[Model], *, live: bool, note: str = "") -> None:
+        self._models = {m.key: m for m in models}
+        self.live = live
+        self.note = note
+
+    def __repr__(self) -> str:
+        return f"Catalog(live={self.live}, models={len(self._models)})"
+
+    def all(self) -> list[Model]:
+        return list(self._models.values())
+
+    def find(self, model_id: object) -> Model | None:
+        if not isinstance(model_id, str) or not model_id.strip():
+            return None
+        return self._models.get(canonical_model_id(model_id).rpartition(":")[2])
+
+    def get(self, model_id: object) -> Model:
+        found = self.find(model_id)
+        if found is None:
+            raise InputError(f"Unknown model {str(model_id)[:60]!r}. Pick one from the list.", field="model")
+        return found
+
+    def for_mode(self, mode: str) -> list[Model]:
+        """Every model of this mode, available or not (unavailable ones say why)."""
+        return [m for m in self._models.values() if mode in m.modes]
+
+    def offered(self, mode: str) -> list[Model]:
+        return [m for m in self.for_mode(mode) if m.available]
+
+    def default(self, mode: str) -> Model | None:
+        """The first available model of this mode in the preference order of the data."""
+        offered = self.offered(mode)
+        for model_id in default_order():
+            for m in offered:
+                if same_model(m.id, model_id):
+                    return m
+        return offered[0] if offered else None
+
+    def alternative(self, model_id: str | None, mode: str) -> Model | None:
+        """The nearest available model of the same mode: same family, then same tier, then price."""
+        gone = self.find(model_id) or (offline().find(model_id) if model_id else None)
+        offered = [m for m in self.offered(mode) if not same_model(m.id, model_id)]
+        if gone is not None and not gone.available:
+            # A maker switching a model off takes its siblings with it (Sora 2, 2026-09-24).
+            offered = [m for m in offered if m.family != gone.family] or offered
+        if not offered:
+            return None
+        if gone is None:
+            return self.default(mode) if self.default(mode) in offered else offered[0]
+
+        def distance(m: Model) -> tuple[int, int, float]:
+            price = abs((m.price_per_second or m.credits) - (gone.price_per_second or gone.credits))
+            return (m.family != gone.family, m.tier != gone.tier, price)
+
+        return min(offered, key=distance)
+
+    def without(self, model_id: str, reason: str) -> Catalog:
+        """This catalogue with one model marked unavailable (the gateway said it is gone)."""
+        models = [
+            replace(m, available=False, unavailable_reason=reason) if same_model(m.id, model_id) else m
+            for m in self._models.values()
+        ]
+        return Catalog(models, live=self.live, note=self.note)
+
+
+@lru_cache(maxsize=1)
+def offline() -> Catalog:
+    """The catalogue in `models.json`: the v1 catalogue, and v2's fallback when varg can't be asked."""
+    return Catalog(_load().values(), live=False, note="offline list")
+
+
+@lru_cache(maxsize=1)
+def v1() -> Catalog:
+    """The v1 catalogue: per-job prices, the gateway's own figures (v1 has no estimate call)."""
+    return Catalog((replace(m, price_per_second=None) for m in _load().values()), live=False, note="varg v1")
 
 
 def snap_duration(model: Model, requested: object) -> Snap:
@@ -156,11 +296,19 @@ def check_ratio(model: Model, mode: str, ratio: object) -> str:
     return str(ratio)
 
 
-def estimate(model: Model, variants: int = 1) -> Estimate:
-    """Credits for N variants of one form (each variant is one job)."""
+def check_variants(variants: object) -> int:
     if isinstance(variants, bool) or not isinstance(variants, int) or not 1 <= variants <= MAX_VARIANTS:
         raise InputError(f"Variants must be between 1 and {MAX_VARIANTS}.", field="variants")
-    return Estimate(per_job=model.credits, count=variants, total=model.credits * variants)
+    return variants
+
+
+def estimate(
+    model: Model, variants: int = 1, duration: float | None = None, source_seconds: float | None = None
+) -> Estimate:
+    """The catalogue's credits for N variants of one form (each variant is one job): approx. on v2."""
+    check_variants(variants)
+    per_job = model.approx_cost(duration, source_seconds)
+    return Estimate(per_job=per_job, count=variants, total=per_job * variants, exact=model.price_per_second is None)
 
 
 def needs_confirmation(model: Model, variants: int) -> bool:

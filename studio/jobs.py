@@ -1,22 +1,22 @@
-"""Submit takes and follow them to the end: write first, create once, stream, download, resume."""
+"""Submit takes and follow them to the end: write first, create once (idempotently on v2), follow, download."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from studio import catalog, media
-from studio.catalog import Estimate, Model, Snap
-from studio.client import Job, VargClient
+from studio import media
+from studio.api import Backend, Job, JobStatus, VideoRequest, canonical_model_id
+from studio.catalog import Estimate
 from studio.errors import (
     ApiError,
     AuthError,
+    ConflictError,
     CreateOutcomeUnknown,
     GatewayTimeout,
     GatewayUnreachable,
@@ -28,49 +28,20 @@ from studio.errors import (
     ServerError,
     StudioError,
     ValidationError,
+    model_unavailable,
 )
 from studio.library import Library, NewTake, Take, storage_error_from_os
-from studio.media import PreparedImage, VideoInfo
+from studio.live_catalog import LiveCatalog, StaticCatalog
+from studio.submission import Prepared, TakeRequest, check_affordable, prepare, unavailable_message
 
 log = logging.getLogger(__name__)
 
-MAX_PROMPT_CHARS = 4000
 _IMAGE_MEDIA_TYPE = "image/jpeg"
+_PROGRESS_STEP = 0.02  # progress is written to the library when it moves at least this much
+_OPEN_JOB = ("queued", "processing")
+_BEFORE_DOWNLOAD = ("pending", "submitting", "queued", "processing")
 
-
-@dataclass(frozen=True)
-class TakeRequest:
-    """What a creation form asks for, as plain values."""
-
-    mode: str
-    model: str
-    prompt: str
-    duration: float | None = None
-    aspect_ratio: str | None = None
-    variants: int = 1
-    image: bytes | None = None
-    image_name: str | None = None
-    fit: str = "crop"
-    source_take_id: str | None = None
-    source_video: bytes | None = None
-    source_name: str | None = None
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A request with every check passed and every input prepared; nothing spent yet."""
-
-    request: TakeRequest
-    model: Model
-    prompt: str
-    duration: int | None
-    snap: Snap | None
-    aspect_ratio: str | None
-    estimate: Estimate
-    image: PreparedImage | None
-    source_video: VideoInfo | None
-    source_take: Take | None
-    warnings: tuple[str, ...]
+__all__ = ["JobManager", "Prepared", "SubmitResult", "TakeRequest"]
 
 
 @dataclass(frozen=True)
@@ -84,122 +55,50 @@ class JobManager:
 
     def __init__(
         self,
-        client: VargClient,
+        backend: Backend,
         library: Library,
         account: str,
         *,
+        catalog: LiveCatalog | StaticCatalog | None = None,
+        webhook_url: str | None = None,
         workers: int = 32,
         poll_interval: float = 2.0,
         download_attempts: int = 6,
         retry_backoff: float = 1.0,
         follow_mode: str = "stream",
     ) -> None:
-        self.client = client
+        from studio import catalog as offline
+
+        self.backend = backend
         self.library = library
         self.account = account
+        self.catalog = catalog or StaticCatalog(offline.v1() if backend.version == "v1" else offline.offline())
+        self.webhook_url = webhook_url if backend.version == "v2" else None
         self.poll_interval = poll_interval
         self.download_attempts = download_attempts
         self.retry_backoff = retry_backoff
-        self.follow_mode = follow_mode  # "stream" (SSE, polling fallback) or "poll" (plain polling)
+        self.follow_mode = follow_mode  # v1: "stream" (SSE, polling fallback) or "poll" (plain polling)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"follow-{account[:10]}")
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._active: set[str] = set()
         self._cancel_requested: set[str] = set()
         self._creating: set[str] = set()  # takes whose create request is on the wire
+        self._wake: dict[str, threading.Event] = {}  # set by a webhook: the follower stops waiting
+        self._delivered: dict[str, Job] = {}  # terminal jobs a webhook brought, by job id
+
+    @property
+    def client(self) -> Backend:  # the name the v1 code and its tests know
+        return self.backend
 
     # -- checks ------------------------------------------------------------------------------
     def prepare(self, req: TakeRequest) -> Prepared:
         """Check and prepare everything a submission needs. Raises InputError; makes no API call."""
-        if req.mode not in catalog.MODES:
-            raise InputError(f"Unknown mode {str(req.mode)[:40]!r}.", field="mode")
-        model = catalog.get_model(req.model)
-        if req.mode not in model.modes:
-            raise InputError(
-                f"{model.label} does not do {catalog.mode_label(req.mode).lower()}. Pick another model.",
-                field="model",
-            )
-        prompt = _clean_prompt(req.prompt)
-        estimate = catalog.estimate(model, req.variants)
-        warnings: list[str] = []
-
-        snap: Snap | None = None
-        duration: int | None = None
-        if not model.inherits_source:
-            asked = req.duration if req.duration is not None else model.default_duration
-            snap = catalog.snap_duration(model, asked)
-            duration = snap.value
-            if snap.snapped:
-                warnings.append(snap.message)
-        ratio: str | None = None
-        if model.ratios_for(req.mode):
-            ratio = catalog.check_ratio(model, req.mode, req.aspect_ratio or model.ratios_for(req.mode)[0])
-
-        image: PreparedImage | None = None
-        source_video: VideoInfo | None = None
-        source_take: Take | None = None
-        if req.source_take_id:
-            source_take = self.library.get(req.source_take_id, account=self.account)
-            if source_take is None or not source_take.video_path:
-                raise InputError("That gallery take is gone or has no video yet.", field="source")
-        long_side = 1920 if model.resolution == "1080p" else 1280
-
-        if req.mode == "image-to-video":
-            if req.fit not in ("crop", "fit"):
-                raise InputError("Choose crop or fit.", field="fit")
-            if source_take is not None:
-                raw = media.last_frame(self.library.path(source_take.video_path))
-            elif req.image is not None:
-                raw = req.image
-            else:
-                raise InputError("Upload an image to animate.", field="image")
-            image = media.prepare_image(raw, ratio or "auto", fit=req.fit, long_side=long_side)
-        elif req.mode == "remix":
-            if source_take is not None:
-                source_video = media.probe_video(self.library.path(source_take.video_path))
-                if model.is_sora and source_take.model not in ("sora-2", "sora-2-pro"):
-                    warnings.append("This take was not made by Sora 2; the remix provider may reject it.")
-            elif req.source_video is not None:
-                source_video = media.probe_video(req.source_video)
-                if model.is_sora:
-                    warnings.append(
-                        "Sora remixes videos that Sora made; an uploaded video may be rejected by the provider."
-                    )
-            else:
-                raise InputError("Choose a gallery take or upload a video to remix.", field="source")
-            if model.max_source_seconds and source_video.duration > model.max_source_seconds + 0.05:
-                warnings.append(
-                    f"{model.label} uses the first {model.max_source_seconds} s of the source "
-                    f"({source_video.duration:.1f} s)."
-                )
-        return Prepared(
-            request=req,
-            model=model,
-            prompt=prompt,
-            duration=duration,
-            snap=snap,
-            aspect_ratio=ratio,
-            estimate=estimate,
-            image=image,
-            source_video=source_video,
-            source_take=source_take,
-            warnings=tuple(warnings),
-        )
+        return prepare(req, self.catalog.current(), self.library, self.account)
 
     @staticmethod
     def check_affordable(estimate: Estimate, *, balance: int | None, budget_left: int | None) -> None:
-        if balance is not None and estimate.total > balance:
-            raise InputError(
-                f"This needs {estimate.total:,} credits and the balance is {balance:,}. "
-                "Lower the variants or pick a cheaper model.",
-                field="submit",
-            )
-        if budget_left is not None and estimate.total > budget_left:
-            raise InputError(
-                f"This needs {estimate.total:,} credits and this session's budget has "
-                f"{max(budget_left, 0):,} left.",
-                field="submit",
-            )
+        check_affordable(estimate, balance=balance, budget_left=budget_left)
 
     # -- submit ------------------------------------------------------------------------------
     def submit(
@@ -209,10 +108,12 @@ class JobManager:
         *,
         balance: int | None = None,
         budget_left: int | None = None,
+        estimate: Estimate | None = None,
     ) -> SubmitResult:
         """Write the takes first, then upload/create/follow in the background. Returns at once.
 
         The same `submission_id` again (double-click, rerun, reload) returns the existing takes.
+        `estimate` is the exact price the user saw (v2); without it the catalogue's figure is used.
         """
         if not submission_id or not isinstance(submission_id, str):
             raise InputError("The form lost its submission id; try again.", field="submit")
@@ -220,7 +121,8 @@ class JobManager:
         if existing:
             return SubmitResult(tuple(existing), created=False)
         prepared = req if isinstance(req, Prepared) else self.prepare(req)
-        self.check_affordable(prepared.estimate, balance=balance, budget_left=budget_left)
+        price = estimate if estimate is not None and estimate.count == prepared.estimate.count else prepared.estimate
+        check_affordable(price, balance=balance, budget_left=budget_left)
 
         source_file = None
         source_name = prepared.request.source_name or prepared.request.image_name
@@ -244,15 +146,17 @@ class JobManager:
                 submission_id=submission_id,
                 variant_index=i,
                 mode=prepared.request.mode,
-                model=prepared.model.id,
+                model=canonical_model_id(prepared.model.id) if self.backend.version == "v2" else prepared.model.id,
                 prompt=prepared.prompt,
                 duration_requested=prepared.request.duration,
                 duration=duration,
                 aspect_ratio=prepared.aspect_ratio,
-                estimated_credits=prepared.model.credits,
+                estimated_credits=price.per_job,
                 source_take_id=prepared.source_take.id if prepared.source_take else None,
                 source_file=source_file,
                 source_name=(source_name or "")[:120] or None,
+                seed=prepared.seeds[i],
+                audio=prepared.request.audio and prepared.model.audio,
             )
             for i in range(prepared.estimate.count)
         ]
@@ -263,35 +167,76 @@ class JobManager:
         return SubmitResult(tuple(takes), created=created)
 
     def cancel(self, take_id: str) -> Take:
-        """Cancel a take: before its create it never starts; after, the gateway is told."""
+        """Cancel a take: before its create it never starts; after, the gateway decides.
+
+        The take says "cancelled" (and refunded) only when the gateway reports `cancelled`; a job
+        that finished first (409) keeps its real outcome, and the follower fetches it.
+        """
         take = self._own(take_id)
         if not take.is_open:
             return take
         with self._lock:
             self._cancel_requested.add(take_id)
-        if take.job_id:
+        if not take.job_id:
+            if take.status == "pending":
+                done = self.library.transition(take_id, ("pending",), status="cancelled", error=None)
+                return done or self._own(take_id)
+            return take
+        try:
+            job = self.backend.cancel(take.job_id)
+        except ConflictError:
+            job = None  # it ended first: the follower records what really happened
+            self._nudge(take_id)
+        except NotFoundError:
+            job = None
+        if job is None and self.backend.version == "v1":
             try:
-                self.client.cancel_job(take.job_id)
-            except NotFoundError:
-                pass
-        if take.status in ("pending", "queued", "processing") and (take.job_id or take.status == "pending"):
-            take = self.library.update(take_id, status="cancelled", completed_at=time.time(), error=None)
-        return take
+                job = self.backend.get_job(take.job_id)
+            except StudioError:
+                job = None
+        if job is not None and job.status is JobStatus.CANCELLED:
+            done = self.library.transition(take_id, _BEFORE_DOWNLOAD, status="cancelled", error=None, progress=None)
+            self._nudge(take_id)
+            return done or self._own(take_id)
+        return self._own(take_id)
 
     def retry(self, take_id: str) -> None:
-        """Follow (and download) again a take that has a job id, e.g. after a failed download."""
+        """Fetch a finished job again (a failed download), or ask varg to re-run a failed job (v2)."""
         take = self._own(take_id)
         if not take.job_id:
             raise InputError("This take never reached the gateway; submit it again instead.", field="take")
+        if take.status == "failed" and self.backend.version == "v2":
+            job = self.backend.retry_job(take.job_id)
+            self.library.update(take_id, status=_open_status(job), error=None, completed_at=None, progress=job.progress)
+            self._schedule(take_id)
+            return
         if take.status in ("failed", "downloading") or take.is_open:
             self.library.update(take_id, status="processing", error=None)
             self._schedule(take_id)
+
+    def deliver(self, job: Job) -> bool:
+        """A job snapshot from a webhook: record it and let the take's follower finish. Idempotent."""
+        take = self.library.find_job(self.account, job.job_id)
+        if take is None or not take.is_open:
+            return False
+        if job.terminal:
+            with self._lock:
+                self._delivered[job.job_id] = job
+            self._nudge(take.id)
+            self._schedule(take.id)
+        return True
+
+    def _nudge(self, take_id: str) -> None:
+        with self._lock:
+            wake = self._wake.get(take_id)
+        if wake is not None:
+            wake.set()
 
     def resume(self) -> int:
         """Pick up every unfinished take of this account (after a restart). Returns how many."""
         n = 0
         for take in self.library.open_takes(self.account):
-            if take.status == "submitting" and not take.job_id:
+            if take.status == "submitting" and not take.job_id and not self.backend.idempotent:
                 self.library.update(
                     take.id,
                     status="unknown",
@@ -308,6 +253,10 @@ class JobManager:
 
     def shutdown(self, wait: bool = False) -> None:
         self._stop.set()
+        with self._lock:
+            wakes = list(self._wake.values())
+        for wake in wakes:
+            wake.set()
         self._pool.shutdown(wait=wait, cancel_futures=True)
 
     def busy(self) -> int:
@@ -337,7 +286,7 @@ class JobManager:
             take = self.library.get(take_id)
             if take is None:
                 return
-            if take.status == "pending":
+            if take.status == "pending" or (take.status == "submitting" and not take.job_id):
                 take = self._create(take)
             if take is not None and take.job_id and take.is_open:
                 self._follow(take)
@@ -350,6 +299,8 @@ class JobManager:
                     self.library.update(
                         take_id, error=f"{_user_message(exc)} The job is kept; use Retry to follow it again."
                     )
+                elif current is not None and current.is_open and self.backend.idempotent and current.status == "submitting":
+                    self.library.update(take_id, error=f"{_user_message(exc)} It will be sent again safely.")
                 else:
                     self.library.update(take_id, status="failed", error=_user_message(exc))
             except Exception:
@@ -358,62 +309,91 @@ class JobManager:
             with self._lock:
                 self._active.discard(take_id)
                 self._cancel_requested.discard(take_id)
+                self._wake.pop(take_id, None)
 
     def _create(self, take: Take) -> Take | None:
-        if self._cancelled(take.id):
+        if self._cancelled(take.id) and take.status == "pending":
             return self.library.update(take.id, status="cancelled", completed_at=time.time())
-        files = None
+        files: tuple[str, ...] = ()
         try:
             if take.source_file:
-                files = [{"url": self._upload(take)}]
+                files = (self._upload(take),)
         except StudioError as exc:
             return self.library.update(
                 take.id, status="failed", error=f"Upload failed, nothing was charged: {_user_message(exc)}"
             )
         # Persist "submitting" BEFORE the create leaves, so a crash here is visible on restart.
         take = self.library.update(take.id, status="submitting")
+        req = VideoRequest(
+            model=take.model,
+            prompt=take.prompt,
+            duration=int(take.duration) if take.duration is not None and take.mode != "remix" else None,
+            aspect_ratio=take.aspect_ratio,
+            files=files,
+            seed=take.seed,
+            audio=take.audio,
+            webhook_url=self.webhook_url,
+        )
         sent_at = time.time()
         with self._lock:
             self._creating.add(take.id)
         try:
             try:
-                job = self.client.create_video(
-                    model=take.model,
-                    prompt=take.prompt,
-                    duration=take.duration if take.mode != "remix" else None,
-                    aspect_ratio=take.aspect_ratio,
-                    files=files,
-                )
+                job = self.backend.create(req, idempotency_key=take.idempotency_key)
             except GatewayUnreachable:
                 return self.library.update(
                     take.id,
                     status="failed",
                     error="Could not reach the gateway: nothing was sent or charged. Try again when it is back.",
                 )
-            except (CreateOutcomeUnknown, ServerError, ProviderError) as exc:
-                # The request reached the gateway but its answer proves nothing either way: look for
-                # the job in the account's usage instead of guessing, and never send it again.
+            except CreateOutcomeUnknown as exc:
+                if self.backend.idempotent:
+                    # v2: the key makes a resend safe. Stay `submitting`; resume or Retry sends it again.
+                    return self.library.update(take.id, error=exc.message)
+                with self._lock:
+                    self._creating.discard(take.id)
+                return self._reconcile(take, sent_at, exc)
+            except (ServerError, ProviderError) as exc:
+                if model_unavailable(exc):
+                    return self._model_gone(take, exc)
                 with self._lock:
                     self._creating.discard(take.id)
                 return self._reconcile(take, sent_at, exc)
             except StudioError as exc:
+                if model_unavailable(exc):
+                    return self._model_gone(take, exc)
                 return self.library.update(take.id, status="failed", error=_user_message(exc))
             # Recorded before it leaves the in-flight set, so no other take can mistake this job.
             take = self.library.update(
-                take.id, job_id=job.job_id, status=_open_status(job), cache_hit=job.cache_hit
+                take.id,
+                job_id=job.job_id,
+                status=_open_status(job),
+                cache_hit=job.cache_hit,
+                progress=job.progress,
+                progress_message=job.progress_message,
+                error=None,
             )
         finally:
             with self._lock:
                 self._creating.discard(take.id)
         if self._cancelled(take.id):
             try:
-                self.client.cancel_job(job.job_id)
+                self.backend.cancel(job.job_id)
             except StudioError:
                 log.warning("cancel after create failed for take %s", take.id)
         if job.terminal:
             self._finish(take, job)
             return self.library.get(take.id)
         return take
+
+    def _model_gone(self, take: Take, exc: StudioError) -> Take:
+        """The gateway said the model is gone or unpriced: nothing was made or charged."""
+        reason = "varg has no price for it right now" if getattr(exc, "code", "") == "no_pricing" else "varg does not list it now"
+        self.catalog.mark_unavailable(take.model, reason)
+        cat = self.catalog.current()
+        model = cat.find(take.model)
+        text = unavailable_message(cat, model, take.mode) if model else exc.message
+        return self.library.update(take.id, status="failed", error=f"{text} Nothing was charged.")
 
     def _reconcile(self, take: Take, sent_at: float, exc: StudioError) -> Take:
         """After an ambiguous create, adopt the job it made (found in usage) or say what is known."""
@@ -464,7 +444,7 @@ class JobManager:
         """Billed jobs of this model created since `since` that no take holds (None: can't tell)."""
         start = datetime.fromtimestamp(since - 60, UTC).date()
         try:
-            usage = self.client.usage(start, datetime.now(UTC).date() + timedelta(days=1))
+            usage = self.backend.usage(start, datetime.now(UTC).date() + timedelta(days=1))
         except StudioError:
             return None
         found = []
@@ -482,31 +462,40 @@ class JobManager:
         path = self.library.path(take.source_file or "")
         data = path.read_bytes()
         media_type = _IMAGE_MEDIA_TYPE if take.mode == "image-to-video" else "video/mp4"
-        return self.client.upload_file(data, media_type).url
+        return self.backend.upload(data, media_type).url
 
     def _follow(self, take: Take) -> None:
         assert take.job_id
         attempt = 0
-        last_status = take.status
+        wake = threading.Event()
+        with self._lock:
+            self._wake[take.id] = wake
+            if self._stop.is_set():
+                wake.set()
         while not self._stop.is_set():
             try:
-                if take.status == "downloading":
-                    job = self.client.get_job(take.job_id)
-                    self._finish(take, job)
+                delivered = self._take_delivered(take.job_id)
+                if delivered is not None:
+                    self._finish(take, delivered)
                     return
-                for job in self._updates(take.job_id):
+                if take.status == "downloading":
+                    self._finish(take, self.backend.get_job(take.job_id))
+                    return
+                for job in self._updates(take.job_id, wake):
                     attempt = 0
                     if job.terminal:
                         self._finish(take, job)
                         return
-                    status = _open_status(job)
-                    if status != last_status:
-                        take = self.library.update(take.id, status=status, error=None)
-                        last_status = status
+                    take = self._progress(take, job)
                 if self._stop.is_set():
                     return
+                wake.clear()  # woken by a webhook or a cancel: look again
+                current = self.library.get(take.id)
+                if current is None or not current.is_open:
+                    return
+                take = current
             except (NotFoundError, AuthError) as exc:
-                self.library.update(take.id, status="failed", error=_user_message(exc))
+                self.library.transition(take.id, _BEFORE_DOWNLOAD, status="failed", error=_user_message(exc))
                 return
             except (GatewayUnreachable, GatewayTimeout, ServerError, ProviderError, RateLimitError) as exc:
                 attempt += 1
@@ -516,41 +505,87 @@ class JobManager:
                 if self._stop.wait(wait):
                     return
 
-    def _updates(self, job_id: str) -> Iterator[Job]:
+    def _take_delivered(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._delivered.pop(job_id, None)
+
+    def _progress(self, take: Take, job: Job) -> Take:
+        """Write a job's open status and real progress to the library when they change enough."""
+        status = _open_status(job)
+        moved = (
+            job.progress is not None
+            and (take.progress is None or abs(job.progress - take.progress) >= _PROGRESS_STEP)
+        )
+        if status == take.status and not moved and job.progress_message == take.progress_message:
+            return take
+        changed = self.library.transition(
+            take.id,
+            _BEFORE_DOWNLOAD,
+            status=status,
+            progress=job.progress if job.progress is not None else take.progress,
+            progress_message=job.progress_message,
+            error=None,
+        )
+        return changed or take
+
+    def _updates(self, job_id: str, wake: threading.Event) -> Iterator[Job]:
+        if self.backend.version == "v2":
+            yield from self.backend.follow(job_id, stop=wake, webhook=bool(self.webhook_url))
+            return
         if self.follow_mode == "stream":
-            yield from self.client.stream_job(job_id, poll_interval=self.poll_interval, stop=self._stop)
+            yield from self.backend.follow(job_id, stop=self._stop, poll_interval=self.poll_interval)  # type: ignore[call-arg]
             return
         while True:  # plain polling at a fixed interval
-            job = self.client.get_job(job_id)
+            job = self.backend.get_job(job_id)
             yield job
             if job.terminal or self._stop.wait(self.poll_interval):
                 return
 
     def _finish(self, take: Take, job: Job) -> None:
-        if job.status == "completed":
+        money = {"billed_credits": job.actual_cents} if job.actual_cents is not None else {}
+        if job.status is JobStatus.COMPLETED:
             self._download(take, job)
-        elif job.status == "failed":
-            self.library.update(
+        elif job.status is JobStatus.FAILED:
+            self.library.transition(
                 take.id,
+                _BEFORE_DOWNLOAD,
                 status="failed",
                 error=job.error or "The provider failed this job without saying why.",
+                progress=None,
                 completed_at=time.time(),
+                **money,
             )
-        elif job.status == "cancelled":
-            self.library.update(take.id, status="cancelled", completed_at=time.time())
+        elif job.status is JobStatus.CANCELLED:
+            self.library.transition(
+                take.id, _BEFORE_DOWNLOAD, status="cancelled", progress=None, completed_at=time.time(), **money
+            )
 
     def _download(self, take: Take, job: Job) -> None:
         if not job.output_url:
-            self.library.update(take.id, status="failed", error="The job completed without an output.")
+            self.library.transition(
+                take.id, _BEFORE_DOWNLOAD, status="failed", error="The job completed without an output."
+            )
             return
-        take = self.library.update(take.id, status="downloading", cache_hit=job.cache_hit)
+        money = {"billed_credits": job.actual_cents} if job.actual_cents is not None else {}
+        claimed = self.library.transition(
+            take.id,
+            (*_BEFORE_DOWNLOAD, "downloading"),
+            status="downloading",
+            cache_hit=job.cache_hit,
+            output_url=job.output_url,
+            progress=1.0,
+            **money,
+        )
+        if claimed is None:
+            return  # finished elsewhere meanwhile (a webhook and a poller raced)
+        take = claimed
         rel_video = f"videos/{take.id}.mp4"
         rel_poster = f"posters/{take.id}.jpg"
         video = self.library.path(rel_video)
         last_error: StudioError | None = None
         for attempt in range(self.download_attempts):
             try:
-                self.client.download(job.output_url, video)
+                self.backend.download(job.output_url, video)
                 break
             except OSError as exc:  # the disk is full or the folder read-only: retrying won't help
                 err = storage_error_from_os(exc, video.parent, "save the video")
@@ -580,8 +615,9 @@ class JobManager:
         except (StudioError, OSError):
             log.warning("no poster for take %s", take.id)
             poster = None
-        self.library.update(
+        self.library.transition(
             take.id,
+            ("downloading",),
             status="completed",
             video_path=rel_video,
             poster_path=poster,
@@ -606,29 +642,7 @@ def _lower_first(text: str) -> str:
 
 
 def _open_status(job: Job) -> str:
-    return job.status if job.status in ("queued", "processing") else "processing"
-
-
-def _clean_prompt(prompt: object) -> str:
-    if not isinstance(prompt, str):
-        raise InputError("Write a prompt first.", field="prompt")
-    text = "".join(ch for ch in prompt if ch in "\n\t" or not _invisible(ch)).strip()
-    if not text:
-        raise InputError("Write a prompt first: describe the shot you want.", field="prompt")
-    if len(text) > MAX_PROMPT_CHARS:
-        raise InputError(
-            f"The prompt is {len(text):,} characters; the limit is {MAX_PROMPT_CHARS:,}.", field="prompt"
-        )
-    return text
-
-
-# Bidirectional overrides and isolates can disguise a prompt's text; control, surrogate, private and
-# unassigned code points carry nothing a model can use. Joiners and non-ASCII spaces are kept.
-_BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
-def _invisible(ch: str) -> bool:
-    return ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
+    return "queued" if job.status is JobStatus.QUEUED else "processing"
 
 
 def _user_message(exc: BaseException | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import dataclasses
 import errno
@@ -17,7 +18,7 @@ import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, cast
 
 from studio.errors import InputError, StudioError
 from studio.settings import DEMO_API_KEY
@@ -82,6 +83,13 @@ class Take:
     poster_path: str | None
     favourite: bool
     cache_hit: bool
+    idempotency_key: str | None = None  # one per take, written before any network call (v2)
+    seed: int | None = None
+    audio: bool = False
+    progress: float | None = None  # 0..1 as the gateway reports it (v2), never made up
+    progress_message: str | None = None
+    billed_credits: int | None = None  # what varg really charged (v2 actual_cost_cents)
+    output_url: str | None = None  # kept so a failed download can be fetched again
 
     @property
     def is_open(self) -> bool:
@@ -112,13 +120,18 @@ class NewTake:
     source_take_id: str | None = None
     source_file: str | None = None
     source_name: str | None = None
+    seed: int | None = None
+    audio: bool = False
+    idempotency_key: str | None = None  # made by add_batch when not given
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Take))
-_IMMUTABLE = frozenset({"id", "account", "batch_id", "submission_id", "variant_index", "created_at"})
+_IMMUTABLE = frozenset(
+    {"id", "account", "batch_id", "submission_id", "variant_index", "created_at", "idempotency_key"}
+)
 UPDATABLE_COLUMNS = frozenset(COLUMNS) - _IMMUTABLE - {"updated_at"}
 _PATH_COLUMNS = ("video_path", "poster_path", "source_file")
-_BOOL_COLUMNS = ("favourite", "cache_hit")
+_BOOL_COLUMNS = ("favourite", "cache_hit", "audio")
 
 # Numbered migrations, applied in order, each in one transaction with its row in schema_migrations.
 # Never edit a released migration: append a new one.
@@ -161,6 +174,19 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX takes_source ON takes (source_take_id);
         """,
     ),
+    (
+        2,
+        """
+        ALTER TABLE takes ADD COLUMN idempotency_key TEXT;
+        ALTER TABLE takes ADD COLUMN seed INTEGER;
+        ALTER TABLE takes ADD COLUMN audio INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE takes ADD COLUMN progress REAL;
+        ALTER TABLE takes ADD COLUMN progress_message TEXT;
+        ALTER TABLE takes ADD COLUMN billed_credits INTEGER;
+        ALTER TABLE takes ADD COLUMN output_url TEXT;
+        CREATE UNIQUE INDEX takes_idempotency ON takes (idempotency_key);
+        """,
+    ),
 ]
 
 
@@ -175,6 +201,11 @@ def _statements(sql: str) -> Iterator[str]:
             buf = ""
     if buf.strip(" \t\r\n;"):
         raise ValueError(f"incomplete SQL statement in migration: {buf.strip()[:80]!r}")
+
+
+def _spellings(model: str) -> tuple[str, str]:
+    name = model.rpartition(":")[2]
+    return name.replace("-", "_"), name.replace("_", "-")
 
 
 def _fold(value: Any) -> str | None:
@@ -476,6 +507,11 @@ class Library:
                 values = dataclasses.asdict(t)
                 values.update(
                     id=uuid.uuid4().hex,
+                    idempotency_key=t.idempotency_key or f"studio-{uuid.uuid4().hex}",
+                    progress=None,
+                    progress_message=None,
+                    billed_credits=None,
+                    output_url=None,
                     job_id=None,
                     status="pending",
                     error=None,
@@ -539,7 +575,8 @@ class Library:
             take = self._take(rows[0])
             conn.execute("DELETE FROM takes WHERE id = ?", (take_id,))
             orphans = []
-            for rel in {take.video_path, take.poster_path, take.source_file} - {None, ""}:
+            # None is subtracted out, so what is left are non-empty strings.
+            for rel in cast(set[str], {take.video_path, take.poster_path, take.source_file} - {None, ""}):
                 used = conn.execute(
                     "SELECT 1 FROM takes WHERE video_path = ? OR poster_path = ? OR source_file = ? LIMIT 1",
                     (rel, rel, rel),
@@ -588,6 +625,45 @@ class Library:
             found = self._select("id = ? AND account = ?", (take_id, account), "id")
         return found[0] if found else None
 
+    def find_any_job(self, job_id: str) -> Take | None:
+        """The take that holds a gateway job id, in any account (a webhook names only the job)."""
+        found = self._select("job_id = ?", (job_id,), "created_at ASC")
+        return found[0] if found else None
+
+    def transition(self, take_id: str, from_statuses: Sequence[str], **fields: Any) -> Take | None:
+        """Update a take only if its status is one of `from_statuses`; None if it was not (a race lost).
+
+        Status changes that must not overwrite another writer's outcome (a webhook and a poller
+        finishing the same take, a cancel racing a completion) go through here.
+        """
+        if not from_statuses:
+            raise ValueError("transition needs at least one status to move from")
+        for name in _PATH_COLUMNS:
+            if fields.get(name):
+                self.path(fields[name])
+        if "status" in fields and fields["status"] not in STATUSES:
+            raise ValueError(f"unknown status {fields['status']!r}")
+        values = {k: (1 if v else 0) if k in _BOOL_COLUMNS else v for k, v in fields.items()}
+        unknown = sorted(set(values) - UPDATABLE_COLUMNS)
+        if unknown:
+            raise ValueError(f"cannot update {', '.join(unknown)}")
+        now = _now()
+        values["updated_at"] = now
+        sets = ", ".join(f"{name} = ?" for name in values)
+        params: list[Any] = list(values.values())
+        if values.get("status") in TERMINAL_STATUSES and "completed_at" not in values:
+            sets += ", completed_at = COALESCE(completed_at, ?)"
+            params.append(now)
+        marks = ", ".join("?" for _ in from_statuses)
+        with self._write() as conn:
+            cur = conn.execute(
+                f"UPDATE takes SET {sets} WHERE id = ? AND status IN ({marks})",
+                [*params, take_id, *from_statuses],
+            )
+            if cur.rowcount == 0:
+                return None
+            return self._select("id = ?", (take_id,), "id", conn)[0]
+
     def find_job(self, account: str, job_id: str) -> Take | None:
         """The take that holds a gateway job id in this account, if any."""
         found = self._select("account = ? AND job_id = ?", (account, job_id), "created_at ASC")
@@ -614,9 +690,9 @@ class Library:
         if mode:
             clauses.append("mode = ?")
             params.append(mode)
-        if model:
-            clauses.append("model = ?")
-            params.append(model)
+        if model:  # either spelling of the id (v2 `sora_2`, v1 `sora-2`)
+            clauses.append("model IN (?, ?)")
+            params.extend(_spellings(model))
         if status:
             statuses = (status,) if isinstance(status, str) else tuple(status)
             clauses.append(f"status IN ({', '.join('?' for _ in statuses)})")
@@ -654,7 +730,7 @@ class Library:
         where, params = self._filters(account, **filters)
         return int(self._read(f"SELECT COUNT(*) FROM takes WHERE {where}", params)[0][0])
 
-    def open_takes(self, account: str | None = None) -> list[Take]:
+    def open_takes(self, account: str | None = None) -> builtins.list[Take]:
         """Takes still in flight (all accounts when None), oldest first: what the follower resumes."""
         marks = ", ".join("?" for _ in OPEN_STATUSES)
         where, params = f"status IN ({marks})", list(OPEN_STATUSES)
@@ -663,7 +739,7 @@ class Library:
             params.append(account)
         return self._select(where, params, "created_at ASC, batch_id ASC, variant_index ASC")
 
-    def lineage(self, take_id: str) -> list[Take]:
+    def lineage(self, take_id: str) -> builtins.list[Take]:
         """The chain of source takes, root first, ending with the take itself ([] if unknown)."""
         chain: list[Take] = []
         seen: set[str] = set()
@@ -678,14 +754,16 @@ class Library:
         chain.reverse()
         return chain
 
-    def children(self, take_id: str) -> list[Take]:
+    def children(self, take_id: str) -> builtins.list[Take]:
         """Takes made from this one (remixes, animated frames), oldest first."""
         return self._select("source_take_id = ?", (take_id,), "created_at ASC, variant_index ASC")
 
     def spend(self, account: str, since: float) -> int:
-        """Estimated credits of takes created since `since`, minus those that never reached a job."""
+        """Credits of takes created since `since` (billed where known, else estimated), minus those
+        that never reached a job."""
         rows = self._read(
-            "SELECT COALESCE(SUM(estimated_credits), 0) FROM takes WHERE account = ? AND created_at >= ?"
+            "SELECT COALESCE(SUM(COALESCE(billed_credits, estimated_credits)), 0) FROM takes"
+            " WHERE account = ? AND created_at >= ?"
             " AND NOT (job_id IS NULL AND status IN ('failed', 'cancelled'))",
             (account, since),
         )

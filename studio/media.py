@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
@@ -314,7 +315,8 @@ def _normalise_mode(im: Image.Image) -> Image.Image:
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
         im = im.convert("I")
     if im.mode in ("I", "F"):
-        _, high = im.getextrema()
+        # A single-band I/F image: getextrema() is one (min, max) pair of numbers.
+        _, high = cast(tuple[float, float], im.getextrema())
         top = 255.0 if high <= 255 else (65535.0 if im.mode == "I" else float(high))
         im = im.point(lambda v: v * (255.0 / top)).convert("L")
     has_alpha = "A" in im.getbands() or "a" in im.getbands() or "transparency" in im.info
@@ -528,7 +530,7 @@ def _open_video(
             "This file is an image, not a video. Use image to video to animate a still.", field=field
         )
     if _looks_like_text(head) or head.startswith(b"%PDF"):
-        what = describe_content(head) or "a text file"
+        what: str | None = describe_content(head) or "a text file"
         raise InputError(f"This file is not a video we can read (it looks like {what}).", field=field)
     try:
         container = av.open(stream_in, mode="r")

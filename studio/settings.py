@@ -6,10 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
-DEFAULT_BASE_URL = "https://api.varg.ai/v1"
+DEFAULT_BASE_URL = "https://api.varg.ai/v2"
 # The local gateway accepts any bearer key; demo mode uses this public placeholder.
 DEMO_API_KEY = "varg_demo_local"
 
@@ -29,6 +30,8 @@ class Settings:
     read_timeout: float = 30.0
     demo_job_seconds: float = 6.0
     session_budget: int | None = None
+    public_url: str | None = None  # where varg can reach this studio (for webhooks)
+    webhook_secret: str | None = field(default=None, repr=False)
 
     @property
     def demo(self) -> bool:
@@ -39,7 +42,7 @@ class Settings:
     def timeout(self) -> tuple[float, float]:
         return (self.connect_timeout, self.read_timeout)
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
@@ -65,4 +68,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         read_timeout=_float(env, "VARG_READ_TIMEOUT", 30.0),
         demo_job_seconds=_float(env, "STUDIO_DEMO_JOB_SECONDS", 6.0),
         session_budget=int(budget_raw) if budget_raw.isdigit() else None,
+        public_url=env.get("STUDIO_PUBLIC_URL", "").strip().rstrip("/") or None,
+        webhook_secret=env.get("VARG_WEBHOOK_SECRET", "").strip() or None,
     )

@@ -19,13 +19,14 @@ def studio_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
 
 @pytest.fixture
 def gateway(tmp_path_factory: pytest.TempPathFactory):
-    """A real local gateway on a free loopback port, fast jobs, no faults."""
-    from studio.local_gateway import LocalGateway
+    """A real demo gateway (/v1 and /v2) on a free loopback port, fast jobs, no faults, admin hooks on."""
+    from demo_gateway import DemoGateway
 
-    gw = LocalGateway(
+    gw = DemoGateway(
         tmp_path_factory.mktemp("gateway"),
         job_seconds=float(os.environ.get("TEST_JOB_SECONDS", "0.6")),
         keepalive_seconds=0.5,
+        admin_token="test-admin",
     ).start()
     yield gw
     gw.stop()
@@ -39,8 +40,8 @@ def api_key() -> str:
 @pytest.fixture
 def client(gateway, api_key):
     """The real varg client over real HTTP to the local gateway."""
-    from studio.client import VargClient
+    from studio.api.v1 import V1Backend
 
-    c = VargClient(gateway.base_url, api_key, timeout=(2.0, 10.0), backoff=0.05)
+    c = V1Backend(gateway.v1_url, api_key, timeout=(2.0, 10.0), backoff=0.05)
     yield c
     c.close()

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 import factories
-from studio.client import VargClient
+from studio.api.v1 import V1Backend
 from studio.errors import InputError
 from studio.jobs import JobManager, Prepared, TakeRequest
 from studio.library import Library, account_fingerprint
@@ -318,7 +318,7 @@ def _wait_done(mgr: JobManager, take_id: str, timeout: float = 90.0):
 
 @pytest.fixture
 def mgr(gateway, studio_home):
-    client = VargClient(gateway.base_url, KEY, timeout=(2.0, 10.0), backoff=0.05)
+    client = V1Backend(gateway.v1_url, KEY, timeout=(2.0, 10.0), backoff=0.05)
     m = JobManager(
         client, Library(studio_home), account_fingerprint(KEY), poll_interval=0.3, retry_backoff=0.05
     )

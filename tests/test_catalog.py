@@ -72,10 +72,33 @@ def test_remix_models_have_no_duration_to_choose():
         catalog.snap_duration(catalog.get_model("sora-2-remix"), 4)
 
 
-def test_estimate_reads_like_the_design():
-    est = catalog.estimate(catalog.get_model("sora-2"), 4)
-    assert (est.per_job, est.count, est.total) == (100, 4, 400)
-    assert est.text(1250) == "4 × 100 = 400 credits · balance 1,250 → 850 after"
+def test_the_v1_estimate_is_per_job_and_reads_like_the_design():
+    est = catalog.estimate(catalog.v1().get("sora-2"), 4)
+    assert (est.per_job, est.count, est.total, est.exact) == (100, 4, 400, True)
+    assert est.text(1250) == "4 × 100 = 400 credits · available 1,250 → 850 after"
+
+
+def test_the_offline_v2_figure_is_per_second_and_marked_approx():
+    sora = catalog.get_model("sora_2")
+    four, twenty = catalog.estimate(sora, 1, 4), catalog.estimate(sora, 2, 20)
+    assert (four.per_job, twenty.per_job, twenty.total) == (105, 525, 1050)
+    assert not four.exact and twenty.text(2000) == "approx. 2 × 525 = 1,050 credits · available 2,000 → 950 after"
+
+
+def test_ids_match_under_either_spelling_and_sora_is_one_rule():
+    assert catalog.get_model("sora_2").id == catalog.get_model("sora-2").id == "sora-2"
+    assert catalog.get_model("wan_2.5").id == "wan-2.5"
+    assert catalog.made_by_sora("sora_2_pro") and catalog.made_by_sora("sora-2") and not catalog.made_by_sora("kling-v3")
+    assert catalog.label_of("sora_2") == "Sora 2" and catalog.label_of("new_model_x") == "New Model X"
+
+
+def test_the_default_model_is_the_first_available_of_the_data_order():
+    offline = catalog.offline()
+    assert offline.default("text-to-video").id == "sora-2"
+    gone = offline.without("sora-2", "gone").without("sora-2-pro", "gone")
+    assert gone.default("text-to-video").id == "kling-v3"
+    assert gone.alternative("sora-2", "text-to-video").family != "sora"
+    assert offline.default("remix").id == "sora-2-remix"
 
 
 @pytest.mark.parametrize("bad", [0, 5, -1, 2.5, "2", True])

@@ -17,8 +17,8 @@ import requests
 import yaml
 from PIL import Image
 
-from studio import client as client_module
-from studio.client import Balance, Job, UploadedFile, Usage, VargClient
+from studio.api import v1 as client_module
+from studio.api.v1 import Balance, Job, UploadedFile, Usage, V1Backend
 from studio.errors import (
     AuthError,
     InsufficientBalanceError,
@@ -78,7 +78,7 @@ def recorder() -> Recorder:
 @pytest.fixture
 def rclient(gateway, api_key, recorder):
     """The client over a recording session (same code path; the hook only looks)."""
-    c = VargClient(gateway.base_url, api_key, timeout=(2.0, 10.0), backoff=0.05, session=recorder.session)
+    c = V1Backend(gateway.v1_url, api_key, timeout=(2.0, 10.0), backoff=0.05, session=recorder.session)
     yield c
     c.close()
     recorder.session.close()
@@ -94,7 +94,7 @@ def png_bytes(size=(320, 180)) -> bytes:
     return out.getvalue()
 
 
-def finish(client: VargClient, job: Job, timeout: float = 60.0) -> Job:
+def finish(client: V1Backend, job: Job, timeout: float = 60.0) -> Job:
     """Follow a job to its end through the stream, with a deadline."""
     stop = threading.Event()
     timer = threading.Timer(timeout, stop.set)
@@ -116,12 +116,13 @@ def decode(path: Path) -> tuple[int, int, int]:
 
 # --- basics ----------------------------------------------------------------------------------
 def test_repr_and_session_never_show_the_key_outside_the_authorization_header(gateway, api_key):
-    c = VargClient(gateway.base_url + "/", api_key)
+    c = V1Backend(gateway.v1_url + "/", api_key)
     try:
         assert api_key not in repr(c)
-        assert c.base_url == gateway.base_url  # trailing slash removed
-        assert c._session.headers["Authorization"] == f"Bearer {api_key}"
-        assert "Authorization" not in c._downloads.headers
+        assert c.base_url == gateway.v1_url  # trailing slash removed
+        assert c.http.session.headers["Authorization"] == f"Bearer {api_key}"
+        assert c.http.session.headers["User-Agent"].startswith("varg-studio/")
+        assert "Authorization" not in c.http._downloads.headers
     finally:
         c.close()
 
@@ -223,7 +224,7 @@ def test_cancel_a_running_job_refunds_it(client):
 
 def test_balance(rclient, recorder, gateway):
     bal = rclient.balance()
-    assert bal == Balance(credits=5000, currency="usd")
+    assert bal == Balance(available=5000, currency="usd") and bal.credits == 5000
     body = recorder.bodies("GET", "/v1/balance", 200)[0]
     assert body == {"balance_cents": 5000, "currency": "usd"}
 
@@ -257,10 +258,10 @@ def test_a_failed_job_ends_failed_with_its_message(client):
 
 
 def test_a_cache_hit_comes_back_completed_from_the_create(tmp_path_factory, api_key):
-    from studio.local_gateway import LocalGateway
+    from demo_gateway import DemoGateway
 
-    with LocalGateway(tmp_path_factory.mktemp("gw"), job_seconds=0.3, cache=True) as gw:
-        c = VargClient(gw.base_url, api_key, timeout=(2.0, 10.0), backoff=0.05)
+    with DemoGateway(tmp_path_factory.mktemp("gw"), job_seconds=0.3, cache=True) as gw:
+        c = V1Backend(gw.v1_url, api_key, timeout=(2.0, 10.0), backoff=0.05)
         first = finish(c, c.create_video(**T2V))
         again = c.create_video(**T2V)
         assert again.status == "completed" and again.cache_hit is True
@@ -273,7 +274,6 @@ def test_a_cache_hit_comes_back_completed_from_the_create(tmp_path_factory, api_
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"duration": 5}, "duration"),
         ({"prompt": ""}, "prompt"),
         ({"prompt": "x" * 4001}, "prompt"),
         ({"model": "no-such-model"}, "model"),
@@ -300,16 +300,16 @@ def test_remix_without_a_video_is_a_validation_error(client):
 
 @pytest.fixture
 def strict_gateway(tmp_path_factory, api_key):
-    from studio.local_gateway import LocalGateway
+    from demo_gateway import DemoGateway
 
-    with LocalGateway(tmp_path_factory.mktemp("strict"), job_seconds=0.3, accepted_keys=[api_key]) as gw:
+    with DemoGateway(tmp_path_factory.mktemp("strict"), job_seconds=0.3, accepted_keys=[api_key]) as gw:
         yield gw
 
 
 @pytest.mark.parametrize("key", ["varg_wrong_key", ""])
 def test_401_for_a_wrong_or_missing_key_on_every_call(strict_gateway, key, components):
     recorder = Recorder()
-    c = VargClient(strict_gateway.base_url, key, timeout=(2.0, 5.0), backoff=0.05, session=recorder.session)
+    c = V1Backend(strict_gateway.v1_url, key, timeout=(2.0, 5.0), backoff=0.05, session=recorder.session)
     calls = [
         lambda: c.balance(),
         lambda: c.usage(),
@@ -332,16 +332,16 @@ def test_401_for_a_wrong_or_missing_key_on_every_call(strict_gateway, key, compo
 
 
 def test_the_right_key_works_on_a_strict_gateway(strict_gateway, api_key):
-    c = VargClient(strict_gateway.base_url, api_key, timeout=(2.0, 5.0))
+    c = V1Backend(strict_gateway.v1_url, api_key, timeout=(2.0, 5.0))
     assert c.balance().credits == 5000
     c.close()
 
 
 def test_402_when_the_balance_is_too_small(tmp_path_factory, api_key):
-    from studio.local_gateway import LocalGateway
+    from demo_gateway import DemoGateway
 
-    with LocalGateway(tmp_path_factory.mktemp("poor"), job_seconds=0.3, initial_balance=50) as gw:
-        c = VargClient(gw.base_url, api_key, timeout=(2.0, 5.0))
+    with DemoGateway(tmp_path_factory.mktemp("poor"), job_seconds=0.3, initial_balance=50) as gw:
+        c = V1Backend(gw.v1_url, api_key, timeout=(2.0, 5.0))
         with pytest.raises(InsufficientBalanceError) as info:
             c.create_video(**T2V)
         err = info.value
@@ -362,7 +362,7 @@ def test_404_for_an_unknown_job_on_get_cancel_and_stream(client, gateway):
 
 def test_404_for_another_accounts_job(client, gateway):
     job = client.create_video(**NO_RENDER)
-    other = VargClient(gateway.base_url, "varg_someone_else", timeout=(2.0, 5.0))
+    other = V1Backend(gateway.v1_url, "varg_someone_else", timeout=(2.0, 5.0))
     with pytest.raises(NotFoundError):
         other.get_job(job.job_id)
     assert other.balance().credits == 5000  # balances are per key
@@ -422,7 +422,7 @@ def test_a_200_that_is_not_json_is_a_protocol_error(client, gateway, api_key):
     # A real non-JSON 200 from the gateway: its file host, reached through a base URL that ends
     # in a query string so the client's own path lands in the query.
     up = client.upload_file(png_bytes((8, 8)), "image/png")
-    odd = VargClient(up.url + "?ignored=", api_key, timeout=(2.0, 5.0))
+    odd = V1Backend(up.url + "?ignored=", api_key, timeout=(2.0, 5.0))
     with pytest.raises(ProtocolError) as info:
         odd.get_job("job_0123456789abcdef")
     assert "not JSON" in info.value.message

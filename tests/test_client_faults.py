@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.client import Job, VargClient
+from studio.api.v1 import Job, V1Backend
 from studio.errors import (
     CreateOutcomeUnknown,
     GatewayTimeout,
@@ -35,7 +35,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def follow(client: VargClient, job: Job, timeout: float = 60.0, **kwargs) -> list[Job]:
+def follow(client: V1Backend, job: Job, timeout: float = 60.0, **kwargs) -> list[Job]:
     stop = threading.Event()
     timer = threading.Timer(timeout, stop.set)
     timer.start()
@@ -88,7 +88,7 @@ def test_reads_give_up_after_too_many_server_errors(client, gateway):
 
 def test_reads_give_up_after_too_many_429s_with_the_wait_asked(gateway, api_key):
     gateway.faults.update({"rate_limit": 100, "rate_limit_on": "read", "retry_after": 0.2})
-    c = VargClient(gateway.base_url, api_key, timeout=(2.0, 5.0), read_retries=1, backoff=0.05)
+    c = V1Backend(gateway.v1_url, api_key, timeout=(2.0, 5.0), read_retries=1, backoff=0.05)
     with pytest.raises(RateLimitError) as info:
         c.balance()
     assert info.value.status == 429 and info.value.retry_after == 1.0
@@ -98,7 +98,7 @@ def test_reads_give_up_after_too_many_429s_with_the_wait_asked(gateway, api_key)
 
 
 def test_a_read_against_a_closed_port_is_gateway_unreachable(api_key):
-    c = VargClient(f"http://127.0.0.1:{free_port()}/v1", api_key, timeout=(1.0, 2.0), backoff=0.01)
+    c = V1Backend(f"http://127.0.0.1:{free_port()}/v1", api_key, timeout=(1.0, 2.0), backoff=0.01)
     with pytest.raises(GatewayUnreachable) as info:
         c.get_job("job_0123456789abcdef")
     assert "Could not connect" in info.value.message
@@ -107,7 +107,7 @@ def test_a_read_against_a_closed_port_is_gateway_unreachable(api_key):
 
 def test_a_slow_read_is_a_gateway_timeout(gateway, api_key):
     gateway.faults.update({"latency": 1.0})
-    c = VargClient(gateway.base_url, api_key, timeout=(2.0, 0.3), backoff=0.01)
+    c = V1Backend(gateway.v1_url, api_key, timeout=(2.0, 0.3), backoff=0.01)
     with pytest.raises(GatewayTimeout) as info:
         c.balance()
     assert "did not answer GET /balance within 0.3 s" in info.value.message
@@ -137,7 +137,7 @@ def test_create_committed_then_500_is_a_server_error_and_only_one_job(client, ga
 
 def test_a_create_whose_answer_never_comes_is_outcome_unknown_not_retried(gateway, api_key):
     gateway.faults.update({"create_hang": 1, "hang_seconds": 2.0})
-    c = VargClient(gateway.base_url, api_key, timeout=(2.0, 0.4), backoff=0.01)
+    c = V1Backend(gateway.v1_url, api_key, timeout=(2.0, 0.4), backoff=0.01)
     with pytest.raises(CreateOutcomeUnknown) as info:
         c.create_video(**NO_RENDER)
     assert "may have started and been charged" in info.value.message
@@ -149,7 +149,7 @@ def test_a_create_whose_answer_never_comes_is_outcome_unknown_not_retried(gatewa
 
 
 def test_a_create_against_a_closed_port_is_gateway_unreachable(api_key):
-    c = VargClient(f"http://127.0.0.1:{free_port()}/v1", api_key, timeout=(1.0, 2.0), backoff=0.01)
+    c = V1Backend(f"http://127.0.0.1:{free_port()}/v1", api_key, timeout=(1.0, 2.0), backoff=0.01)
     t0 = time.monotonic()
     with pytest.raises(GatewayUnreachable) as info:
         c.create_video(**NO_RENDER)
@@ -159,12 +159,12 @@ def test_a_create_against_a_closed_port_is_gateway_unreachable(api_key):
 
 
 def test_a_create_refused_at_first_is_sent_once_the_gateway_is_up(tmp_path_factory, api_key):
-    from studio.local_gateway import LocalGateway
+    from demo_gateway import DemoGateway
 
     port = free_port()
-    gw = LocalGateway(tmp_path_factory.mktemp("late"), port=port, job_seconds=0.3)
+    gw = DemoGateway(tmp_path_factory.mktemp("late"), port=port, job_seconds=0.3)
     threading.Timer(0.3, gw.start).start()
-    c = VargClient(gw.base_url, api_key, timeout=(1.0, 5.0), read_retries=6, backoff=0.1)
+    c = V1Backend(gw.v1_url, api_key, timeout=(1.0, 5.0), read_retries=6, backoff=0.1)
     try:
         job = c.create_video(**NO_RENDER)  # refused, refused, ... then sent once
         assert job.status in ("queued", "processing")
@@ -187,7 +187,7 @@ def test_a_create_rate_limited_is_retried_after_retry_after_and_makes_one_job(cl
 
 def test_a_create_rate_limited_beyond_max_retry_after_raises_at_once(gateway, api_key):
     gateway.faults.update({"rate_limit": 1, "rate_limit_on": "create", "retry_after": 30})
-    c = VargClient(gateway.base_url, api_key, timeout=(2.0, 5.0), max_retry_after=2.0)
+    c = V1Backend(gateway.v1_url, api_key, timeout=(2.0, 5.0), max_retry_after=2.0)
     t0 = time.monotonic()
     with pytest.raises(RateLimitError) as info:
         c.create_video(**NO_RENDER)
@@ -207,12 +207,12 @@ def test_a_cut_stream_is_reopened_and_still_reaches_completed(client, gateway):
 
 
 def test_a_silent_stream_times_out_and_is_reopened(tmp_path_factory, api_key):
-    from studio.local_gateway import LocalGateway
+    from demo_gateway import DemoGateway
 
     # keep-alives every 30 s, a stream read timeout of 0.3 s: every connection goes quiet and
     # times out; the client reopens it until the end arrives on a stream.
-    with LocalGateway(tmp_path_factory.mktemp("quiet"), job_seconds=1.0, keepalive_seconds=30.0) as gw:
-        c = VargClient(gw.base_url, api_key, timeout=(2.0, 5.0), stream_read_timeout=0.3, backoff=0.05)
+    with DemoGateway(tmp_path_factory.mktemp("quiet"), job_seconds=1.0, keepalive_seconds=30.0) as gw:
+        c = V1Backend(gw.v1_url, api_key, timeout=(2.0, 5.0), stream_read_timeout=0.3, backoff=0.05)
         job = c.create_video(**NO_RENDER)
         seen = follow(c, job, poll_interval=60.0, max_reconnects=1000)
         assert seen[-1].status == "failed"
@@ -256,7 +256,7 @@ def test_a_failed_job_through_the_stream(client, gateway):
 
 
 # --- downloads -------------------------------------------------------------------------------
-def completed(client: VargClient) -> Job:
+def completed(client: V1Backend) -> Job:
     job = client.create_video(**T2V)
     return follow(client, job)[-1]
 

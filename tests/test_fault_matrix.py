@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from studio.client import VargClient
+from studio.api.v1 import V1Backend
 from studio.library import NewTake, account_fingerprint
 
-APP = str(Path(__file__).resolve().parents[1] / "studio_app.py")
+APP = str(Path(__file__).resolve().parents[1] / "studio_frame.py")
 KEY = "varg_fault_matrix_key_0a1b2c3d4e5f"
 ACCOUNT = account_fingerprint(KEY)
 START_BALANCE = 5000
@@ -32,28 +32,28 @@ CREDITS = 100  # sora-2, one take
 @pytest.fixture(autouse=True)
 def _fresh_core():
     yield
-    from studio import services
+    from components import wiring
 
-    services.shutdown_all()
+    wiring.reset()
 
 
 @pytest.fixture
 def keyed(monkeypatch: pytest.MonkeyPatch, gateway):
     """The studio in keyed mode against the test's local gateway."""
     monkeypatch.setenv("VARG_API_KEY", KEY)
-    monkeypatch.setenv("VARG_BASE_URL", gateway.base_url)
+    monkeypatch.setenv("VARG_BASE_URL", gateway.v1_url)
     monkeypatch.delenv("STUDIO_SESSION_BUDGET", raising=False)
     return gateway
 
 
 def _studio():
-    from studio import services
+    from components import wiring
 
-    return services.get_studio(KEY)
+    return wiring.hub().studio(KEY)
 
 
 def _balance(gateway) -> int:
-    client = VargClient(gateway.base_url, KEY, timeout=(2.0, 10.0))
+    client = V1Backend(gateway.v1_url, KEY, timeout=(2.0, 10.0))
     try:
         return client.balance().credits
     finally:
@@ -207,7 +207,7 @@ def test_the_take_fails_with_a_clear_message(fault: str, keyed):
         assert take.error.startswith(case.says), take.error
         assert "Your usage shows no new job, so nothing was charged; it was not sent again." in take.error
     else:  # the provider's own message, word for word
-        job = VargClient(keyed.base_url, KEY).get_job(take.job_id)
+        job = V1Backend(keyed.v1_url, KEY).get_job(take.job_id)
         assert job.status == "failed" and job.error and take.error == job.error
     stats = keyed.stats()
     assert stats["requests"].get("POST /v1/video", 0) == 1, "nothing was retried blindly"
@@ -233,7 +233,7 @@ def test_gateway_down_at_submit_keeps_the_take_with_its_error_and_charges_nothin
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     first_run = time.monotonic() - t0
-    assert any("Balance unavailable: the gateway cannot be reached right now." in c.value for c in at.caption)
+    assert any("Balance unavailable: the gateway cannot be reached right now." in c.value for c in at.caption), [c.value for c in at.caption]
     assert any("balance unavailable" in h.proto.body for h in at.html if "vs-estimate" in h.proto.body)
     at.text_area(key="t2v_prompt").input(prompt).run()
     t0 = time.monotonic()
@@ -258,7 +258,7 @@ def test_a_failed_create_is_never_resent_by_the_form_only_by_an_explicit_new_tak
 ):
     """After a failed create, Generate on the same form sends nothing; "New take" is a fresh job."""
     monkeypatch.setenv("VARG_API_KEY", KEY)
-    monkeypatch.setenv("VARG_BASE_URL", gateway.base_url)
+    monkeypatch.setenv("VARG_BASE_URL", gateway.v1_url)
     gateway.faults.update({"server_error": 1, "server_error_on": "create", "error_status": 502})
     prompt = _unique("A red kite over dunes")
     at = _generate(prompt)
@@ -295,7 +295,7 @@ def test_a_job_created_behind_a_500_is_found_in_usage_and_completes(keyed):
 def test_a_paid_take_whose_download_kept_failing_is_fetched_by_retry_without_a_new_job(keyed):
     """The follower gave up saving a finished video: Retry on the take page fetches it, no new job."""
     studio = _studio()  # started first, so nothing resumes the take written below
-    client = VargClient(keyed.base_url, KEY)
+    client = V1Backend(keyed.v1_url, KEY)
     job = client.create_video(model="sora-2", prompt="Paid, not yet saved", duration=4, aspect_ratio="16:9")
     assert client.wait(job.job_id).status == "completed"
     client.close()

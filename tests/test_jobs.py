@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import factories
-from studio.client import VargClient
+from studio.api.v1 import V1Backend
 from studio.errors import InputError
 from studio.jobs import JobManager, TakeRequest
 from studio.library import Library, NewTake, account_fingerprint
@@ -19,7 +19,7 @@ ACCOUNT = account_fingerprint("varg_test_key_0123456789")
 
 
 def _manager(gateway, home: Path, key: str = "varg_test_key_0123456789", **kw) -> JobManager:
-    client = VargClient(gateway.base_url, key, timeout=(2.0, 10.0), backoff=0.05)
+    client = V1Backend(gateway.v1_url, key, timeout=(2.0, 10.0), backoff=0.05)
     kw.setdefault("retry_backoff", 0.05)
     return JobManager(client, Library(home), account_fingerprint(key), poll_interval=0.3, **kw)
 
@@ -101,9 +101,9 @@ def test_a_failed_job_records_the_gateways_message(mgr):
 
 
 def test_cancel_stops_a_running_take(tmp_path_factory, studio_home):
-    from studio.local_gateway import LocalGateway
+    from demo_gateway import DemoGateway
 
-    gw = LocalGateway(tmp_path_factory.mktemp("gw"), job_seconds=5.0, keepalive_seconds=0.5).start()
+    gw = DemoGateway(tmp_path_factory.mktemp("gw"), job_seconds=5.0, keepalive_seconds=0.5).start()
     m = _manager(gw, studio_home)
     try:
         take = m.submit(T2V, "cancel-me").takes[0]
@@ -180,7 +180,7 @@ def test_a_job_created_behind_a_500_is_found_in_usage_and_kept(mgr, gateway):
 
 def test_a_create_whose_answer_timed_out_is_adopted_not_sent_again(gateway, studio_home):
     gateway.faults.update({"create_hang": 1, "hang_seconds": 3})
-    client = VargClient(gateway.base_url, "varg_test_key_0123456789", timeout=(2.0, 1.0), backoff=0.05)
+    client = V1Backend(gateway.v1_url, "varg_test_key_0123456789", timeout=(2.0, 1.0), backoff=0.05)
     m = JobManager(client, Library(studio_home), ACCOUNT, poll_interval=0.3, retry_backoff=0.05)
     try:
         take = _wait_done(m, m.submit(T2V, "hung").takes[0].id)
@@ -242,7 +242,7 @@ def test_a_crash_between_create_and_job_id_is_marked_unknown_not_retried(gateway
 
 
 def _child_submit_then_die(base_url: str, home: str, ready) -> None:
-    client = VargClient(base_url, "varg_test_key_0123456789", timeout=(2.0, 10.0))
+    client = V1Backend(base_url, "varg_test_key_0123456789", timeout=(2.0, 10.0))
     m = JobManager(client, Library(Path(home)), ACCOUNT, poll_interval=0.3)
     take = m.submit(T2V, "killed").takes[0]
     while not m.library.get(take.id).job_id:
@@ -253,13 +253,13 @@ def _child_submit_then_die(base_url: str, home: str, ready) -> None:
 
 
 def test_a_follower_killed_mid_job_finishes_after_restart(tmp_path_factory, studio_home):
-    from studio.local_gateway import LocalGateway
+    from demo_gateway import DemoGateway
 
-    gw = LocalGateway(tmp_path_factory.mktemp("gw"), job_seconds=2.0, keepalive_seconds=0.5).start()
+    gw = DemoGateway(tmp_path_factory.mktemp("gw"), job_seconds=2.0, keepalive_seconds=0.5).start()
     try:
         ctx = multiprocessing.get_context("spawn")
         ready = ctx.Event()
-        child = ctx.Process(target=_child_submit_then_die, args=(gw.base_url, str(studio_home), ready))
+        child = ctx.Process(target=_child_submit_then_die, args=(gw.v1_url, str(studio_home), ready))
         child.start()
         assert ready.wait(30)
         child.join(30)

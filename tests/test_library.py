@@ -74,8 +74,8 @@ def test_migrations_are_recorded_and_reopening_is_idempotent(studio_home):
         "SELECT version, applied_at FROM schema_migrations"
     )
     rows = rows.fetchall()
-    assert [r[0] for r in rows] == [1] and rows[0][1] > 0
-    assert second.schema_version() == 1
+    assert [r[0] for r in rows] == [1, 2] and rows[0][1] > 0
+    assert second.schema_version() == 2
     assert second.count("demo") == 1  # the data survived the reopen
     first.close()
     second.close()
@@ -100,21 +100,24 @@ def test_takes_table_has_every_take_field_and_the_indexes(lib):
 
 def test_a_new_migration_is_applied_once_and_a_failing_one_rolls_back(studio_home, monkeypatch):
     Library(studio_home).close()
+    latest = library_module.MIGRATIONS[-1][0]
     monkeypatch.setattr(
         library_module,
         "MIGRATIONS",
-        [*library_module.MIGRATIONS, (2, "CREATE TABLE extra (x INTEGER); CREATE TABLE broken (;")],
+        [*library_module.MIGRATIONS, (latest + 1, "CREATE TABLE extra (x INTEGER); CREATE TABLE broken (;")],
     )
     with pytest.raises(StorageError):
         Library(studio_home)
     db = sqlite3.connect(studio_home / "library.sqlite3")
-    assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == 1
+    assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == latest
     assert not db.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchall()
     monkeypatch.setattr(
-        library_module, "MIGRATIONS", [*library_module.MIGRATIONS[:1], (2, "CREATE TABLE extra (x INTEGER);")]
+        library_module,
+        "MIGRATIONS",
+        [*library_module.MIGRATIONS[:latest], (latest + 1, "CREATE TABLE extra (x INTEGER);")],
     )
-    assert Library(studio_home).schema_version() == 2
-    assert Library(studio_home).schema_version() == 2
+    assert Library(studio_home).schema_version() == latest + 1
+    assert Library(studio_home).schema_version() == latest + 1
 
 
 # --- accounts ----------------------------------------------------------------------------------

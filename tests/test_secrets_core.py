@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 import factories
+from demo_gateway import DemoGateway
 from studio import services
-from studio.client import VargClient
+from studio.api.v1 import V1Backend
 from studio.errors import (
     AuthError,
     CreateOutcomeUnknown,
@@ -32,7 +33,6 @@ from studio.errors import (
 )
 from studio.jobs import JobManager, TakeRequest
 from studio.library import Library, account_fingerprint
-from studio.local_gateway import LocalGateway
 from studio.settings import Settings
 
 CANARY = "varg_CANARY_5f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -93,17 +93,20 @@ def all_logs() -> Iterator[_Records]:
 
 
 class _Seen:
-    """Wraps a gateway's request handling to record every request line and its headers."""
+    """Wraps a gateway's ASGI app (before it serves) to record every request line and its headers."""
 
-    def __init__(self, gw: LocalGateway) -> None:
+    def __init__(self, gw: DemoGateway) -> None:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
-        inner = gw._handle
+        inner = gw.asgi
 
-        def handle(h: Any) -> None:
-            self.requests.append((h.command, h.path, dict(h.headers.items())))
-            inner(h)
+        async def record(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                path = scope["path"] + ("?" + scope["query_string"].decode("latin-1") if scope["query_string"] else "")
+                headers = {k.decode("latin-1").title(): v.decode("latin-1") for k, v in scope["headers"]}
+                self.requests.append((scope["method"], path, headers))
+            await inner(scope, receive, send)
 
-        gw._handle = handle  # type: ignore[method-assign]
+        gw.asgi = record  # type: ignore[assignment]
 
 
 def _wait_done(library: Library, take_id: str, timeout: float = 60.0):
@@ -154,25 +157,27 @@ T2V = TakeRequest(mode="text-to-video", model="sora-2", prompt="a lighthouse at 
 
 @pytest.fixture
 def gateways(tmp_path_factory):
-    main = LocalGateway(tmp_path_factory.mktemp("gw-main"), job_seconds=0.8, keepalive_seconds=0.3).start()
-    refusing = LocalGateway(
+    main = DemoGateway(tmp_path_factory.mktemp("gw-main"), job_seconds=0.8, keepalive_seconds=0.3)
+    refusing = DemoGateway(
         tmp_path_factory.mktemp("gw-refusing"), job_seconds=0.8, accepted_keys=["varg_someone_else_0000"]
-    ).start()
-    yield main, refusing
+    )
+    seen = _Seen(main), _Seen(refusing)
+    main.start()
+    refusing.start()
+    yield main, refusing, seen
     main.stop()
     refusing.stop()
 
 
 @pytest.fixture
-def fresh_registry():
-    services.shutdown_all()
-    yield
-    services.shutdown_all()
+def fresh_registry(studio_home):
+    hub = services.Hub(Settings(studio_home=studio_home))
+    yield hub
+    hub.stop()
 
 
 def test_a_whole_session_never_leaks_the_key(gateways, studio_home, all_logs, capfd, fresh_registry):
-    gw, refusing = gateways
-    seen, seen_refusing = _Seen(gw), _Seen(refusing)
+    gw, refusing, (seen, seen_refusing) = gateways
     raised: list[BaseException] = []
 
     def expect(kind: type[BaseException], call: Callable[[], Any]) -> BaseException:
@@ -182,9 +187,10 @@ def test_a_whole_session_never_leaks_the_key(gateways, studio_home, all_logs, ca
         return info.value
 
     settings = Settings(
-        api_key=CANARY, base_url=gw.base_url, studio_home=studio_home, connect_timeout=2.0, read_timeout=10.0
+        api_key=CANARY, base_url=gw.v1_url, studio_home=studio_home, connect_timeout=2.0, read_timeout=10.0
     )
-    studio = services.get_studio(CANARY, settings)
+    fresh_registry.settings = settings
+    studio = fresh_registry.studio(CANARY)
     assert not studio.connection.demo and studio.connection.account == account_fingerprint(CANARY)
     library, client, jobs = studio.library, studio.client, studio.jobs
     try:
@@ -246,17 +252,17 @@ def test_a_whole_session_never_leaks_the_key(gateways, studio_home, all_logs, ca
         expect(ValidationError, lambda: client.create_video(model="sora-9", prompt="x"))
         expect(ValidationError, lambda: client.upload_file(b"", "image/png"))
         gw.faults.update({"create_hang": 1, "hang_seconds": 1.5})
-        impatient = VargClient(gw.base_url, CANARY, timeout=(2.0, 0.4), backoff=0.01)
+        impatient = V1Backend(gw.v1_url, CANARY, timeout=(2.0, 0.4), backoff=0.01)
         expect(CreateOutcomeUnknown, lambda: impatient.create_video(model="sora-2", prompt="x", duration=4))
         impatient.close()
-        offline = VargClient(
+        offline = V1Backend(
             "http://127.0.0.1:9/v1", CANARY, timeout=(0.5, 0.5), read_retries=0, backoff=0.01
         )
         expect(GatewayUnreachable, offline.balance)
         offline.close()
 
         # a gateway that refuses this key: 401s for reads, streams and a submitted take
-        other = VargClient(refusing.base_url, CANARY, timeout=(2.0, 10.0), backoff=0.01)
+        other = V1Backend(refusing.v1_url, CANARY, timeout=(2.0, 10.0), backoff=0.01)
         other_jobs = JobManager(
             other, library, studio.connection.account, poll_interval=0.3, retry_backoff=0.05
         )
@@ -342,8 +348,8 @@ def test_the_library_keeps_only_a_salted_one_way_fingerprint(gateways, studio_ho
     assert account != account_fingerprint(CANARY + "x")
     library = Library(studio_home)
     assert not _leaks(repr(library))
-    gw, _ = gateways
-    client = VargClient(gw.base_url, CANARY, timeout=(2.0, 10.0))
+    gw, _, _ = gateways
+    client = V1Backend(gw.v1_url, CANARY, timeout=(2.0, 10.0))
     try:
         assert client.balance().credits == 5000
     finally:
@@ -352,8 +358,8 @@ def test_the_library_keeps_only_a_salted_one_way_fingerprint(gateways, studio_ho
 
 
 def test_the_gateway_stores_no_plain_hash_of_the_key(gateways):
-    gw, _ = gateways
-    client = VargClient(gw.base_url, CANARY, timeout=(2.0, 10.0))
+    gw, _, _ = gateways
+    client = V1Backend(gw.v1_url, CANARY, timeout=(2.0, 10.0))
     try:
         assert client.balance().credits == 5000
         client.create_video(model="sora-2", prompt="a quiet harbour", duration=4)
@@ -365,9 +371,9 @@ def test_the_gateway_stores_no_plain_hash_of_the_key(gateways):
 
 
 def test_a_read_that_keeps_failing_names_host_and_path_but_not_the_key(gateways):
-    gw, _ = gateways
+    gw, _, _ = gateways
     gw.faults.update({"server_error": 10, "server_error_on": "read", "error_status": 500})
-    client = VargClient(gw.base_url, CANARY, timeout=(2.0, 10.0), read_retries=1, backoff=0.01)
+    client = V1Backend(gw.v1_url, CANARY, timeout=(2.0, 10.0), read_retries=1, backoff=0.01)
     try:
         with pytest.raises(StudioError) as info:
             client.get_job("job_0000000000000000")

@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studio.sse import Event, SSEParser, iter_events
+from studio.api.sse import Event, SSEParser, iter_events
 
 JOB_QUEUED = {"job_id": "job_1", "status": "queued", "model": "sora-2", "created_at": "2026-02-13T10:00:00Z"}
 JOB_DONE = {

@@ -1,15 +1,9 @@
-"""The varg v1 HTTP client on a `requests.Session`: jobs, stream, files, balance, usage, downloads.
+"""varg v1 (legacy): create, follow by SSE (polling as fallback), cancel, files, balance, usage.
 
-Retry policy (see `VargClient` for the numbers):
-
-* Reads (`GET`, `DELETE`, and `POST /files`, which is safe to repeat) go through a urllib3 `Retry`
-  mounted on the session: connection errors, one read error, and 429/500/502/503/504 are retried
-  with exponential backoff, honouring `Retry-After` (each wait capped at `max_retry_after`). When the
-  retries are used up the last answer is turned into an `ApiError` by `error_from_body`.
-* Creates (`POST /video`) have an adapter of their own that never retries. The client itself
-  repeats a create only when it provably never left (connection refused / connect timeout) and on
-  429 (rejected before any processing), waiting `Retry-After` up to `max_retry_after` in total.
-  A timeout or a dropped connection after sending raises `CreateOutcomeUnknown`; 500/502 raise at once.
+v1 has no idempotency key, so a create is sent again only when it provably never arrived
+(connection refused, connect timeout) or was rejected before processing (429). A timeout or a
+dropped connection after sending raises `CreateOutcomeUnknown`; 500/502 raise at once. The jobs
+layer reconciles those ambiguous creates against `/usage`.
 """
 
 from __future__ import annotations
@@ -18,300 +12,57 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
+from studio.api.files import UploadedFile
+from studio.api.job import Job, mapping, number
+from studio.api.money import Balance, Quote, Usage, UsageRecord
+from studio.api.request import VideoRequest
+from studio.api.sse import SSEParser
+from studio.api.transport import (
+    HttpBackend,
+    Transport,
+    body_or_empty,
+    content_type,
+    json_body,
+    never_connected,
+    seg,
+    timed_out,
+)
 from studio.errors import (
     AuthError,
     CreateOutcomeUnknown,
     GatewayTimeout,
     GatewayUnreachable,
+    InputError,
     NotFoundError,
     PayloadTooLargeError,
     ProtocolError,
     RateLimitError,
     ServerError,
-    StudioError,
     error_from_body,
 )
-from studio.sse import SSEParser
-
-__all__ = [
-    "MAX_UPLOAD_BYTES",
-    "JOB_STATUSES",
-    "TERMINAL_STATUSES",
-    "Balance",
-    "Job",
-    "UploadedFile",
-    "Usage",
-    "UsageRecord",
-    "VargClient",
-]
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-JOB_STATUSES = ("queued", "processing", "completed", "failed", "cancelled")
-TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
-RETRY_STATUSES = (429, 500, 502, 503, 504)
 _CREATE_429_ATTEMPTS = 8  # at most this many 429s in a row on one create, whatever Retry-After says
 _HEALTHY_STREAM_SECONDS = 30.0  # a stream open this long before a cut counts as progress
 _MAX_RECONNECT_DELAY = 2.0
 
 
-# --- results ---------------------------------------------------------------------------------
-def _need_str(d: Mapping[str, Any], key: str, what: str) -> str:
-    value = d.get(key)
-    if not isinstance(value, str) or not value:
-        raise ProtocolError(f"The gateway sent a {what} without a valid {key!r}.")
-    return value
+class V1Backend(HttpBackend):
+    """The varg v1 API over one `Transport` (the key lives only in its session's default headers)."""
 
-
-def _opt_str(d: Mapping[str, Any], key: str, what: str) -> str | None:
-    value = d.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ProtocolError(f"The gateway sent a {what} whose {key!r} is not a string.")
-    return value
-
-
-def _number(d: Mapping[str, Any], key: str, what: str, default: float | None = None) -> int:
-    value = d.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ProtocolError(f"The gateway sent a {what} without a numeric {key!r}.")
-    return int(value)
-
-
-def _bool(d: Mapping[str, Any], key: str, what: str, default: bool | None = None) -> bool:
-    value = d.get(key, default)
-    if not isinstance(value, bool):
-        raise ProtocolError(f"The gateway sent a {what} whose {key!r} is not true/false.")
-    return value
-
-
-def _mapping(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ProtocolError(f"The gateway sent something that is not a {what}.")
-    return value
-
-
-@dataclass(frozen=True)
-class Job:
-    """A job as the gateway reports it."""
-
-    job_id: str
-    status: str
-    model: str
-    created_at: str
-    completed_at: str | None = None
-    output_url: str | None = None
-    output_media_type: str | None = None
-    cache_hit: bool = False
-    error: str | None = None
-
-    @property
-    def terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
-
-    @classmethod
-    def from_dict(cls, d: Any) -> Job:
-        d = _mapping(d, "job")
-        status = d.get("status")
-        if status not in JOB_STATUSES:
-            raise ProtocolError(f"The gateway sent a job with an unknown status {status!r}.")
-        output = d.get("output")
-        output_url = output_media_type = None
-        if output is not None:
-            output = _mapping(output, "job output")
-            output_url = _opt_str(output, "url", "job output")
-            output_media_type = _opt_str(output, "media_type", "job output")
-        cache = d.get("cache")
-        cache_hit = False
-        if cache is not None:
-            cache_hit = _bool(_mapping(cache, "job cache"), "hit", "job cache", False)
-        error = d.get("error")
-        if isinstance(error, Mapping):  # tolerate newer gateways that send an object
-            error = error.get("message") or error.get("error")
-        return cls(
-            job_id=_need_str(d, "job_id", "job"),
-            status=status,
-            model=_need_str(d, "model", "job"),
-            created_at=_need_str(d, "created_at", "job"),
-            completed_at=_opt_str(d, "completed_at", "job"),
-            output_url=output_url,
-            output_media_type=output_media_type,
-            cache_hit=cache_hit,
-            error=str(error) if error is not None else None,
-        )
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    file_id: str
-    url: str
-    hash: str
-    size: int
-    media_type: str
-    deduplicated: bool
-
-    @classmethod
-    def from_dict(cls, d: Any) -> UploadedFile:
-        d = _mapping(d, "file upload answer")
-        what = "file upload answer"
-        return cls(
-            file_id=_need_str(d, "file_id", what),
-            url=_need_str(d, "url", what),
-            hash=_need_str(d, "hash", what),
-            size=_number(d, "size", what),
-            media_type=_need_str(d, "media_type", what),
-            deduplicated=_bool(d, "deduplicated", what),
-        )
-
-
-@dataclass(frozen=True)
-class Balance:
-    credits: int  # 1 credit = 1 cent
-    currency: str
-
-
-@dataclass(frozen=True)
-class UsageRecord:
-    job_id: str
-    model: str
-    capability: str
-    cost: int  # credits (cents)
-    cache_hit: bool
-    created_at: str
-
-    @classmethod
-    def from_dict(cls, d: Any) -> UsageRecord:
-        d = _mapping(d, "usage record")
-        what = "usage record"
-        return cls(
-            job_id=_need_str(d, "job_id", what),
-            model=_opt_str(d, "model", what) or "",
-            capability=_opt_str(d, "capability", what) or "video",
-            cost=_number(d, "cost_cents", what, 0),
-            cache_hit=_bool(d, "cache_hit", what, False),
-            created_at=_opt_str(d, "created_at", what) or "",
-        )
-
-
-@dataclass(frozen=True)
-class Usage:
-    records: tuple[UsageRecord, ...]
-    total: int  # credits (cents)
-
-
-# --- transport helpers -----------------------------------------------------------------------
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and what it wraps (requests → MaxRetryError.reason → ...), via args/reason/cause."""
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        e = stack.pop()
-        if not isinstance(e, BaseException) or id(e) in seen:
-            continue
-        seen.add(id(e))
-        yield e
-        stack.append(getattr(e, "reason", None))
-        stack.append(e.__cause__)
-        stack.extend(a for a in e.args if isinstance(a, BaseException))
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """True when no connection was made, so the request provably never reached the server."""
-    for e in _causes(exc):
-        if isinstance(e, urllib3.exceptions.NewConnectionError | ConnectionRefusedError):
-            return True
-        if isinstance(e, requests.ConnectTimeout | urllib3.exceptions.ConnectTimeoutError):
-            return True
-    return False
-
-
-def _timed_out(exc: BaseException) -> bool:
-    return any(
-        isinstance(e, requests.ReadTimeout | urllib3.exceptions.ReadTimeoutError | TimeoutError)
-        and not isinstance(e, urllib3.exceptions.ConnectTimeoutError)
-        for e in _causes(exc)
-    )
-
-
-def _seg(value: str) -> str:
-    """A job id as one URL path segment (an id can never reach another path)."""
-    return quote(str(value), safe="")
-
-
-def _content_type(resp: requests.Response) -> str:
-    return resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-
-
-def _json_body(resp: requests.Response, what: str) -> Any:
-    try:
-        return json.loads(resp.content)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ProtocolError(
-            f"The gateway answered HTTP {resp.status_code} to {what} with a body that is not JSON."
-        ) from None
-
-
-def _body_or_empty(resp: requests.Response) -> bytes:
-    """A streamed response's body for an error message; empty if it cannot even be read."""
-    try:
-        return resp.content
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
-        return b""
-
-
-class _Retry(Retry):
-    """urllib3's Retry, but a nonsense Retry-After (a date it can't read, 5,000 digits) means
-    'use the normal backoff' instead of an exception that looks like a lost connection."""
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        try:
-            return super().parse_retry_after(retry_after)
-        except (ValueError, OverflowError, urllib3.exceptions.InvalidHeader):
-            return self.get_backoff_time()
-
-
-def _read_retry(retries: int, backoff: float, max_retry_after: float, methods: Sequence[str]) -> Retry:
-    return _Retry(
-        total=retries,
-        connect=retries,
-        read=min(1, retries),  # a read timeout is retried once: each costs a whole read timeout
-        status=retries,
-        other=0,
-        redirect=0,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=frozenset(methods),
-        backoff_factor=backoff,
-        backoff_max=max(backoff, 10.0),
-        respect_retry_after_header=True,
-        retry_after_max=max_retry_after,
-        raise_on_status=False,  # hand back the last answer; `error_from_body` turns it into an error
-        raise_on_redirect=False,
-    )
-
-
-_NO_RETRY = Retry(total=0, connect=0, read=False, status=0, other=0, redirect=0, raise_on_status=False)
-
-
-class VargClient:
-    """The varg v1 API over one `requests.Session` (the key lives only in its default headers)."""
+    version = "v1"
 
     def __init__(
         self,
@@ -325,74 +76,70 @@ class VargClient:
         max_retry_after: float = 60.0,
         session: requests.Session | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = (float(timeout[0]), float(timeout[1]))
+        self.http = Transport(
+            base_url,
+            api_key,
+            timeout=timeout,
+            read_retries=read_retries,
+            backoff=backoff,
+            max_retry_after=max_retry_after,
+            create_paths=("/video",),
+            upload_paths=("/files",),
+            session=session,
+        )
+        self.base_url = self.http.base_url
+        self.timeout = self.http.timeout
         self.stream_read_timeout = float(stream_read_timeout)
-        self.read_retries = max(0, int(read_retries))
-        self.backoff = max(0.0, float(backoff))
-        self.max_retry_after = max(0.0, float(max_retry_after))
-        self._own_session = session is None
-        self._session = session if session is not None else requests.Session()
-        if api_key:
-            self._session.headers["Authorization"] = f"Bearer {api_key}"
-        else:
-            self._session.headers.pop("Authorization", None)
-        self._session.headers["Accept"] = "application/json"
-        reads = HTTPAdapter(
-            max_retries=_read_retry(self.read_retries, self.backoff, self.max_retry_after, ("GET", "DELETE"))
-        )
-        files = HTTPAdapter(
-            max_retries=_read_retry(self.read_retries, self.backoff, self.max_retry_after, ("POST",))
-        )
-        creates = HTTPAdapter(max_retries=_NO_RETRY)
-        # requests picks the longest matching prefix.
-        self._session.mount(self.base_url + "/", reads)
-        self._session.mount(self.base_url + "/files", files)
-        self._session.mount(self.base_url + "/video", creates)
-        # Output downloads: a separate session that never carries the key.
-        self._downloads = requests.Session()
-        self._downloads.headers.pop("Authorization", None)
-
-    def __repr__(self) -> str:
-        return f"VargClient(base_url={self.base_url!r})"
-
-    def close(self) -> None:
-        self._downloads.close()
-        if self._own_session:
-            self._session.close()
-
-    def __enter__(self) -> VargClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # --- plumbing ------------------------------------------------------------------------------
-    def _transport_error(self, exc: requests.RequestException, method: str, path: str) -> StudioError:
-        host = urlsplit(self.base_url).netloc
-        if _never_connected(exc):
-            return GatewayUnreachable(
-                f"Could not connect to the gateway at {host}. Is it running and reachable?"
-            )
-        if _timed_out(exc):
-            return GatewayTimeout(
-                f"The gateway at {host} did not answer {method} {path} within {self.timeout[1]:g} s."
-            )
-        return GatewayUnreachable(f"The connection to the gateway at {host} was lost during {method} {path}.")
+        self.read_retries = self.http.read_retries
+        self.backoff = self.http.backoff
+        self.max_retry_after = self.http.max_retry_after
 
     def _request(
         self, method: str, path: str, *, ok: Sequence[int] = (200,), **kwargs: Any
     ) -> requests.Response:
-        """One API call through the retrying adapters; an error answer becomes an `ApiError`."""
-        log.debug("%s %s", method, path)
-        kwargs.setdefault("timeout", self.timeout)
-        try:
-            resp = self._session.request(method, self.base_url + path, **kwargs)
-        except requests.RequestException as exc:
-            raise self._transport_error(exc, method, path) from exc
-        if resp.status_code not in ok:
-            raise error_from_body(resp.status_code, resp.content, resp.headers)
-        return resp
+        return self.http.request(method, path, ok=ok, **kwargs)
+
+    # --- the backend interface (see studio.api.Backend) ---------------------------------------
+    idempotent = False  # v1 has no idempotency key: a create is never blindly re-sent
+    reports_progress = False
+
+    def create(self, req: VideoRequest, *, idempotency_key: str | None = None) -> Job:
+        """Start a job (the key is not sent: v1 has none)."""
+        return self.create_video(
+            model=req.model,
+            prompt=req.prompt,
+            duration=req.duration,
+            aspect_ratio=req.aspect_ratio,
+            files=list(req.files) or None,
+        )
+
+    def estimate(self, req: VideoRequest) -> Quote | None:
+        """v1 has no server estimate: the catalogue's price is the estimate."""
+        return None
+
+    def follow(
+        self,
+        job_id: str,
+        *,
+        stop: threading.Event | None = None,
+        webhook: bool = False,
+        poll_interval: float = 2.0,
+    ) -> Iterator[Job]:
+        return self.stream_job(job_id, poll_interval=poll_interval, stop=stop)
+
+    def cancel(self, job_id: str) -> Job | None:
+        self.cancel_job(job_id)
+        return None
+
+    def retry_job(self, job_id: str) -> Job:
+        raise InputError("varg v1 cannot retry a job; submit the take again.", field="take")
+
+    def upload(self, data: bytes, media_type: str) -> UploadedFile:
+        return self.upload_file(data, media_type)
+
+    def download(self, url: str, dest: Path, *, attempts: int = 3) -> Path:
+        """Fetch an output without the API key (outputs live on other hosts)."""
+        return self.http.download(url, dest, attempts=attempts)
 
     # --- creates -------------------------------------------------------------------------------
     def create_video(
@@ -422,15 +169,15 @@ class VargClient:
         while True:
             log.debug("POST %s", path)
             try:
-                resp = self._session.post(self.base_url + path, json=body, timeout=self.timeout)
+                resp = self.http.send_once("POST", path, json=body)
             except requests.RequestException as exc:
-                if _never_connected(exc):
+                if never_connected(exc):
                     refused += 1
                     if refused > self.read_retries:
-                        raise self._transport_error(exc, "POST", path) from exc
+                        raise self.http.error(exc, "POST", path) from exc
                     time.sleep(self.backoff * 2 ** (refused - 1))
                     continue
-                if _timed_out(exc):
+                if timed_out(exc):
                     raise CreateOutcomeUnknown(
                         f"The gateway did not answer the create within {self.timeout[1]:g} s. "
                         "The job may have started and been charged: check the job list or usage "
@@ -453,7 +200,7 @@ class VargClient:
             if resp.status_code not in (200, 201, 202):
                 raise error_from_body(resp.status_code, resp.content, resp.headers)
             try:
-                return Job.from_dict(_json_body(resp, "the create"))
+                return Job.from_dict(json_body(resp, "the create"))
             except ProtocolError as exc:
                 # The gateway accepted it, so it may be running and billed: never invite a resubmit.
                 raise CreateOutcomeUnknown(
@@ -476,22 +223,22 @@ class VargClient:
             data=data,
             headers={"Content-Type": media_type, "X-Content-Hash": f"sha256:{digest}"},
         )
-        return UploadedFile.from_dict(_json_body(resp, "the upload"))
+        return UploadedFile.from_dict(json_body(resp, "the upload"))
 
     # --- reads ---------------------------------------------------------------------------------
     def get_job(self, job_id: str) -> Job:
-        resp = self._request("GET", f"/jobs/{_seg(job_id)}")
-        return Job.from_dict(_json_body(resp, "a job lookup"))
+        resp = self._request("GET", f"/jobs/{seg(job_id)}")
+        return Job.from_dict(json_body(resp, "a job lookup"))
 
     def cancel_job(self, job_id: str) -> None:
-        self._request("DELETE", f"/jobs/{_seg(job_id)}", ok=(200, 202, 204))
+        self._request("DELETE", f"/jobs/{seg(job_id)}", ok=(200, 202, 204))
 
     def balance(self) -> Balance:
-        data = _mapping(_json_body(self._request("GET", "/balance"), "the balance"), "balance")
+        data = mapping(json_body(self._request("GET", "/balance"), "the balance"), "balance")
         currency = data.get("currency", "usd")
         if not isinstance(currency, str):
             raise ProtocolError("The gateway sent a balance whose 'currency' is not a string.")
-        return Balance(credits=_number(data, "balance_cents", "balance"), currency=currency)
+        return Balance(available=number(data, "balance_cents", "balance"), currency=currency)
 
     def usage(self, start: date | None = None, end: date | None = None) -> Usage:
         params: dict[str, str] = {}
@@ -499,7 +246,7 @@ class VargClient:
             params["from"] = start.isoformat()
         if end is not None:
             params["to"] = end.isoformat()
-        data = _mapping(_json_body(self._request("GET", "/usage", params=params), "usage"), "usage answer")
+        data = mapping(json_body(self._request("GET", "/usage", params=params), "usage"), "usage answer")
         rows = data.get("usage", [])
         if not isinstance(rows, list):
             raise ProtocolError("The gateway sent a usage answer whose 'usage' is not a list.")
@@ -507,7 +254,7 @@ class VargClient:
         total = data.get("total_cents")
         return Usage(
             records=records,
-            total=_number(data, "total_cents", "usage answer")
+            total=number(data, "total_cents", "usage answer")
             if total is not None
             else sum(r.cost for r in records),
         )
@@ -562,10 +309,10 @@ class VargClient:
 
     def _stream_once(self, job_id: str, last: list[str | None], stop: threading.Event, watch: bool = True):
         """One stream connection. Yields new statuses; returns how it ended."""
-        path = f"/jobs/{_seg(job_id)}/stream"
+        path = f"/jobs/{seg(job_id)}/stream"
         log.debug("GET %s", path)
         try:
-            resp = self._session.get(
+            resp = self.http.session.get(
                 self.base_url + path,
                 headers={"Accept": "text/event-stream", "Cache-Control": "no-cache"},
                 stream=True,
@@ -576,9 +323,9 @@ class VargClient:
             return "unusable"
         try:
             if resp.status_code in (401, 404):
-                raise error_from_body(resp.status_code, _body_or_empty(resp), resp.headers)
-            if resp.status_code != 200 or _content_type(resp) != "text/event-stream":
-                log.debug("stream answered HTTP %s %s", resp.status_code, _content_type(resp))
+                raise error_from_body(resp.status_code, body_or_empty(resp), resp.headers)
+            if resp.status_code != 200 or content_type(resp) != "text/event-stream":
+                log.debug("stream answered HTTP %s %s", resp.status_code, content_type(resp))
                 return "unusable"
             if stop.is_set():
                 return "stopped"
@@ -652,52 +399,6 @@ class VargClient:
         for job in self.stream_job(job_id, stop=stop):
             latest = job
         return latest if latest is not None else self.get_job(job_id)
-
-    # --- outputs -------------------------------------------------------------------------------
-    def download(self, url: str, dest: Path, *, attempts: int = 3) -> Path:
-        """Fetch an output to `dest` atomically, without the API key (outputs live on other hosts)."""
-        dest = Path(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        host = urlsplit(url).netloc
-        last_error: StudioError | None = None
-        for attempt in range(max(1, attempts)):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            log.debug("GET output from %s", host)
-            tmp: str | None = None
-            try:
-                with self._downloads.get(url, stream=True, timeout=self.timeout) as resp:
-                    if resp.status_code != 200:
-                        err = error_from_body(resp.status_code, resp.content, resp.headers)
-                        err.message = f"Downloading the output from {host} failed (HTTP {resp.status_code}): {err.message}"
-                        err.args = (err.message,)
-                        if resp.status_code in RETRY_STATUSES:
-                            last_error = err
-                            continue
-                        raise err
-                    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-                    with os.fdopen(fd, "wb") as out:
-                        for chunk in resp.iter_content(chunk_size=1 << 16):
-                            out.write(chunk)
-                        out.flush()
-                        os.fsync(out.fileno())
-                os.replace(tmp, dest)
-                tmp = None
-                return dest
-            except requests.RequestException as exc:
-                last_error = (
-                    GatewayTimeout(f"The output host {host} did not answer in time.")
-                    if _timed_out(exc)
-                    else GatewayUnreachable(
-                        f"Could not download the output from {host}: the connection failed."
-                    )
-                )
-            finally:
-                if tmp is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(tmp)
-        assert last_error is not None
-        raise last_error
 
 
 def _chunks(resp: requests.Response) -> Iterator[bytes]:
