@@ -1,4 +1,7 @@
-"""Varg Studio: the router and frame — page config, sidebar (connection, balance, job tray), pages."""
+"""The frame every page runs in: page config, sidebar (connection, balance, job tray), navigation.
+
+`studio_app.py` serves it (through `st.App`); AppTest runs it directly.
+"""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from components import context, uploader
 from components import create_form as form
 from components.errors import Slots, guard
 from components.style import esc, header, model_label, panel_title, snippet
-from studio.jobs import TakeRequest
+from studio.submission import TakeRequest
 
 MODE = "image-to-video"
 P = "i2v"
@@ -87,7 +87,7 @@ def page() -> None:
             or "crop"
         )
         form.remember(P, "fit", fit)
-        prompt = form.prompt_area(P, slots, placeholder="Slow push-in, leaves drifting, soft morning haze…")
+        prompt = form.prompt_area(P, slots, mode=MODE, placeholder="Slow push-in, leaves drifting, soft morning haze…")
         settings = form.settings_row(P, MODE, slots)
 
     # The image exactly as it will be sent, at the chosen ratio.

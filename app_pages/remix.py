@@ -7,8 +7,9 @@ import streamlit as st
 from components import context, uploader
 from components import create_form as form
 from components.errors import Slots, guard
-from components.style import esc, header, is_sora, model_label, panel_title, seconds, snippet
-from studio.jobs import TakeRequest
+from components.style import esc, header, model_label, panel_title, seconds, snippet
+from studio.catalog import made_by_sora
+from studio.submission import TakeRequest
 
 MODE = "remix"
 P = "remix"
@@ -23,7 +24,7 @@ def _source_label(take) -> str:
 
 
 def _sora_made(take) -> bool:
-    return is_sora(take.model)
+    return made_by_sora(take.model)
 
 
 def _drop_file() -> None:
@@ -117,7 +118,7 @@ def page() -> None:
             slots.add("ack")
 
         prompt = form.prompt_area(
-            P, slots, label="New prompt", placeholder="Turn it into a watercolour at golden hour…"
+            P, slots, mode=MODE, label="New prompt", placeholder="Turn it into a watercolour at golden hour…"
         )
         settings = form.settings_row(P, MODE, slots)
 
@@ -195,6 +196,7 @@ def page() -> None:
             settings=settings,
             slots=slots,
             precheck=precheck,
+            source_seconds=info.duration if info is not None else None,
         )
 
 

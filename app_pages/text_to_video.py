@@ -7,7 +7,7 @@ import streamlit as st
 from components import create_form as form
 from components.errors import Slots, guard
 from components.style import header, panel_title
-from studio.jobs import TakeRequest
+from studio.submission import TakeRequest
 
 MODE = "text-to-video"
 P = "t2v"
@@ -22,6 +22,7 @@ def page() -> None:
         prompt = form.prompt_area(
             P,
             slots,
+            mode=MODE,
             placeholder="A lighthouse at dusk, waves rolling in, slow dolly forward, warm rim light…",
         )
         settings = form.settings_row(P, MODE, slots)

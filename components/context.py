@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import streamlit as st
 
+from components import wiring
 from studio import services
 from studio.errors import AuthError
 
@@ -54,8 +55,8 @@ def api_key() -> str | None:
 
 
 def get_studio() -> services.Studio:
-    """The process-wide Studio for this session's key (a registry in the core, not st.cache)."""
-    return services.get_studio(api_key())
+    """The Studio for this session's key, from the app's hub."""
+    return wiring.hub().studio(api_key())
 
 
 def session_start() -> float:

@@ -16,7 +16,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import streamlit as st
@@ -25,9 +25,9 @@ from components import context, job_tray
 from components.errors import Slots, message
 from components.style import esc
 from studio import catalog
-from studio.catalog import Estimate, Model
+from studio.catalog import Catalog, Estimate, Model
 from studio.errors import InputError, StudioError
-from studio.jobs import MAX_PROMPT_CHARS, Prepared, TakeRequest
+from studio.submission import MAX_SEED, Prepared, TakeRequest, clean_prompt, variant_seeds
 
 log = logging.getLogger("varg_studio.ui")
 
@@ -65,18 +65,33 @@ def prefill(prefix: str, **values: Any) -> None:
     """Put a recipe into a creation page's form; its widgets pick it up on their next render."""
     saved = store(prefix)
     saved.update(values)
+    saved.pop(GONE, None)
     for name in values:
         st.session_state.pop(f"{prefix}_{name}", None)
+    # A deliberate reuse or re-roll is new work, even if this form made the same take before.
     st.session_state.pop(f"{prefix}__last", None)
+    st.session_state.pop(f"{prefix}__nonce", None)
 
 
 # --- the fields ---------------------------------------------------------------------------------
+GONE = "model_gone"  # store: the model of a reused take that this gateway does not list now
+SEED_MODES = {"random": "New seed each time", "fixed": "Fixed seed"}
+QUOTE_WAIT = 1.0  # the longest one run waits for the gateway's exact price
+
+
+def catalog_now() -> Catalog:
+    """The models the gateway offers now (live on v2; the offline list until varg answers)."""
+    return context.get_studio().catalog.current()
+
+
 @dataclass(frozen=True)
 class Settings:
     model: Model
     duration: int | None
     aspect_ratio: str | None
     variants: int
+    seed: int | None = None  # the first variant's seed; None: a new random one
+    audio: bool = False
 
     def request(self, mode: str, prompt: str, **inputs: Any) -> TakeRequest:
         """The form as the core's request: these settings, the prompt, and the page's inputs."""
@@ -87,38 +102,127 @@ class Settings:
             duration=self.duration,
             aspect_ratio=self.aspect_ratio,
             variants=self.variants,
+            seed=self.seed,
+            audio=self.audio,
             **inputs,
         )
 
 
-def _model_option(model_id: str) -> str:
-    m = catalog.get_model(model_id)
-    tail = " · Pro" if m.is_pro else ""
-    return f"{m.label} · {m.credits:,} credits{tail}"
+def resolve_model(prefix: str, mode: str, cat: Catalog) -> Model:
+    """The model this form is on (its widget's value, the store, or the catalogue's default).
+
+    A stored id under either spelling is matched; one this gateway does not list (a reused take of
+    a model that is gone) falls back to the default and is remembered so the form can say so.
+    """
+    models = cat.for_mode(mode)
+    if not models:
+        raise StudioError(f"varg offers no model for {catalog.mode_label(mode).lower()} right now.")
+    key = f"{prefix}_model"
+    saved = store(prefix)
+    wanted = st.session_state.get(key, saved.get("model"))
+    found = cat.find(wanted) if wanted else None
+    if found is not None and mode in found.modes:
+        value = found.key
+    else:
+        if wanted and key not in st.session_state:
+            saved[GONE] = wanted
+        value = (cat.default(mode) or models[0]).key
+    st.session_state[key] = value
+    saved["model"] = value
+    return cat.get(value)
 
 
-def model_select(prefix: str, mode: str, slots: Slots) -> Model:
-    ids = [m.id for m in catalog.models_for(mode)]
-    key = bind(prefix, "model", ids[0], ids)
-    model_id = st.selectbox(
+def _use_model(prefix: str, model_key: str) -> None:
+    st.session_state[f"{prefix}_model"] = model_key
+    saved = store(prefix)
+    saved["model"] = model_key
+    saved.pop(GONE, None)
+
+
+def _model_changed(prefix: str) -> None:
+    store(prefix).pop(GONE, None)
+
+
+def _model_option(cat: Catalog) -> Callable[[str], str]:
+    def label(model_key: str) -> str:
+        m = cat.find(model_key)
+        if m is None:
+            return model_key
+        if not m.available:
+            return f"{m.label} (not available on varg now)"
+        price = f"{m.price_per_second:g} credits/s" if m.price_per_second else f"{m.credits:,} credits a job"
+        return f"{m.label} · {price}" + (" · Pro" if m.is_pro else "")
+
+    return label
+
+
+def model_select(prefix: str, mode: str, slots: Slots, cat: Catalog) -> Model:
+    model = resolve_model(prefix, mode, cat)
+    ids = [m.key for m in cat.for_mode(mode)]
+    source = "live from varg" if cat.live else "offline list (varg not reached yet)"
+    st.selectbox(
         "Model",
         ids,
-        key=key,
-        format_func=_model_option,
-        help="Only models that can do this are listed. Prices are estimates per job.",
+        key=f"{prefix}_model",
+        format_func=_model_option(cat),
+        on_change=_model_changed,
+        args=(prefix,),
+        help=f"Models that can do this, {source}. Prices are per second of video.",
     )
-    remember(prefix, "model", model_id)
     slots.add("model")
-    return catalog.get_model(model_id)
+    gone = store(prefix).get(GONE)
+    if gone:
+        alt = cat.alternative(gone, mode)
+        st.warning(
+            f"The take you are reusing was made with {catalog.label_of(gone)}, which varg does not offer now.",
+            icon=":material/block:",
+        )
+        if alt is not None:
+            st.button(
+                f"Use {alt.label} instead",
+                key=f"{prefix}_use_alt_gone",
+                icon=":material/swap_horiz:",
+                on_click=_use_model,
+                args=(prefix, alt.key),
+            )
+    if not model.available:
+        alt = cat.alternative(model.id, mode)
+        reason = f" ({model.unavailable_reason})" if model.unavailable_reason else ""
+        st.warning(
+            f"{model.label} is not available on varg now{reason}. Nothing can be submitted with it.",
+            icon=":material/block:",
+        )
+        if alt is not None:
+            st.button(
+                f"Use {alt.label} instead",
+                key=f"{prefix}_use_alt",
+                icon=":material/swap_horiz:",
+                on_click=_use_model,
+                args=(prefix, alt.key),
+            )
+    return model
+
+
+def _whole(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def duration_select(prefix: str, model: Model, slots: Slots) -> int | None:
+    """A slider for a range of seconds, pills for a list; nothing for a model that keeps the source's length."""
     if model.inherits_source or not model.durations:
         return None
     key = f"{prefix}_duration"
     saved = store(prefix)
-    current = st.session_state.get(key, saved.get("duration"))
-    if current not in model.durations:
+    current = _whole(st.session_state.get(key, saved.get("duration")))
+    rng = model.duration_range
+    valid = (
+        isinstance(current, int) and not isinstance(current, bool) and rng[0] <= current <= rng[1]
+        if rng
+        else current in model.durations
+    )
+    if not valid:
         if current is None:
             value = model.default_duration or model.durations[0]
         else:
@@ -130,18 +234,32 @@ def duration_select(prefix: str, model: Model, slots: Slots) -> int | None:
                     saved["snap_value"] = snap.value
             except InputError:
                 value = model.default_duration or model.durations[0]
-        st.session_state[key] = value
-    if len(model.durations) == 1:
+        st.session_state[key] = int(value)
+    elif current is not None:
+        st.session_state[key] = int(current)
+    if rng:
+        duration = st.slider(
+            "Duration",
+            min_value=rng[0],
+            max_value=rng[1],
+            step=1,
+            key=key,
+            format="%d s",
+            help=f"{model.label} renders any whole number of seconds from {rng[0]} to {rng[1]}.",
+        )
+    elif len(model.durations) == 1:
         duration = model.durations[0]
         st.caption(f"Duration: {duration} s (the only length {model.label} renders)")
     else:
-        duration = st.select_slider(
+        duration = st.pills(
             "Duration",
-            options=list(model.durations),
+            list(model.durations),
             key=key,
             format_func=lambda d: f"{d} s",
+            required=True,
             help=f"{model.label} renders only these lengths.",
         )
+    duration = int(duration if duration is not None else (model.default_duration or model.durations[0]))
     remember(prefix, "duration", duration)
     note = saved.get("snap_note")
     if note and duration == saved.get("snap_value"):
@@ -150,11 +268,11 @@ def duration_select(prefix: str, model: Model, slots: Slots) -> int | None:
         saved.pop("snap_note", None)
         saved.pop("snap_value", None)
     slots.add("duration")
-    return int(duration)
+    return duration
 
 
 def ratio_select(prefix: str, model: Model, mode: str, slots: Slots) -> str | None:
-    ratios = list(model.ratios_for(mode))
+    ratios = [] if model.inherits_source else list(model.ratios_for(mode))
     if not ratios:
         return None
     key = bind(prefix, "aspect_ratio", ratios[0], ratios)
@@ -187,36 +305,115 @@ def variants_select(prefix: str, slots: Slots) -> int:
     return variants
 
 
-def prompt_area(prefix: str, slots: Slots, *, label: str = "Prompt", placeholder: str = "") -> str:
-    key = bind(prefix, "prompt", "")
-    prompt = st.text_area(
-        label,
-        key=key,
-        height=150,
-        max_chars=MAX_PROMPT_CHARS,
-        placeholder=placeholder,
+def seed_select(prefix: str, model: Model, variants: int, slots: Slots) -> int | None:
+    """"New seed each time" or a fixed seed, for models that take one; None means a random seed."""
+    if not model.seed:
+        if variants > 1:
+            st.caption(
+                f":material/content_copy: {model.label} takes no seed: its variants may come back identical."
+            )
+        return None
+    mode_key = bind(prefix, "seed_mode", "random", list(SEED_MODES))
+    seed_mode = (
+        st.segmented_control(
+            "Seed",
+            list(SEED_MODES),
+            key=mode_key,
+            format_func=SEED_MODES.get,
+            required=True,
+            help="The same seed, prompt and settings give the same video again.",
+        )
+        or "random"
     )
+    remember(prefix, "seed_mode", seed_mode)
+    seed: int | None = None
+    if seed_mode == "fixed":
+        key = bind(prefix, "seed", 0)
+        value = st.session_state.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+            st.session_state[key] = 0
+        seed = int(
+            st.number_input("Seed number", min_value=0, max_value=MAX_SEED, step=1, key=key) or 0
+        )
+        remember(prefix, "seed", seed)
+        if variants > 1:
+            seeds = variant_seeds(model, variants, seed)
+            st.caption(f"Each variant gets its own seed: {', '.join(str(s) for s in seeds)}.")
+        else:
+            st.caption(f"Seed {seed}: the same recipe renders the same video.")
+    elif variants > 1:
+        st.caption(f"A new random seed, and {variants} distinct seeds for the variants (seed, seed + 1, …).")
+    else:
+        st.caption("A new random seed each time; it is kept with the take.")
+    slots.add("seed")
+    return seed
+
+
+def audio_toggle(prefix: str, model: Model) -> bool:
+    if not model.audio:
+        return False
+    key = bind(prefix, "audio", False, [True, False])
+    audio = st.toggle(
+        "Native audio",
+        key=key,
+        help=f"{model.label} can render its own sound with the picture.",
+    )
+    remember(prefix, "audio", bool(audio))
+    return bool(audio)
+
+
+def prompt_area(
+    prefix: str, slots: Slots, *, mode: str, label: str = "Prompt", placeholder: str = ""
+) -> str:
+    """The prompt, never cut: a prompt over the model's limit is kept and the field says so."""
+    model = resolve_model(prefix, mode, catalog_now())
+    key = bind(prefix, "prompt", "")
+    prompt = st.text_area(label, key=key, height=150, placeholder=placeholder)
     remember(prefix, "prompt", prompt)
-    st.caption(f"{len(prompt):,} / {MAX_PROMPT_CHARS:,} characters")
+    limit = model.max_prompt_chars
+    over = len(prompt) > limit
+    st.caption(
+        f"{len(prompt):,} / {limit:,} characters" + (f" · {model.label} takes at most {limit:,}" if over else "")
+    )
     slots.add("prompt")
+    if prompt.strip():
+        try:
+            clean_prompt(prompt, limit)
+        except InputError as exc:
+            slots.show(exc)
     return prompt
 
 
 def settings_row(prefix: str, mode: str, slots: Slots) -> Settings:
-    """Model and variants, then duration and aspect ratio, each pair side by side."""
+    """Model and variants, then duration and aspect ratio, then seed and audio when the model has them."""
+    cat = catalog_now()
     top = st.columns([3, 2], gap="medium", vertical_alignment="top")
     with top[0]:
-        model = model_select(prefix, mode, slots)
+        model = model_select(prefix, mode, slots, cat)
     with top[1]:
         variants = variants_select(prefix, slots)
-    bottom = st.columns(2, gap="medium", vertical_alignment="top")
-    with bottom[0]:
-        duration = duration_select(prefix, model, slots)
-        if duration is None and model.inherits_source:
-            st.caption(":material/straighten: Keeps the source's length and ratio.")
-    with bottom[1]:
-        ratio = ratio_select(prefix, model, mode, slots)
-    return Settings(model=model, duration=duration, aspect_ratio=ratio, variants=variants)
+    duration = ratio = None
+    if model.inherits_source:
+        st.caption(":material/straighten: Keeps the source's length and ratio.")
+    else:
+        bottom = st.columns(2, gap="medium", vertical_alignment="top")
+        with bottom[0]:
+            duration = duration_select(prefix, model, slots)
+        with bottom[1]:
+            ratio = ratio_select(prefix, model, mode, slots)
+    seed: int | None = None
+    audio = False
+    has_seed_row = model.seed or variants > 1
+    if has_seed_row or model.audio:
+        extra = iter(st.columns(2, gap="medium", vertical_alignment="center" if not model.seed else "top"))
+        if has_seed_row:
+            with next(extra):
+                seed = seed_select(prefix, model, variants, slots)
+        with next(extra):
+            audio = audio_toggle(prefix, model)
+    return Settings(
+        model=model, duration=duration, aspect_ratio=ratio, variants=variants, seed=seed, audio=audio
+    )
 
 
 # --- estimate ------------------------------------------------------------------------------------
@@ -224,7 +421,7 @@ def refusal(est: Estimate, balance: int | None, budget_left: int | None) -> str 
     """Why this would be refused before any call, or None."""
     if balance is not None and est.total > balance:
         return (
-            f"Not enough credits: this needs {est.total:,} and the balance is {balance:,}. "
+            f"Not enough credits: this needs {est.total:,} and {balance:,} are available. "
             "Lower the variants or pick a cheaper model."
         )
     if budget_left is not None and est.total > budget_left:
@@ -235,8 +432,52 @@ def refusal(est: Estimate, balance: int | None, budget_left: int | None) -> str 
     return None
 
 
+def quote(
+    studio, settings: Settings, mode: str, prompt: str, *, source_seconds: float | None = None
+) -> Estimate:
+    """The exact price of this form's request from the gateway (or the catalogue's, "approx.").
+
+    The create body is priced without the input file (the price does not depend on it), so no
+    upload or image work happens for an estimate.
+    """
+    model = settings.model
+    approx = catalog.estimate(model, settings.variants, settings.duration, source_seconds)
+    if not model.available:
+        return approx
+    try:
+        text = clean_prompt(prompt, model.max_prompt_chars)
+    except InputError:
+        text = " ".join(prompt.split())[: model.max_prompt_chars] or "a shot"
+    sketch = Prepared(
+        request=settings.request(mode, text),
+        model=model,
+        prompt=text,
+        duration=settings.duration,
+        snap=None,
+        aspect_ratio=settings.aspect_ratio,
+        estimate=approx,
+        image=None,
+        source_video=None,
+        source_take=None,
+        warnings=(),
+        seeds=tuple(None for _ in range(settings.variants)),
+    )
+    return price_of(studio, sketch)
+
+
+def price_of(studio, prepared: Prepared) -> Estimate:
+    try:
+        est = studio.quote(prepared, wait=QUOTE_WAIT)
+    except StudioError:
+        return prepared.estimate
+    now = studio.catalog.current().find(prepared.model.id)
+    if prepared.model.available and now is not None and not now.available:
+        st.rerun()  # pricing just found the model gone: draw the form again without it
+    return est
+
+
 def estimate_line(est: Estimate, balance: int | None, budget_left: int | None) -> None:
-    """`Estimate · 4 × 100 = 400 credits · balance 1,250 → 850 after`, drawn above Generate."""
+    """`Estimate · 2 × 210 = 420 credits · available 5,000 → 4,580 after`, drawn above Generate."""
     line = est.text(balance)
     if balance is None:
         line += " · balance unavailable"
@@ -244,8 +485,9 @@ def estimate_line(est: Estimate, balance: int | None, budget_left: int | None) -
     extra = ""
     if budget_left is not None:
         extra = f'<div class="vs-meta">Session budget left: {max(budget_left, 0):,} credits</div>'
+    label = "Price from varg" if est.exact else "Estimate"
     st.html(
-        f'<div class="vs-estimate"><span class="lbl">Estimate</span>'
+        f'<div class="vs-estimate"><span class="lbl">{label}</span>'
         f'<span class="{"over" if over else ""}">{esc(line)}</span></div>{extra}'
     )
 
@@ -282,7 +524,7 @@ def _record(prefix: str, chash: str, sid: str, take_ids: list[str], created: boo
     job_tray.watch(take_ids)
 
 
-def _submit(prefix: str, prepared: Prepared, chash: str, sid: str, slots: Slots | None) -> bool:
+def _submit(prefix: str, prepared: Prepared, est: Estimate, chash: str, sid: str, slots: Slots | None) -> bool:
     studio = context.get_studio()
     try:
         result = studio.jobs.submit(
@@ -290,6 +532,7 @@ def _submit(prefix: str, prepared: Prepared, chash: str, sid: str, slots: Slots 
             sid,
             balance=context.balance(studio),
             budget_left=context.budget_left(studio),
+            estimate=est,
         )
     except StudioError as exc:
         if slots is not None:
@@ -297,9 +540,7 @@ def _submit(prefix: str, prepared: Prepared, chash: str, sid: str, slots: Slots 
         else:
             st.error(message(exc), icon=":material/error:")
         return False
-    forget = getattr(studio, "forget_balance", None)
-    if forget is not None:
-        forget()  # the next balance read reflects the charge
+    studio.forget_balance()  # the next balance read shows the reservation
     take_ids = [t.id for t in result.takes]
     st.session_state.pop(f"{prefix}__confirm", None)
     _record(prefix, chash, sid, take_ids, result.created)
@@ -317,13 +558,22 @@ def _dismiss_confirmations() -> None:
         del st.session_state[key]
 
 
-@st.dialog("Confirm before spending", width="medium", on_dismiss=_dismiss_confirmations)
-def _confirm(prefix: str, prepared: Prepared, chash: str, sid: str, balance: int | None) -> None:
-    model = prepared.model
+def identical_warning(prepared: Prepared) -> str:
     n = prepared.estimate.count
+    return (
+        f"{prepared.model.label} takes no seed, so these {n} variants are the same request: varg may "
+        "answer them with ONE cached video (the copies are then free). Pick a model with seeds for "
+        "different takes."
+    )
+
+
+@st.dialog("Confirm before spending", width="medium", on_dismiss=_dismiss_confirmations)
+def _confirm(prefix: str, prepared: Prepared, est: Estimate, chash: str, sid: str, balance: int | None) -> None:
+    model = prepared.model
+    n = est.count
     why = []
     if model.is_pro:
-        why.append(f"**{model.label}** is a pro-tier model ({model.credits:,} credits a job)")
+        why.append(f"**{model.label}** is a pro-tier model ({est.per_job:,} credits a job)")
     if n > 1:
         why.append(f"**{n} variants** are {n} separate jobs")
     st.markdown(" and ".join(why) + ".")
@@ -333,23 +583,30 @@ def _confirm(prefix: str, prepared: Prepared, chash: str, sid: str, balance: int
     if prepared.aspect_ratio:
         facts.append(prepared.aspect_ratio)
     facts.append(f"{n} variant{'s' if n > 1 else ''}")
+    seeds = [s for s in prepared.seeds if s is not None]
+    if seeds:
+        facts.append("seed " + ", ".join(str(s) for s in seeds) if len(seeds) > 1 else f"seed {seeds[0]}")
+    if prepared.request.audio and model.audio:
+        facts.append("native audio")
     st.caption(" · ".join(facts))
-    st.html(
-        f'<div class="vs-estimate"><span class="lbl">Estimate</span>'
-        f"{esc(prepared.estimate.text(balance))}</div>"
-    )
+    label = "Price from varg" if est.exact else "Estimate"
+    st.html(f'<div class="vs-estimate"><span class="lbl">{label}</span>{esc(est.text(balance))}</div>')
+    if prepared.identical_variants:
+        st.warning(identical_warning(prepared), icon=":material/content_copy:")
     for warning in prepared.warnings:
+        if prepared.identical_variants and "takes no seed" in warning:
+            continue  # said above, more plainly
         st.warning(warning, icon=":material/warning:")
     left, right = st.columns(2)
     if left.button("Cancel", key=f"{prefix}_confirm_cancel", width="stretch"):
         st.session_state.pop(f"{prefix}__confirm", None)
         st.rerun()
     if right.button(
-        f"Generate · {prepared.estimate.total:,} credits",
+        f"Generate · {est.total:,} credits",
         key=f"{prefix}_confirm_go",
         type="primary",
         width="stretch",
-    ) and _submit(prefix, prepared, chash, sid, None):
+    ) and _submit(prefix, prepared, est, chash, sid, None):
         st.rerun()
 
 
@@ -363,6 +620,7 @@ def generate_area(
     slots: Slots,
     inputs: dict[str, Any] | None = None,
     precheck: Callable[[], str | None] | None = None,
+    source_seconds: float | None = None,
 ) -> None:
     """Estimate line, Generate button and the outcome, in this order, in the current container.
 
@@ -371,17 +629,19 @@ def generate_area(
     """
     content = {
         "mode": mode,
-        "model": settings.model.id,
+        "model": settings.model.key,
         "prompt": prompt,
         "duration": settings.duration,
         "ratio": settings.aspect_ratio,
         "variants": settings.variants,
+        "seed": settings.seed,
+        "audio": settings.audio,
         **(inputs or {}),
     }
     studio = context.get_studio()
     balance = context.balance(studio)
     left = context.budget_left(studio)
-    est = catalog.estimate(settings.model, settings.variants)
+    est = quote(studio, settings, mode, prompt, source_seconds=source_seconds)
     chash = content_hash(content)
 
     last = st.session_state.get(f"{prefix}__last")
@@ -393,12 +653,15 @@ def generate_area(
     reason = refusal(est, balance, left)
     if reason:
         st.warning(reason, icon=":material/account_balance_wallet:")
+    unavailable = not settings.model.available
     clicked = st.button(
         "Generate",
         key=f"{prefix}_generate",
         type="primary",
         icon=":material/movie:",
         width="stretch",
+        disabled=unavailable,
+        help=f"{settings.model.label} is not available on varg now: pick another model." if unavailable else None,
     )
     slots.add("submit")
     pending = st.session_state.get(f"{prefix}__confirm")
@@ -406,14 +669,12 @@ def generate_area(
         st.session_state.pop(f"{prefix}__confirm", None)
         pending = None
     if pending and not clicked:
-        _reopen(prefix, build, chash, pending["sid"], balance)
+        _reopen(prefix, build, chash, pending, balance)
     if clicked:
         _on_generate(
             prefix,
-            content=content,
             chash=chash,
             build=build,
-            settings=settings,
             slots=slots,
             reason=reason,
             precheck=precheck,
@@ -448,7 +709,10 @@ def generate_area(
             args=(prefix,),
             help="Makes the next Generate a fresh take, even with an identical form.",
         )
-    st.caption("Figures are estimates; the real charge shows in your varg usage.")
+    if est.exact:
+        st.caption("The price varg quotes for exactly this request; each take shows what was billed.")
+    else:
+        st.caption("Approximate: varg has not priced this request yet. Each take shows what was billed.")
 
 
 def _outcome(studio, last: dict | None) -> tuple:
@@ -466,10 +730,8 @@ def _outcome(studio, last: dict | None) -> tuple:
 def _on_generate(
     prefix: str,
     *,
-    content: dict[str, Any],
     chash: str,
     build: Callable[[], TakeRequest],
-    settings: Settings,
     slots: Slots,
     reason: str | None,
     precheck: Callable[[], str | None] | None,
@@ -488,21 +750,30 @@ def _on_generate(
     except StudioError as exc:
         slots.show(exc)
         return
+    est = price_of(studio, prepared)
     sid = submission_id(prefix, chash)
     if catalog.needs_confirmation(prepared.model, prepared.estimate.count):
         # Remembered (ids only) so the dialog stays open across full reruns until confirmed,
         # cancelled or dismissed.
-        st.session_state[f"{prefix}__confirm"] = {"content": chash, "sid": sid}
-        _confirm(prefix, prepared, chash, sid, balance)
+        # The seeds shown are the seeds sent: the first one is kept for the reruns that follow.
+        st.session_state[f"{prefix}__confirm"] = {"content": chash, "sid": sid, "seed": prepared.seeds[0]}
+        _confirm(prefix, prepared, est, chash, sid, balance)
         return
-    _submit(prefix, prepared, chash, sid, slots)
+    _submit(prefix, prepared, est, chash, sid, slots)
 
 
-def _reopen(prefix: str, build: Callable[[], TakeRequest], chash: str, sid: str, balance: int | None) -> None:
+def _reopen(
+    prefix: str, build: Callable[[], TakeRequest], chash: str, pending: dict[str, Any], balance: int | None
+) -> None:
     """Keep an open confirmation open on a full rerun (the form has not changed)."""
+    studio = context.get_studio()
+    sid = pending["sid"]
     try:
-        prepared = context.get_studio().jobs.prepare(build())
+        req = build()
+        if pending.get("seed") is not None and req.seed is None:
+            req = replace(req, seed=pending["seed"])
+        prepared = studio.jobs.prepare(req)
     except StudioError:
         st.session_state.pop(f"{prefix}__confirm", None)
         return
-    _confirm(prefix, prepared, chash, sid, balance)
+    _confirm(prefix, prepared, price_of(studio, prepared), chash, sid, balance)

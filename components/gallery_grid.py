@@ -46,7 +46,9 @@ def _start_compare() -> None:
 
 def filters() -> dict:
     modes = ["all", *catalog.MODES]
-    models = ["all", *[m.id for m in catalog.all_models()]]
+    from components import context
+
+    models = ["all", *[m.id for m in context.get_studio().catalog.current().all()]]
     c_search, c_mode, c_model, c_status, c_fav = st.columns([4, 2, 2, 2, 1.4], vertical_alignment="bottom")
     with c_search:
         key = form.bind(P, "search", "")
@@ -74,7 +76,7 @@ def filters() -> dict:
             "Model",
             models,
             key=key,
-            format_func=lambda m: "All models" if m == "all" else catalog.get_model(m).label,
+            format_func=lambda m: "All models" if m == "all" else catalog.label_of(m),
             on_change=_reset_limit,
         )
         form.remember(P, "model", model)

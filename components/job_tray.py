@@ -8,7 +8,7 @@ import time
 import streamlit as st
 
 from components import context
-from components.style import STATUS, chip, clock, esc, md_escape, model_label, snippet
+from components.style import STATUS, chip, clock, credits_text, esc, md_escape, model_label, snippet
 from studio.errors import StudioError, describe
 
 log = logging.getLogger("varg_studio.ui")
@@ -44,19 +44,26 @@ def render(container) -> None:
         st.fragment(_tray, run_every=TICK_SECONDS if pending else None)()
 
 
-def _expected_seconds(studio, take) -> float:
-    if studio.connection.demo:
-        return max(2.0, float(studio.settings.demo_job_seconds) + 1.5)
-    return 60.0 + 6.0 * float(take.duration or 8)
+def _progress(take) -> tuple[float, str] | None:
+    """The gateway's own progress (0..1) and its message, or None when it has said nothing yet."""
+    if take.progress is None or take.status not in ("queued", "processing", "downloading"):
+        return None
+    value = max(0.0, min(1.0, float(take.progress)))
+    text = take.progress_message or f"{value:.0%}"
+    if take.progress_message:
+        text = f"{take.progress_message} · {value:.0%}"
+    return value, text
 
 
-def _progress(studio, take, now: float) -> float:
-    if take.status in ("pending", "submitting"):
-        return 0.03
-    if take.status == "downloading":
-        return 0.97
-    frac = (now - take.created_at) / _expected_seconds(studio, take)
-    return max(0.05, min(0.94, frac))
+def _waiting(take) -> str:
+    """What an open take is doing when the gateway has reported no progress (elapsed time is beside it)."""
+    return {
+        "pending": "Starting…",
+        "submitting": "Sending to varg…",
+        "queued": "Queued at varg…",
+        "processing": "Rendering…",
+        "downloading": "Saving the video…",
+    }.get(take.status, "Working…")
 
 
 def _announce() -> None:
@@ -134,7 +141,11 @@ def _tray() -> None:
                 f'<div class="vs-snip one">{esc(snippet(take.prompt, 60))}</div>'
             )
             with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-                st.progress(_progress(studio, take, now))
+                shown = _progress(take)
+                if shown is not None:
+                    st.progress(shown[0], text=md_escape(shown[1]))
+                else:
+                    st.caption(_waiting(take))
                 cancel = st.button(
                     ":material/close:",
                     key=f"tray_cancel_{take.id}",
@@ -153,7 +164,8 @@ def _tray() -> None:
         for take in finished[:MAX_RECENT_SHOWN]:
             with st.container(key=f"tray_done_{take.id}"):
                 line = (
-                    f'<div class="vs-meta">{chip(take.status)}<b>{esc(model_label(take.model))}</b></div>'
+                    f'<div class="vs-meta">{chip(take.status)}<b>{esc(model_label(take.model))}</b>'
+                    f'<span style="margin-left:auto">{esc(credits_text(take))}</span></div>'
                     f'<div class="vs-snip one">{esc(snippet(take.prompt, 60))}</div>'
                 )
                 if take.status in ("failed", "unknown") and take.error:

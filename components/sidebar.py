@@ -70,12 +70,27 @@ def account(studio, container) -> None:
     """Balance, session spend and the optional session budget."""
     with container:
         balance, refused = context.balance_or_refused(studio)
+        # The lookup above just read the balance (cached in the studio): its reserved part comes free.
+        funds = None
+        if balance is not None:
+            try:
+                funds = studio.funds(max_age=60.0)
+            except StudioError:
+                funds = None
         spent = context.session_spent(studio)
+        total = funds.available + funds.reserved if funds is not None else balance
         left, right = st.columns(2)
         left.metric(
-            "Balance", f"{balance:,}" if balance is not None else "—", help="Credits (1 credit = 1 cent)"
+            "Balance",
+            f"{total:,}" if total is not None else "—",
+            help="Credits (1 credit = 1 cent): what you can spend now, plus what running jobs hold.",
         )
-        right.metric("This session", f"{spent:,}", help="Estimated credits of takes started in this session")
+        right.metric("This session", f"{spent:,}", help="Credits of takes started in this session (billed where known)")
+        if funds is not None:
+            st.html(
+                f'<div class="vs-credits">Available <b>{funds.available:,}</b> · reserved <b>{funds.reserved:,}</b>'
+                "</div>"
+            )
         if refused:
             st.error(
                 "The API key was refused. Check it above; nothing else was changed.",

@@ -73,6 +73,8 @@ h1 { letter-spacing: -0.02em; font-weight: 700 !important; }
 .vs-empty .big { font-size: 1.25rem; color: #ECE9E4; font-weight: 600; margin-bottom: 0.3rem; }
 .vs-kv { margin: 0.4rem 0 0 0; display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1rem; font-size: 0.9rem;
   font-variant-numeric: tabular-nums; }
+.vs-credits { color: #9C988F; font-size: 0.78rem; font-variant-numeric: tabular-nums; }
+.vs-credits b { color: #ECE9E4; font-weight: 600; }
 .vs-kv dt { color: #9C988F; } .vs-kv dd { margin: 0; color: #ECE9E4; word-break: break-all; }
 .vs-cmp { display: flex; align-items: center; gap: 0.8rem; padding: 0.6rem 0.9rem; border-radius: 10px;
   background: #181B22; border: 1px solid #2A2E38; }
@@ -125,18 +127,25 @@ def badge(status: str) -> None:
     st.badge(label, icon=icon, color=color)
 
 
-def model_label(model_id: str) -> str:
-    try:
-        return catalog.get_model(model_id).label
-    except Exception:
-        return model_id
+def model_label(model_id: str | None) -> str:
+    """A model's label under either id spelling (old takes keep their dashed ids)."""
+    return catalog.label_of(model_id)
 
 
-def is_sora(model_id: str) -> bool:
-    try:
-        return catalog.get_model(model_id).is_sora
-    except Exception:
-        return False
+def credits_text(take, charged: int | None = None) -> str:
+    """`est. 210 · billed 210`, `free (cached)`, or `est. 210` while the charge is unknown.
+
+    `charged` is v1's figure from usage, for a take that carries no billed amount.
+    """
+    if take.cache_hit:
+        return "free (cached)"
+    est = f"est. {take.estimated_credits:,}"
+    billed = take.billed_credits if take.billed_credits is not None else charged
+    if billed is None:
+        return est
+    if billed == 0 and take.status in ("failed", "cancelled", "unknown"):
+        return f"{est} · billed 0 (refunded)"
+    return f"{est} · billed {billed:,}"
 
 
 def seconds(value: float | None) -> str:

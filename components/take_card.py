@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.style import chip, esc, snippet, status_label, take_meta
+from components.style import chip, credits_text, esc, snippet, status_label, take_meta
 
 COMPARE = "gallery_compare"  # ids picked for comparison, in the order picked
 MAX_COMPARE = 4
@@ -36,6 +36,28 @@ def set_favourite(take_id: str, value: bool) -> None:
     context.get_studio().library.set_favourite(take_id, value)
 
 
+def charged(studio, take) -> int | None:
+    """v1 only: what usage says a finished job cost (v2 takes carry `billed_credits`)."""
+    if take.billed_credits is not None or studio.connection.version != "v1":
+        return None
+    if not take.job_id or take.is_open:
+        return None
+    try:
+        return studio.charged(take.job_id, take.created_at)
+    except Exception:
+        return None
+
+
+def money_line(studio, take) -> str:
+    """`est. 210 · billed 210 · seed 1234` (HTML, escaped)."""
+    parts = [esc(credits_text(take, charged(studio, take)))]
+    if take.seed is not None:
+        parts.append(f"seed {take.seed}")
+    if take.audio:
+        parts.append("audio")
+    return f'<div class="vs-credits">{" · ".join(parts)}</div>'
+
+
 def card(studio, take) -> None:
     picked = selected()
     with st.container(border=True, key=f"gcard_{take.id}"):
@@ -50,7 +72,7 @@ def card(studio, take) -> None:
         fav = '<span class="vs-chip fav">★</span>' if take.favourite else ""
         st.html(
             f'<div class="vs-meta">{chip(take.status)}{fav}<span>{take_meta(take)}</span></div>'
-            f'<div class="vs-snip">{esc(snippet(take.prompt, 120))}</div>'
+            f'<div class="vs-snip">{esc(snippet(take.prompt, 120))}</div>' + money_line(studio, take)
         )
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             st.button(

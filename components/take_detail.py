@@ -9,7 +9,7 @@ import streamlit as st
 
 from components import create_form as form
 from components import take_card
-from components.style import badge, esc, model_label, seconds, snippet, take_meta, when
+from components.style import badge, credits_text, esc, model_label, seconds, snippet, take_meta, when
 from studio import catalog
 from studio.errors import StudioError, describe
 
@@ -31,16 +31,20 @@ def _reader(path: Path):
     return lambda: path.read_bytes()
 
 
-def reuse(take) -> None:
-    """Fill the creation page this take came from with its recipe and go there."""
+def reuse(take, *, new_seed: bool = False) -> None:
+    """Fill the creation page this take came from with its recipe (same seed, or a new one) and go there."""
     prefix, page = PAGES.get(take.mode, PAGES["text-to-video"])
-    values: dict = {"model": take.model, "prompt": take.prompt, "variants": 1}
+    values: dict = {"model": take.model, "prompt": take.prompt, "variants": 1, "audio": bool(take.audio)}
     if take.mode != "remix":
         asked = take.duration_requested if take.duration_requested is not None else take.duration
         if asked is not None:
             values["duration"] = float(asked) if float(asked) % 1 else int(asked)
     if take.aspect_ratio:
         values["aspect_ratio"] = take.aspect_ratio
+    if take.seed is not None and not new_seed:
+        values.update(seed_mode="fixed", seed=int(take.seed))
+    else:
+        values.update(seed_mode="random")
     if take.mode == "image-to-video":
         values.update(source_take_id=take.source_take_id, source_file=None, source_name=None)
         if not take.source_take_id and take.source_file:
@@ -125,6 +129,8 @@ def _recipe(studio, take) -> None:
             rows.append(("Duration", seconds(float(take.duration)) if take.duration else "—"))
     rows += [
         ("Aspect ratio", take.aspect_ratio or "from the source"),
+        ("Seed", str(take.seed) if take.seed is not None else "none (the model takes no seed)"),
+        ("Audio", "native" if take.audio else "none"),
         ("Credits", _credits(studio, take)),
         ("Status", take.status),
         ("Job id", take.job_id or "not created yet"),
@@ -139,14 +145,10 @@ def _recipe(studio, take) -> None:
 
 
 def _credits(studio, take) -> str:
-    """The estimate, and once the job is over, what varg's usage says it really cost."""
-    text = f"{take.estimated_credits:,} estimated"
-    if take.cache_hit:
-        return text + " · cache hit, free"
-    if take.job_id and not take.is_open:
-        charged = studio.charged(take.job_id, take.created_at)
-        if charged is not None:
-            return text + (f" · {charged:,} charged" if charged else " · refunded, nothing charged")
+    """The exact estimate and what varg billed, side by side (`est. 210 · billed 210`)."""
+    text = credits_text(take, take_card.charged(studio, take))
+    if take.is_open and not take.cache_hit:
+        text += " · billed when it finishes"
     return text
 
 
@@ -226,8 +228,21 @@ def render(studio, take_id: str) -> None:
                     help="Asks the gateway about this job again and fetches its video if it is ready. "
                     "It never starts a new job, so nothing more is charged.",
                 )
-            if st.button("Reuse settings", key="detail_reuse", icon=":material/tune:"):
+            same = " (same seed)" if take.seed is not None else ""
+            if st.button(
+                "Reuse settings",
+                key="detail_reuse",
+                icon=":material/tune:",
+                help=f"Fills the creation page with this recipe{same}.",
+            ):
                 reuse(take)
+            if st.button(
+                "New seed",
+                key="detail_reroll",
+                icon=":material/casino:",
+                help="The same recipe with a new random seed: a fresh take of the idea.",
+            ):
+                reuse(take, new_seed=True)
             if video is not None:
                 if st.button("Remix this", key="detail_remix", icon=":material/auto_fix_high:"):
                     remix_this(take)

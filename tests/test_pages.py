@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -12,36 +12,48 @@ from streamlit.testing.v1 import AppTest
 
 import factories
 
-APP = str(Path(__file__).resolve().parents[1] / "studio_app.py")
+APP = str(Path(__file__).resolve().parents[1] / "studio_frame.py")
 PAGES = [
     "app_pages/text_to_video.py",
     "app_pages/image_to_video.py",
     "app_pages/remix.py",
     "app_pages/gallery.py",
 ]
+CREATE = "POST /v2/video"
 
 
 @pytest.fixture(autouse=True)
 def _app_env(monkeypatch: pytest.MonkeyPatch, studio_home: Path):
-    """Fast demo jobs, and a fresh core per test (its registry is process-wide)."""
+    """Fast demo jobs, and a fresh hub (library, demo gateway) per test: STUDIO_HOME is per test."""
     monkeypatch.setenv("STUDIO_DEMO_JOB_SECONDS", "0.5")
     monkeypatch.delenv("STUDIO_GATEWAY_PORT", raising=False)
     monkeypatch.delenv("STUDIO_SESSION_BUDGET", raising=False)
     yield
-    from studio import services
+    from components import wiring
 
-    services.shutdown_all()
+    try:
+        wiring.hub().stop()
+    finally:
+        wiring._fallback_hub.clear()
 
 
 def _studio():
-    from studio import services
+    from components import wiring
 
-    return services.get_studio(None)
+    return wiring.hub().studio(None)
+
+
+def _gateway():
+    """The demo gateway the fallback hub started for this test (a real DemoGateway on loopback)."""
+    from components import wiring
+
+    hub = wiring.hub()
+    hub.gateway_url()
+    return hub._gateway
 
 
 def _stats() -> dict:
-    with urllib.request.urlopen(_studio().gateway.url + "/_admin/stats", timeout=5) as resp:
-        return json.load(resp)
+    return _gateway().stats()
 
 
 def _wait(predicate, timeout: float = 30.0):
@@ -55,6 +67,7 @@ def _wait(predicate, timeout: float = 30.0):
 
 
 def _app(page: str | None = None) -> AppTest:
+    _studio().catalog.wait()  # the live catalogue, as a user who has had the page open a moment
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     if page:
@@ -66,13 +79,26 @@ def _problems(at: AppTest) -> list[str]:
     return [e.value for e in at.exception]
 
 
-def _estimate(at: AppTest) -> str:
-    bodies = [h.proto.body for h in at.html if "vs-estimate" in h.proto.body]
+def _estimate(at: AppTest, *, exact: bool = True) -> str:
+    """The estimate line above Generate; with `exact`, once the gateway's price has arrived."""
+    for _ in range(30):
+        bodies = [h.proto.body for h in at.main.html if 'class="vs-estimate"' in h.proto.body]
+        if bodies and (not exact or "approx." not in bodies[0]):
+            return bodies[0]
+        time.sleep(0.2)
+        at.run()
     assert bodies, "no estimate line on the page"
-    return bodies[0]
+    raise AssertionError(f"the estimate stayed approximate: {bodies[0]}")
 
 
-def _seed(n: int = 1, *, prompt: str = "seeded take", model: str = "sora-2", duration_requested=None) -> list:
+def _seed(
+    n: int = 1,
+    *,
+    prompt: str = "seeded take",
+    model: str = "sora-2",
+    duration_requested=None,
+    **fields,
+) -> list:
     """Completed takes written straight to the library (poster + a real short video)."""
     studio = _studio()
     lib = studio.library
@@ -101,7 +127,12 @@ def _seed(n: int = 1, *, prompt: str = "seeded take", model: str = "sora-2", dur
         )
         takes.append(
             lib.update(
-                made[0].id, status="completed", video_path=video, poster_path=poster, job_id=f"job_{i}"
+                made[0].id,
+                status="completed",
+                video_path=video,
+                poster_path=poster,
+                job_id=f"job_{i}",
+                **fields,
             )
         )
     return takes
@@ -162,7 +193,7 @@ def test_gallery_reads_one_page_of_a_large_library():
 # --- creation pages: estimate first, then exactly one job ---------------------------------------
 def test_text_to_video_shows_estimate_then_submits_one_job():
     at = _app()
-    assert "1 × 100 = 100 credits · balance 5,000 → 4,900 after" in _estimate(at)
+    assert "1 × 105 = 105 credits · available 5,000 → 4,895 after" in _estimate(at)
     at.text_area(key="t2v_prompt").input("a lighthouse at dusk, waves rolling in").run()
     assert _studio().library.count("demo") == 0
     at.button(key="t2v_generate").click().run()
@@ -193,7 +224,7 @@ def test_image_to_video_upload_previews_and_submits_one_job():
     at.file_uploader(key="i2v_upload").upload("photo.jpg", factories.photo(900, 600), "image/jpeg").run()
     assert not _problems(at)
     assert at.get("imgs") or at.image, "a preview of the framed image"
-    assert "1 × 100 = 100 credits" in _estimate(at)
+    assert "1 × 105 = 105 credits" in _estimate(at)
     at.text_area(key="i2v_prompt").input("slow push-in, leaves drifting").run()
     at.button(key="i2v_generate").click().run()
     assert not at.error, [e.value for e in at.error]
@@ -208,7 +239,7 @@ def test_image_to_video_bad_upload_is_refused_at_the_uploader():
     at.text_area(key="i2v_prompt").input("zoom").run()
     at.button(key="i2v_generate").click().run()
     assert _studio().library.count("demo") == 0
-    assert _stats()["requests"].get("POST /v1/video", 0) == 0
+    assert _stats()["requests"].get(CREATE, 0) == 0
 
 
 def test_remix_prefers_a_gallery_take_and_submits_one_job():
@@ -217,7 +248,7 @@ def test_remix_prefers_a_gallery_take_and_submits_one_job():
     assert at.selectbox(key="remix_source_take_id").value == source.id
     assert not at.warning, "a Sora-made source needs no warning"
     assert any("Source length" in m.value for m in at.markdown)
-    assert "1 × 100 = 100 credits" in _estimate(at)
+    assert "approx. 1 × 27 = 27 credits" in _estimate(at, exact=False), "a remix costs its source's 1 s"
     at.text_area(key="remix_prompt").input("watercolour, golden hour").run()
     at.button(key="remix_generate").click().run()
     assert not at.error, [e.value for e in at.error]
@@ -245,12 +276,12 @@ def test_over_balance_is_refused_without_an_api_call(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(services.Studio, "balance", lambda self, **kw: 150)
     at = _app()
     at.segmented_control(key="t2v_variants").set_value(2).run()
-    assert "2 × 100 = 200 credits · balance 150 → -50 after" in _estimate(at)
+    assert "2 × 105 = 210 credits · available 150 → -60 after" in _estimate(at)
     at.text_area(key="t2v_prompt").input("too expensive").run()
     at.button(key="t2v_generate").click().run()
     assert any("Not enough credits" in e.value for e in at.error)
     assert _studio().library.count("demo") == 0
-    assert _stats()["requests"].get("POST /v1/video", 0) == 0
+    assert _stats()["requests"].get(CREATE, 0) == 0
 
 
 def test_over_session_budget_is_refused_without_an_api_call():
@@ -269,12 +300,12 @@ def test_empty_prompt_shows_a_message_and_makes_no_call():
     assert any("Write a prompt first" in e.value for e in at.error)
     assert not _problems(at)
     assert _studio().library.count("demo") == 0
-    assert _stats()["requests"].get("POST /v1/video", 0) == 0
+    assert _stats()["requests"].get(CREATE, 0) == 0
 
 
 def test_pro_model_asks_for_confirmation_before_spending():
     at = _app()
-    at.selectbox(key="t2v_model").set_value("sora-2-pro").run()
+    at.selectbox(key="t2v_model").set_value("sora_2_pro").run()
     at.text_area(key="t2v_prompt").input("a glacier calving, 1080p").run()
     at.button(key="t2v_generate").click().run()
     assert any(b.key == "t2v_confirm_go" for b in at.button), "a confirmation dialog"
@@ -291,7 +322,7 @@ def test_reuse_settings_prefills_the_form_and_says_when_the_duration_snapped():
     at.button(key="detail_reuse").click().run()
     at.switch_page("app_pages/text_to_video.py").run()
     assert at.text_area(key="t2v_prompt").value == take.prompt
-    assert at.select_slider(key="t2v_duration").value == 4
+    assert at.pills(key="t2v_duration").value == 4
     assert any("5 s became 4 s" in c.value for c in at.caption)
 
 
@@ -308,8 +339,12 @@ def test_prompts_are_shown_as_text_never_as_html():
 
 
 def test_a_typed_key_never_appears_in_the_page(monkeypatch: pytest.MonkeyPatch):
-    demo = _studio()
-    monkeypatch.setenv("VARG_BASE_URL", demo.gateway.base_url)
+    import dataclasses
+
+    from components import wiring
+
+    hub = wiring.hub()
+    hub.settings = dataclasses.replace(hub.settings, base_url=_gateway().v2_url)  # a "real" varg here
     secret = "varg_live_SECRET_1234567890abcdef"
     at = _app()
     at.text_input(key="conn_key_input").input(secret).run()
@@ -443,3 +478,178 @@ def test_reuse_settings_of_an_image_take_brings_its_image_back():
     assert at.segmented_control(key="i2v_aspect_ratio").value == "9:16"
     assert at.text_area(key="i2v_prompt").value == "portrait push-in"
     assert at.image, "the stored image is previewed"
+
+
+# --- varg v2: exact prices, seeds, real progress, a model gone ---------------------------------------
+def test_the_exact_price_follows_duration_and_variants():
+    at = _app()
+    assert at.selectbox(key="t2v_model").value == "sora_2", "the catalogue's default"
+    first = _estimate(at)
+    assert "1 × 105 = 105 credits · available 5,000 → 4,895 after" in first
+    assert "approx." not in first
+    at.pills(key="t2v_duration").set_value(8).run()
+    assert "1 × 210 = 210 credits · available 5,000 → 4,790 after" in _estimate(at)
+    at.segmented_control(key="t2v_variants").set_value(2).run()
+    assert "2 × 210 = 420 credits · available 5,000 → 4,580 after" in _estimate(at)
+    assert any(r.startswith("POST /v2/estimate") for r in _stats()["requests"]), "priced by the gateway"
+    assert _stats()["creates"] == 0
+
+
+def test_a_range_model_gets_a_slider_a_seed_and_native_audio():
+    at = _app()
+    at.selectbox(key="t2v_model").set_value("kling_v3").run()
+    assert not _problems(at)
+    assert at.slider(key="t2v_duration").value == 4, "Sora's 4 s carries over: Kling renders 3 to 15 s"
+    assert at.segmented_control(key="t2v_seed_mode").value == "random"
+    assert any(t.label == "Native audio" for t in at.toggle)
+    at.slider(key="t2v_duration").set_value(10).run()
+    assert "1 × 442 = 442 credits" in _estimate(at)
+    at.selectbox(key="t2v_model").set_value("sora_2").run()
+    assert not [w for w in at.segmented_control if w.key == "t2v_seed_mode"], "Sora takes no seed"
+    assert at.pills(key="t2v_duration").value == 8, "10 s is not a Sora length: the nearest one"
+
+
+def test_two_variants_of_a_seeded_model_are_two_different_videos():
+    at = _app()
+    at.selectbox(key="t2v_model").set_value("kling_v3").run()
+    at.slider(key="t2v_duration").set_value(3).run()
+    at.segmented_control(key="t2v_seed_mode").set_value("fixed").run()
+    at.number_input(key="t2v_seed").set_value(1234).run()
+    at.segmented_control(key="t2v_variants").set_value(2).run()
+    assert any("1234, 1235" in c.value for c in at.caption), "variants get distinct seeds"
+    at.text_area(key="t2v_prompt").input("a paper boat on a rain puddle").run()
+    at.button(key="t2v_generate").click().run()
+    assert any(b.key == "t2v_confirm_go" for b in at.button), "multi-variant asks first"
+    assert not any("cached video" in w.value for w in at.warning), "seeded variants are not identical"
+    at.button(key="t2v_confirm_go").click().run()
+    studio = _studio()
+
+    def done():
+        takes = studio.library.list("demo")
+        return takes if len(takes) == 2 and all(t.status == "completed" for t in takes) else None
+
+    takes = _wait(done, timeout=90)
+    assert sorted(t.seed for t in takes) == [1234, 1235]
+    digests = {hashlib.sha256(studio.library.path(t.video_path).read_bytes()).hexdigest() for t in takes}
+    assert len(digests) == 2, "two different videos"
+    assert all(t.billed_credits == t.estimated_credits == 133 for t in takes)
+
+
+def test_identical_variants_are_announced_before_anything_is_spent():
+    at = _app()
+    at.segmented_control(key="t2v_variants").set_value(2).run()
+    at.text_area(key="t2v_prompt").input("a fox in snow").run()
+    at.button(key="t2v_generate").click().run()
+    assert any(b.key == "t2v_confirm_go" for b in at.button)
+    assert any("ONE cached video" in w.value for w in at.warning)
+    assert _studio().library.count("demo") == 0
+    assert _stats()["creates"] == 0
+
+
+def test_a_too_long_prompt_is_kept_and_explained_at_the_field():
+    at = _app()
+    long_prompt = "a very long shot description " * 80  # 2,400 characters; Sora takes 2,000
+    at.text_area(key="t2v_prompt").input(long_prompt).run()
+    assert at.text_area(key="t2v_prompt").value == long_prompt, "never cut"
+    assert any("at most 2,000" in e.value for e in at.error)
+    at.button(key="t2v_generate").click().run()
+    assert any("Shorten it by" in e.value for e in at.error)
+    assert _studio().library.count("demo") == 0
+    assert _stats()["creates"] == 0
+
+
+def test_the_tray_shows_real_progress_and_never_a_made_up_one():
+    moving = _pending("half way")
+    _studio().library.update(moving.id, status="processing", progress=0.4, progress_message="rendering")
+    waiting = _pending("no news yet")
+    _studio().library.update(waiting.id, status="queued")
+    at = _app()
+    bars = at.sidebar.get("progress")
+    assert len(bars) == 1, "only the take with real progress has a bar"
+    assert bars[0].proto.value == 40
+    assert "rendering" in bars[0].proto.text
+    assert any("Queued at varg" in c.value for c in at.sidebar.caption)
+
+
+def test_the_sidebar_shows_available_and_reserved():
+    at = _app()
+    assert any("Available <b>5,000</b> · reserved <b>0</b>" in h.proto.body for h in at.sidebar.html)
+
+
+def test_take_card_and_page_show_estimated_and_billed_credits_and_the_seed():
+    billed, cached = _seed(2, prompt="money", model="kling_v3", duration_requested=5)
+    studio = _studio()
+    studio.library.update(billed.id, billed_credits=221, estimated_credits=221, seed=42)
+    studio.library.update(cached.id, cache_hit=True, billed_credits=0)
+    at = _app("app_pages/gallery.py")
+    cards = " ".join(h.proto.body for h in at.main.html)
+    assert "est. 221 · billed 221 · seed 42" in cards
+    assert "free (cached)" in cards
+    at.button(key=f"gopen_{billed.id}").click().run()
+    page = " ".join(h.proto.body for h in at.main.html)
+    assert "est. 221 · billed 221" in page
+    assert "Kling" in at.title[0].value, "an old dashed id shows its label"
+
+
+def test_reuse_keeps_the_seed_and_new_seed_rolls_a_new_one():
+    take = _seed(1, prompt="same seed please", model="kling_v3", duration_requested=5)[0]
+    _studio().library.update(take.id, seed=777)
+    at = _app("app_pages/gallery.py")
+    at.button(key=f"gopen_{take.id}").click().run()
+    at.button(key="detail_reuse").click().run()
+    at.switch_page("app_pages/text_to_video.py").run()
+    assert at.selectbox(key="t2v_model").value == "kling_v3"
+    assert at.segmented_control(key="t2v_seed_mode").value == "fixed"
+    assert at.number_input(key="t2v_seed").value == 777
+    at.switch_page("app_pages/gallery.py")
+    at.query_params["take"] = take.id
+    at.run()
+    at.button(key="detail_reroll").click().run()
+    at.switch_page("app_pages/text_to_video.py")
+    at.query_params.clear()
+    at.run()
+    assert at.text_area(key="t2v_prompt").value == take.prompt
+    assert at.segmented_control(key="t2v_seed_mode").value == "random"
+
+
+def test_reusing_a_take_of_a_model_varg_no_longer_offers_proposes_another():
+    take = _seed(1, prompt="an old model", model="veo-2")[0]
+    at = _app("app_pages/gallery.py")
+    at.button(key=f"gopen_{take.id}").click().run()
+    at.button(key="detail_reuse").click().run()
+    at.switch_page("app_pages/text_to_video.py").run()
+    assert not _problems(at)
+    assert any("does not offer now" in w.value for w in at.warning)
+    alt = at.button(key="t2v_use_alt_gone")
+    assert alt.label.startswith("Use ") and alt.label.endswith(" instead")
+    alt.click().run()
+    assert not any("does not offer now" in w.value for w in at.warning)
+    assert at.text_area(key="t2v_prompt").value == take.prompt
+
+
+def test_when_sora_is_gone_it_is_shown_unavailable_and_nothing_is_charged():
+    gateway = _gateway()
+    at = _app()
+    before = _studio().funds(max_age=0).available
+    gateway.faults.update({"sora_gone": True})
+    at.text_area(key="t2v_prompt").input("a lighthouse, if Sora were here").run()
+    # varg lists Sora but refuses it: the studio learns it at the estimate (or a create), and says so.
+    studio = _studio()
+
+    def learnt():
+        model = studio.catalog.current().find("sora_2")
+        return model is not None and not model.available
+
+    _wait(learnt, timeout=30)
+    at.run()
+    assert not _problems(at)
+    assert "(not available on varg now)" in at.selectbox(key="t2v_model").format_func("sora_2")
+    assert any("not available on varg now" in w.value for w in at.warning)
+    assert at.button(key="t2v_generate").disabled, "never submitted"
+    alt = at.button(key="t2v_use_alt")
+    assert alt.label.startswith("Use ") and alt.label != "Use Sora 2 instead"
+    assert studio.library.list("demo") == [], "nothing was sent"
+    assert studio.funds(max_age=0).available == before, "balance unchanged"
+    alt.click().run()
+    assert at.selectbox(key="t2v_model").value != "sora_2"
+    assert not at.button(key="t2v_generate").disabled

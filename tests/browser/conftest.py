@@ -64,9 +64,13 @@ def _get_json(url: str, headers: dict | None = None) -> dict:
         return json.load(resp)
 
 
+ADMIN = {"X-Admin-Token": "browser-tests-admin"}  # the demo gateway's admin routes exist only with a token
+
+
 def _post_json(url: str, body: dict | None = None) -> dict:
     data = json.dumps(body or {}).encode()
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}, method="POST")
+    headers = {"Content-Type": "application/json", **ADMIN}
+    req = urllib.request.Request(url, data=data, headers=headers, method="POST")
     with urllib.request.urlopen(req, timeout=5) as resp:
         raw = resp.read()
     return json.loads(raw) if raw else {}
@@ -100,7 +104,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @dataclass
 class Gateway:
-    """A standalone `python -m studio.local_gateway` process (the studio's "varg" in keyed mode)."""
+    """A standalone `python -m demo_gateway` process (the studio's "varg" in keyed mode)."""
 
     url: str
     data_dir: Path
@@ -111,8 +115,16 @@ class Gateway:
     def base_url(self) -> str:
         return self.url + "/v1"
 
+    @property
+    def v1_url(self) -> str:
+        return self.url + "/v1"
+
+    @property
+    def v2_url(self) -> str:
+        return self.url + "/v2"
+
     def stats(self) -> dict:
-        return _get_json(self.url + "/_admin/stats")
+        return _get_json(self.url + "/_admin/stats", ADMIN)
 
     def faults(self, **values) -> dict:
         return _post_json(self.url + "/_admin/faults", values)
@@ -133,13 +145,13 @@ class Gateway:
 
 @contextlib.contextmanager
 def _gateway_process(data_dir: Path, *, job_seconds: float = 2.0, port: int | None = None):
-    """`python -m studio.local_gateway` on a free loopback port, its state in `data_dir`."""
+    """`python -m demo_gateway` on a free loopback port, its state in `data_dir`."""
     port = port or _free_port()
     log = data_dir.with_name(data_dir.name + "-gateway.log")
     cmd = [
-        sys.executable, "-m", "studio.local_gateway",
+        sys.executable, "-m", "demo_gateway",
         "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir),
-        "--job-seconds", str(job_seconds), "--keepalive", "1",
+        "--job-seconds", str(job_seconds), "--keepalive", "1", "--admin-token", ADMIN["X-Admin-Token"],
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k not in ("VARG_API_KEY", "VARG_LOCAL_FAULTS")}
     with open(log, "ab") as out:
@@ -148,7 +160,7 @@ def _gateway_process(data_dir: Path, *, job_seconds: float = 2.0, port: int | No
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url + "/_admin/stats", proc, log, "the local gateway", timeout=30)
+        _wait_healthy(url + "/v2/pricing", proc, log, "the local gateway", timeout=30)
         yield Gateway(url=url, data_dir=data_dir, log=log, proc=proc)
     finally:
         _stop(proc)
@@ -165,7 +177,7 @@ class Server:
     gateway_port: int = 0
 
     def stats(self) -> dict:
-        return _get_json(self.gateway_url + "/_admin/stats")
+        return _get_json(self.gateway_url + "/_admin/stats", ADMIN)
 
     def library(self):
         from studio.library import Library
@@ -192,7 +204,7 @@ def _serve(
 ):
     """`streamlit run studio_app.py` on a free loopback port with its own data folder.
 
-    Demo mode by default (its in-process gateway on `gateway_port`); `env` adds variables such as
+    Demo mode by default (its demo gateway mounted at `/demo-gateway`); `env` adds variables such as
     `VARG_API_KEY` / `VARG_BASE_URL` (pass `gateway` so `stats()` reads that gateway); `popen`
     goes to subprocess.Popen (`preexec_fn=`, `user=`...). The server's output is written next to
     `home`, never inside it. The same `home` and ports again is a restart of the same studio.
@@ -202,7 +214,7 @@ def _serve(
         **os.environ,
         "STUDIO_HOME": str(home),
         "STUDIO_DEMO_JOB_SECONDS": str(job_seconds),
-        "STUDIO_GATEWAY_PORT": str(gw_port),
+        "STUDIO_DEMO_ADMIN_TOKEN": ADMIN["X-Admin-Token"],
         "PYTHONUNBUFFERED": "1",
     }
     full_env.pop("VARG_API_KEY", None)
@@ -226,7 +238,7 @@ def _serve(
         _wait_healthy(url + "/_stcore/health", proc, log, "streamlit")
         yield Server(
             url=url,
-            gateway_url=gateway.url if gateway is not None else f"http://127.0.0.1:{gw_port}",
+            gateway_url=gateway.url if gateway is not None else f"{url}/demo-gateway",
             home=home,
             log=log,
             proc=proc,

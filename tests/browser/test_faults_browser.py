@@ -1,7 +1,7 @@
 """The fault matrix in a real Chromium against a real `streamlit run`: what a creative sees, and proof
 that no take is lost or duplicated (library takes vs the gateway's creates, usage and balance).
 
-Keyed mode runs against a standalone local gateway process (`python -m studio.local_gateway`),
+Keyed mode runs against a standalone local gateway process (`python -m demo_gateway`),
 demo mode against the studio's in-process gateway. Faults come from the gateway's fault switch
 over HTTP; the studio itself is killed with SIGKILL, starved of disk (RLIMIT_FSIZE) or denied
 writes (CAP_DAC_OVERRIDE dropped, so file modes bind root). Every scenario saves a screenshot.
@@ -49,7 +49,7 @@ def _toast(page: Page, text: str):
 @pytest.fixture(scope="module")
 def keyed(tmp_path_factory, serve_studio, standalone_gateway):
     """A studio with VARG_API_KEY set, against the standalone gateway."""
-    env = {"VARG_API_KEY": KEY, "VARG_BASE_URL": standalone_gateway.base_url}
+    env = {"VARG_API_KEY": KEY, "VARG_BASE_URL": standalone_gateway.v1_url}
     with serve_studio(tmp_path_factory.mktemp("keyed_home"), env=env, gateway=standalone_gateway) as server:
         yield server
 
@@ -149,7 +149,7 @@ def test_gateway_down_at_submit_keeps_the_take_with_its_error_and_charges_nothin
     with gateway_process(gw_dir) as gw:
         port = int(gw.url.rsplit(":", 1)[1])
         server = launch(
-            tmp_path_factory.mktemp("down_home"), env={"VARG_API_KEY": KEY, "VARG_BASE_URL": gw.base_url}
+            tmp_path_factory.mktemp("down_home"), env={"VARG_API_KEY": KEY, "VARG_BASE_URL": gw.v1_url}
         )
         ui.open(page, server, label=LIVE)
         expect(page.locator(ui.sidebar).get_by_text("5,000")).to_be_visible(timeout=15_000)
@@ -199,7 +199,7 @@ def test_demo_studio_killed_mid_job_finishes_the_take_after_a_restart(
     expect(page.locator(f".st-key-gcard_{take.id} img")).to_be_visible(timeout=30_000)
     ui.assert_no_traceback(page)
     shot("fault_killed_demo_completed_in_gallery")
-    billed = [u["job_id"] for u in _usage(f"http://127.0.0.1:{second.gateway_port}/v1", DEMO_API_KEY)]
+    billed = [u["job_id"] for u in _usage(second.gateway_url + "/v1", DEMO_API_KEY)]
     assert billed == [take.job_id], "one job at the gateway, billed once"
     assert len(ui.takes(second, "demo", prompt)) == 1
 
@@ -208,14 +208,13 @@ def test_keyed_studio_killed_mid_job_finishes_the_take_after_a_restart(
     page: Page, launch, gw, tmp_path_factory, ui, shot
 ):
     home = tmp_path_factory.mktemp("kill_keyed_home")
-    env = {"VARG_API_KEY": KEY, "VARG_BASE_URL": gw.base_url}
+    env = {"VARG_API_KEY": KEY, "VARG_BASE_URL": gw.v1_url}
     creates, balance = gw.creates(), gw.balance(KEY)
     first = launch(home, env=env, gateway=gw)
     ui.open(page, first, label=LIVE)
     prompt = _unique("Fog rolling over a mountain lake at dawn")
-    slider = page.get_by_role("slider")
-    slider.focus()
-    slider.press("ArrowRight")  # 8 s: a longer render, so the kill lands mid-job
+    duration = page.locator('[data-testid="stButtonGroup"]').filter(has=page.get_by_text("Duration", exact=True))
+    duration.get_by_text("8 s", exact=True).click()  # a longer render, so the interruption lands mid-job
     ui.generate(page, prompt)
     take = ui.wait_job_id(first, ACCOUNT, prompt)
     first.kill()
@@ -229,7 +228,7 @@ def test_keyed_studio_killed_mid_job_finishes_the_take_after_a_restart(
     expect(page.locator(f".st-key-gcard_{take.id} img")).to_be_visible(timeout=30_000)
     shot("fault_killed_keyed_completed_in_gallery")
     assert gw.creates() == creates + 1 and gw.balance(KEY) == balance - 100, "one job, charged once"
-    assert take.job_id in [u["job_id"] for u in _usage(gw.base_url, KEY)]
+    assert take.job_id in [u["job_id"] for u in _usage(gw.v1_url, KEY)]
     assert len(ui.takes(second, ACCOUNT, prompt)) == 1
 
 
@@ -242,7 +241,7 @@ def disk_full(tmp_path_factory, serve_studio, standalone_gateway, browser, ui):
     """A keyed studio whose files may not grow past 1 MB: one take, completed at the gateway."""
     standalone_gateway.reset_faults()
     home = tmp_path_factory.mktemp("full_home")
-    env = {"VARG_API_KEY": KEY, "VARG_BASE_URL": standalone_gateway.base_url}
+    env = {"VARG_API_KEY": KEY, "VARG_BASE_URL": standalone_gateway.v1_url}
     creates, balance = standalone_gateway.creates(), standalone_gateway.balance(KEY)
     with serve_studio(
         home, env=env, gateway=standalone_gateway, preexec_fn=ui.limit_file_size(DISK_LIMIT)

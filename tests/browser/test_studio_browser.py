@@ -164,10 +164,8 @@ def test_reload_mid_job_keeps_it_in_the_tray_until_done(page: Page, studio_serve
     _open(page, studio_server)
     prompt = _unique("Rain on a neon street at night, slow pan")
     page.get_by_label("Prompt").fill(prompt)
-    slider = page.get_by_role("slider")
-    slider.focus()
-    slider.press("ArrowRight")
-    slider.press("ArrowRight")  # 12 s: a longer render, so the reload lands mid-job
+    duration = page.locator('[data-testid="stButtonGroup"]').filter(has=page.get_by_text("Duration", exact=True))
+    duration.get_by_text("12 s", exact=True).click()  # a longer render, so the interruption lands mid-job
     page.get_by_role("button", name="Generate", exact=True).click()
     take = _wait_take(studio_server, prompt, status=None)
     page.reload()
