@@ -2,7 +2,7 @@
 
     python bench/bench_gallery.py [--takes 1000] [--runs 15]
 
-Runs the real app (studio_app.py → Gallery) in Streamlit's AppTest, against a library seeded with
+Runs the real pages (studio_frame.py → Gallery) in Streamlit's AppTest, against a library seeded with
 completed takes (each with its own poster), and prints the median run time of each case, their
 ratio (aim ≤ 2×), the bytes of the page's messages, the poster bytes the browser then fetches,
 and whether any media bytes sit in session state.
@@ -68,7 +68,7 @@ def _measure(n_takes: int, runs: int) -> dict:
     from streamlit.testing.v1 import AppTest
     from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
-    from studio import services
+    from components import wiring
 
     # Script time = SCRIPT_STARTED → SCRIPT_STOPPED on the script thread (AppTest's own polling
     # and tree parsing are left out).
@@ -95,7 +95,7 @@ def _measure(n_takes: int, runs: int) -> dict:
         home = Path(tmp)
         os.environ["STUDIO_HOME"] = str(home)
         poster_bytes_all = _seed(home, n_takes) if n_takes else 0
-        at = AppTest.from_file(str(ROOT / "studio_app.py"), default_timeout=120)
+        at = AppTest.from_file(str(ROOT / "studio_frame.py"), default_timeout=120)
         at.run()
         at.switch_page("app_pages/gallery.py")
         at.run()  # warm: imports, gateway, caches
@@ -117,7 +117,7 @@ def _measure(n_takes: int, runs: int) -> dict:
         images = len(at.image)
         state = {k: at.session_state[k] for k in at.session_state}
         media_in_state = _media_bytes(state)
-        services.shutdown_all()
+        wiring.reset()
     LocalScriptRunner.__init__ = runner_init
     per_poster = poster_bytes_all / n_takes if n_takes else 0
     return {

@@ -26,10 +26,10 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studio.client import VargClient  # noqa: E402
+from demo_gateway import DemoGateway  # noqa: E402
+from studio.api.v1 import V1Backend  # noqa: E402
 from studio.jobs import JobManager, TakeRequest  # noqa: E402
 from studio.library import Library, account_fingerprint  # noqa: E402
-from studio.local_gateway import LocalGateway  # noqa: E402
 
 KEY = "varg_bench_key"
 
@@ -59,8 +59,8 @@ class Sampler:
 
 
 def run_jobs(mode: str, n: int, job_seconds: float, workdir: Path) -> dict:
-    gw = LocalGateway(workdir / f"gw-{mode}", job_seconds=job_seconds, initial_balance=10**9).start()
-    client = VargClient(gw.base_url, KEY, timeout=(5.0, 60.0))
+    gw = DemoGateway(workdir / f"gw-{mode}", job_seconds=job_seconds, initial_balance=10**9).start()
+    client = V1Backend(gw.v1_url, KEY, timeout=(5.0, 60.0))
     library = Library(workdir / f"home-{mode}")
     mgr = JobManager(client, library, account_fingerprint(KEY), follow_mode=mode, poll_interval=2.0)
     base_threads = psutil.Process().num_threads()
@@ -104,13 +104,13 @@ def follow_footprint(n: int, workdir: Path) -> tuple[int, float, int]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     gw = subprocess.Popen(
-        [sys.executable, "-m", "studio.local_gateway", "--port", str(port), "--data-dir",
+        [sys.executable, "-m", "demo_gateway", "--port", str(port), "--data-dir",
          str(workdir / "gw-footprint"), "--job-seconds", "8", "--balance", str(10**9)],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     try:
         gw.stdout.readline()  # the "serving at" line
-        client = VargClient(f"http://127.0.0.1:{port}/v1", KEY, timeout=(5.0, 60.0))
+        client = V1Backend(f"http://127.0.0.1:{port}/v1", KEY, timeout=(5.0, 60.0))
         library = Library(workdir / "home-footprint")
         base_threads = psutil.Process().num_threads()
         base_rss = psutil.Process().memory_info().rss

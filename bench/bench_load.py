@@ -1,10 +1,10 @@
 """Load: N concurrent studio sessions, each submitting M jobs through the real Text-to-video page.
 
-A "session" is a `streamlit.testing.v1.AppTest` of `studio_app.py`: its own session state, its own
-typed API key (its own account, job tray and spend), driving the real page (type a prompt, click
-Generate) in one studio process, round-robin, while the jobs it already submitted run. The local
-gateway runs in its own process (`python -m studio.local_gateway`) on loopback, so the figures
-below are the studio's own. Bounded: a fixed number of jobs and a deadline.
+A "session" is a `streamlit.testing.v1.AppTest` of `studio_frame.py` (the pages of `studio_app.py`):
+its own session state, its own typed API key (its own account, job tray and spend), driving the real
+page (type a prompt, click Generate) in one studio process, round-robin, while the jobs it already
+submitted run. The local gateway runs in its own process (`python -m demo_gateway`) on loopback, so
+the figures below are the studio's own. Bounded: a fixed number of jobs and a deadline.
 
 Reports jobs completed, lost (must be 0), duplicated (must be 0: library takes vs submissions,
 gateway creates vs unique job ids), peak follower threads and memory (psutil), and the slowest
@@ -34,7 +34,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-APP = str(ROOT / "studio_app.py")
+APP = str(ROOT / "studio_frame.py")  # the pages; `studio_app.py` is the st.App around them
 
 
 def _free_port() -> int:
@@ -43,8 +43,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+ADMIN_TOKEN = "bench-load-" + os.urandom(8).hex()  # the gateway serves /_admin/* only with a token
+
+
 def _get(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as resp:
+    req = urllib.request.Request(url, headers={"X-Admin-Token": ADMIN_TOKEN})
+    with urllib.request.urlopen(req, timeout=5) as resp:
         return json.load(resp)
 
 
@@ -111,9 +115,9 @@ def run(
     port = _free_port()
     gw_url = f"http://127.0.0.1:{port}"
     gw = subprocess.Popen(
-        [sys.executable, "-m", "studio.local_gateway", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "demo_gateway", "--host", "127.0.0.1", "--port", str(port),
          "--data-dir", str(work / "gateway"), "--job-seconds", str(job_seconds),
-         "--balance", str(10**9), "--log-level", "WARNING"],
+         "--balance", str(10**9), "--log-level", "WARNING", "--admin-token", ADMIN_TOKEN],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env={k: v for k, v in os.environ.items() if k not in ("VARG_API_KEY", "VARG_LOCAL_FAULTS")},
     )  # fmt: skip
@@ -127,9 +131,9 @@ def run(
         os.environ.pop("STUDIO_SESSION_BUDGET", None)
         return _drive(sessions, jobs_per_session, gw_url, model, duration, timeout, one_account)
     finally:
-        from studio import services
+        from components import wiring
 
-        services.shutdown_all()
+        wiring.reset()
         gw.terminate()
         try:
             gw.wait(10)
@@ -148,7 +152,7 @@ def _drive(
 ) -> dict:
     from streamlit.testing.v1 import AppTest
 
-    from studio import services
+    from components import wiring
     from studio.library import account_fingerprint
 
     logging_quiet()
@@ -168,11 +172,14 @@ def _drive(
         at = AppTest.from_file(APP, default_timeout=120)
         at.run()
         at.text_input(key="conn_key_input").input(key).run()
-        at.select_slider(key="t2v_duration").set_value(duration).run()
         at.selectbox(key="t2v_model").set_value(model).run()
+        # The duration is a slider (a range of seconds) or pills (a list), whichever the model has:
+        # set its state and let the page check it against the model, as it does any saved value.
+        at.session_state["t2v_duration"] = duration
+        at.run()
         sessions.append(Session(i, key, account_fingerprint(key), at))
     accounts = sorted({s.account for s in sessions})
-    studios = [services.get_studio(s.key) for s in sessions]
+    studios = [wiring.hub().studio(s.key) for s in sessions]
     library = studios[0].library
 
     def open_takes() -> int:

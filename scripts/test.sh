@@ -9,4 +9,5 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 ruff check .
+python3 -m mypy studio demo_gateway
 python3 -m pytest "$@"
