@@ -8,7 +8,6 @@ routes take varg's webhooks (`POST /hooks/varg`) and answer `GET /healthz`. The 
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,8 +25,8 @@ from studio.webhooks import HEADER, MAX_BODY
 log = logging.getLogger("varg_studio")
 
 SETTINGS = load_settings()
-# Demo mode signs the demo gateway's webhooks with a secret made for this run, unless one is set.
-WEBHOOK_SECRET = SETTINGS.webhook_secret or secrets.token_hex(32)
+# Demo mode signs the demo gateway's webhooks with the data folder's own secret, unless one is set.
+WEBHOOK_SECRET = SETTINGS.webhook_secret or wiring.demo_webhook_secret(SETTINGS)
 DEMO = wiring.MountedDemoGateway(SETTINGS, WEBHOOK_SECRET, mount_path="/demo-gateway")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from demo_gateway import DemoGateway
+from demo_gateway.gateway import GatewayBusy
 from studio.services import DEMO_BALANCE, Hub
 from studio.settings import Settings, load_settings
 
@@ -24,6 +25,37 @@ log = logging.getLogger("varg_studio.ui")
 
 def _gateway_dir(settings: Settings):
     return settings.studio_home / "demo_gateway"
+
+
+def demo_webhook_secret(settings: Settings) -> str:
+    """The secret demo-mode webhooks are signed with: one per data folder (0600), so a second
+    studio on the same folder, which uses the first one's gateway, verifies its callbacks too."""
+    import secrets as token
+
+    folder = _gateway_dir(settings)
+    path = folder / "webhook.secret"
+    try:
+        found = path.read_text(encoding="utf-8").strip()
+        if len(found) >= 32:
+            return found
+        folder.mkdir(parents=True, exist_ok=True)
+        made = token.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(made)
+        return made
+    except OSError:  # a read-only folder: this run's own secret (the page says what is wrong)
+        return token.token_hex(32)
+
+
+class SharedGateway:
+    """Another studio's live demo gateway on the same data folder, used instead of a second one."""
+
+    def __init__(self, url: str) -> None:
+        self.v2_url = url.rstrip("/") + "/v2"
+
+    def stop(self) -> None:
+        pass  # not ours to stop
 
 
 class MountedDemoGateway:
@@ -58,7 +90,7 @@ class MountedDemoGateway:
             return
         await gateway.asgi(scope, receive, send)
 
-    def factory(self, settings: Settings, webhook_secret: str | None) -> MountedDemoGateway:
+    def factory(self, settings: Settings, webhook_secret: str | None) -> MountedDemoGateway | SharedGateway:
         with self._lock:
             if self.gateway is None:
                 gateway = DemoGateway(
@@ -69,9 +101,14 @@ class MountedDemoGateway:
                     # Test hook: the admin routes exist only when a token is set (never by default).
                     admin_token=os.environ.get("STUDIO_DEMO_ADMIN_TOKEN", "").strip() or None,
                 )
-                gateway.open()
+                try:
+                    gateway.open()
+                except GatewayBusy as busy:
+                    return _shared(busy)
                 port = int(st.get_option("server.port") or 8501)
-                self.v2_url = f"http://127.0.0.1:{port}{self.mount_path}/v2"
+                base = f"http://127.0.0.1:{port}{self.mount_path}"
+                gateway.advertise(base)
+                self.v2_url = base + "/v2"
                 self.gateway = gateway
         return self
 
@@ -83,13 +120,25 @@ class MountedDemoGateway:
             gateway.stop()
 
 
-def _standalone_gateway(settings: Settings, webhook_secret: str | None) -> DemoGateway:
-    return DemoGateway(
-        _gateway_dir(settings),
-        job_seconds=settings.demo_job_seconds,
-        initial_balance=DEMO_BALANCE,
-        webhook_secret=webhook_secret,
-    ).start()
+def _shared(busy: GatewayBusy) -> SharedGateway:
+    if not busy.url:
+        raise OSError(
+            "another studio is starting its demo gateway on this data folder; reload in a moment"
+        )
+    log.info("demo mode: using the demo gateway another studio runs at %s", busy.url)
+    return SharedGateway(busy.url)
+
+
+def _standalone_gateway(settings: Settings, webhook_secret: str | None) -> DemoGateway | SharedGateway:
+    try:
+        return DemoGateway(
+            _gateway_dir(settings),
+            job_seconds=settings.demo_job_seconds,
+            initial_balance=DEMO_BALANCE,
+            webhook_secret=webhook_secret or demo_webhook_secret(settings),
+        ).start()
+    except GatewayBusy as busy:
+        return _shared(busy)
 
 
 def make_hub(

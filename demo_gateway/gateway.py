@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import itertools
@@ -32,6 +33,26 @@ log = logging.getLogger("demo_gateway")
 
 RATE_LIMIT = 6000  # requests per key per RATE_WINDOW (a sliding window)
 RATE_WINDOW = 60.0
+
+
+LOCK_NAME = "gateway.lock"
+ADDRESS_NAME = "gateway.url"
+
+
+class GatewayBusy(RuntimeError):
+    """Another live gateway holds this data folder; `url` is where it says it answers (or None)."""
+
+    def __init__(self, data_dir: Path, url: str | None) -> None:
+        super().__init__(f"another demo gateway is running on {data_dir}" + (f" at {url}" if url else ""))
+        self.url = url
+
+
+def advertised(data_dir: Path) -> str | None:
+    try:
+        text = (Path(data_dir) / ADDRESS_NAME).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text if text.startswith("http://127.") or text.startswith("http://[::1]") or text.startswith("http://localhost") else None
 
 
 class DemoGateway:
@@ -84,6 +105,7 @@ class DemoGateway:
         self.webhooks: Webhooks | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._folder_lock: Any = None
         self.asgi = create_app(self)
 
     @staticmethod
@@ -103,9 +125,14 @@ class DemoGateway:
         return store
 
     def open(self) -> DemoGateway:
-        """Load the state in data_dir and start the workers (no HTTP server: mount `asgi` elsewhere)."""
+        """Load the state in data_dir and start the workers (no HTTP server: mount `asgi` elsewhere).
+
+        One gateway per data folder: another live gateway on it raises `GatewayBusy` with its URL.
+        """
         if self._store is not None:
             return self
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_folder()
         (self.data_dir / "files").mkdir(parents=True, exist_ok=True)
         (self.data_dir / "outputs").mkdir(parents=True, exist_ok=True)
         store = Store(self.data_dir / STORE_NAME)
@@ -153,6 +180,7 @@ class DemoGateway:
         if not server.started:
             self.stop()
             raise OSError(f"the gateway could not serve on {self.host}:{self.port}")
+        self.advertise(self.url)
         log.info("demo gateway serving on %s", self.url)
         return self
 
@@ -176,6 +204,27 @@ class DemoGateway:
         store, self._store = self._store, None
         if store is not None:
             store.close()
+        lock, self._folder_lock = self._folder_lock, None
+        if lock is not None:
+            with contextlib.suppress(OSError):
+                (self.data_dir / ADDRESS_NAME).unlink()
+            lock.close()  # closing the file drops the flock
+
+    def _lock_folder(self) -> None:
+        lock = open(self.data_dir / LOCK_NAME, "a+b")  # noqa: SIM115 - held open while serving
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            raise GatewayBusy(self.data_dir, advertised(self.data_dir)) from None
+        self._folder_lock = lock
+
+    def advertise(self, url: str) -> None:
+        """Write where this gateway answers, for a second studio on the same folder to use it."""
+        path = self.data_dir / ADDRESS_NAME
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(url.rstrip("/"), encoding="utf-8")
+        os.replace(tmp, path)
 
     def __enter__(self) -> DemoGateway:
         return self.start()

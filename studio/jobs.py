@@ -8,9 +8,8 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-from studio import media
+from studio import media, reconcile
 from studio.api import Backend, Job, JobStatus, VideoRequest, canonical_model_id
 from studio.catalog import Estimate
 from studio.errors import (
@@ -30,7 +29,8 @@ from studio.errors import (
     ValidationError,
     model_unavailable,
 )
-from studio.library import Library, NewTake, Take, storage_error_from_os
+from studio.leases import DEFAULT_TTL, LeaseKeeper
+from studio.library import Library, NewTake, StorageError, Take, storage_error_from_os
 from studio.live_catalog import LiveCatalog, StaticCatalog
 from studio.submission import Prepared, TakeRequest, check_affordable, prepare, unavailable_message
 
@@ -66,6 +66,8 @@ class JobManager:
         download_attempts: int = 6,
         retry_backoff: float = 1.0,
         follow_mode: str = "stream",
+        owner: str | None = None,
+        lease_ttl: float = DEFAULT_TTL,
     ) -> None:
         from studio import catalog as offline
 
@@ -86,6 +88,12 @@ class JobManager:
         self._creating: set[str] = set()  # takes whose create request is on the wire
         self._wake: dict[str, threading.Event] = {}  # set by a webhook: the follower stops waiting
         self._delivered: dict[str, Job] = {}  # terminal jobs a webhook brought, by job id
+        self._queued: list[str] = []  # scheduled, waiting for a free follower (oldest first)
+        self._lost: set[str] = set()  # leases another process took over
+        self.leases = LeaseKeeper(
+            library, account, owner=owner, ttl=lease_ttl, on_lost=self._lease_lost, on_due=self._due
+        )
+        self.leases.start()
 
     @property
     def client(self) -> Backend:  # the name the v1 code and its tests know
@@ -109,6 +117,7 @@ class JobManager:
         balance: int | None = None,
         budget_left: int | None = None,
         estimate: Estimate | None = None,
+        session_id: str | None = None,
     ) -> SubmitResult:
         """Write the takes first, then upload/create/follow in the background. Returns at once.
 
@@ -157,6 +166,7 @@ class JobManager:
                 source_name=(source_name or "")[:120] or None,
                 seed=prepared.seeds[i],
                 audio=prepared.request.audio and prepared.model.audio,
+                session_id=(session_id or "")[:64] or None,
             )
             for i in range(prepared.estimate.count)
         ]
@@ -233,20 +243,13 @@ class JobManager:
             wake.set()
 
     def resume(self) -> int:
-        """Pick up every unfinished take of this account (after a restart). Returns how many."""
+        """Pick up every unfinished take of this account that no live process holds. Returns how many.
+
+        A take another process is working on (its lease is live) is left to it; the lease keeper
+        picks it up later if that process goes away.
+        """
         n = 0
-        for take in self.library.open_takes(self.account):
-            if take.status == "submitting" and not take.job_id and not self.backend.idempotent:
-                self.library.update(
-                    take.id,
-                    status="unknown",
-                    error=(
-                        "The studio stopped while this job was being started: it may have been "
-                        "charged. It was not sent again; check your usage."
-                    ),
-                    completed_at=time.time(),
-                )
-                continue
+        for take in self.library.unleased(self.account):
             self._schedule(take.id)
             n += 1
         return n
@@ -255,9 +258,28 @@ class JobManager:
         self._stop.set()
         with self._lock:
             wakes = list(self._wake.values())
+            creating = set(self._creating)
         for wake in wakes:
             wake.set()
         self._pool.shutdown(wait=wait, cancel_futures=True)
+        # Free the leases at once so another process goes on, except a create still on the wire.
+        self.leases.stop(release=False)
+        for take_id in self.leases.held() - creating:
+            self.leases.release(take_id)
+
+    def waiting(self, take_id: str) -> int | None:
+        """How many takes are ahead of this one for a free follower (None: it is not waiting)."""
+        with self._lock:
+            return self._queued.index(take_id) if take_id in self._queued else None
+
+    def _due(self, take: Take) -> None:
+        self._schedule(take.id)
+
+    def _lease_lost(self, take_id: str) -> None:
+        """Another process took this take over (our lease lapsed): stop working on it."""
+        with self._lock:
+            self._lost.add(take_id)
+        self._nudge(take_id)
 
     def busy(self) -> int:
         with self._lock:
@@ -275,18 +297,29 @@ class JobManager:
             if take_id in self._active or self._stop.is_set():
                 return
             self._active.add(take_id)
+            self._queued.append(take_id)
         try:
             self._pool.submit(self._run, take_id)
         except RuntimeError:  # pool shut down
             with self._lock:
                 self._active.discard(take_id)
+                self._queued.remove(take_id)
 
     def _run(self, take_id: str) -> None:
+        with self._lock:
+            if take_id in self._queued:
+                self._queued.remove(take_id)
+            self._lost.discard(take_id)
+        claimed = False
         try:
-            take = self.library.get(take_id)
+            take = self.leases.claim(take_id)
             if take is None:
-                return
-            if take.status == "pending" or (take.status == "submitting" and not take.job_id):
+                return  # another process holds it (or it is finished): never two workers on one take
+            claimed = True
+            if take.status == "submitting" and not take.job_id and not self.backend.idempotent:
+                # v1, interrupted mid-create: never re-send; look for the job it may have made.
+                take = self._reconcile(take, take.updated_at, CreateOutcomeUnknown("The studio stopped during the create."))
+            elif take.status == "pending" or (take.status == "submitting" and not take.job_id):
                 take = self._create(take)
             if take is not None and take.job_id and take.is_open:
                 self._follow(take)
@@ -310,6 +343,8 @@ class JobManager:
                 self._active.discard(take_id)
                 self._cancel_requested.discard(take_id)
                 self._wake.pop(take_id, None)
+            if claimed and not self._stop.is_set():
+                self.leases.release(take_id)
 
     def _create(self, take: Take) -> Take | None:
         if self._cancelled(take.id) and take.status == "pending":
@@ -322,6 +357,8 @@ class JobManager:
             return self.library.update(
                 take.id, status="failed", error=f"Upload failed, nothing was charged: {_user_message(exc)}"
             )
+        if not self.leases.holds(take.id):
+            return None  # taken over while uploading: the new holder sends it (with the same key)
         # Persist "submitting" BEFORE the create leaves, so a crash here is visible on restart.
         take = self.library.update(take.id, status="submitting")
         req = VideoRequest(
@@ -364,15 +401,10 @@ class JobManager:
                     return self._model_gone(take, exc)
                 return self.library.update(take.id, status="failed", error=_user_message(exc))
             # Recorded before it leaves the in-flight set, so no other take can mistake this job.
-            take = self.library.update(
-                take.id,
-                job_id=job.job_id,
-                status=_open_status(job),
-                cache_hit=job.cache_hit,
-                progress=job.progress,
-                progress_message=job.progress_message,
-                error=None,
-            )
+            recorded = self._persist_job(take, job)
+            if recorded is None:
+                return None  # stopping; the job id could not be saved: resume finds the job again
+            take = recorded
         finally:
             with self._lock:
                 self._creating.discard(take.id)
@@ -386,6 +418,30 @@ class JobManager:
             return self.library.get(take.id)
         return take
 
+    def _persist_job(self, take: Take, job: Job) -> Take | None:
+        """Save a paid job's id on its take, retrying while the disk is full or the library busy.
+
+        The job exists and is charged: losing its id would lose the video. On v2 a restart would
+        find it again through the take's idempotency key; on v1 only through usage.
+        """
+        wait = 0.5
+        while True:
+            try:
+                return self.library.update(
+                    take.id,
+                    job_id=job.job_id,
+                    status=_open_status(job),
+                    cache_hit=job.cache_hit,
+                    progress=job.progress,
+                    progress_message=job.progress_message,
+                    error=None,
+                )
+            except StorageError as exc:
+                log.warning("take %s: job %s is paid but not saved yet (%s)", take.id, job.job_id, exc.message)
+                if self._stop.wait(wait):
+                    return None
+                wait = min(wait * 2, 10.0)
+
     def _model_gone(self, take: Take, exc: StudioError) -> Take:
         """The gateway said the model is gone or unpriced: nothing was made or charged."""
         reason = "varg has no price for it right now" if getattr(exc, "code", "") == "no_pricing" else "varg does not list it now"
@@ -396,67 +452,23 @@ class JobManager:
         return self.library.update(take.id, status="failed", error=f"{text} Nothing was charged.")
 
     def _reconcile(self, take: Take, sent_at: float, exc: StudioError) -> Take:
-        """After an ambiguous create, adopt the job it made (found in usage) or say what is known."""
-        what = f"HTTP {exc.status}: {exc.message}" if isinstance(exc, ApiError) else exc.message
-        # Another take's create still in flight could own a job we'd see in usage before it is
-        # recorded: only look when none is, and look twice (usage may lag behind the create).
-        candidates: list[str] | None = None
-        looks = 0
-        deadline = time.monotonic() + 6.0
-        while True:
-            if self._others_submitting(take.id):
-                candidates = None
-            else:
-                candidates = self._unclaimed_jobs(take.model, sent_at)
-                looks += 1
-                if candidates or looks >= 2:
-                    break
-            if time.monotonic() > deadline or self._stop.wait(0.75):
-                break
-        if candidates is not None and len(candidates) == 1:
-            job_id = candidates[0]
-            log.info("take %s: adopted job %s found in usage after an ambiguous create", take.id, job_id)
-            return self.library.update(take.id, job_id=job_id, status="queued", error=None)
-        if candidates == []:
-            return self.library.update(
-                take.id,
-                status="failed",
-                error=(
-                    f"The gateway failed to start the job ({what}). Your usage shows no new job, "
-                    "so nothing was charged; it was not sent again."
-                ),
-            )
-        return self.library.update(
-            take.id,
-            status="unknown",
-            error=(
-                f"The gateway's answer was lost or an error ({what}): the job may have started and "
-                "been charged once. It was not sent again; check your usage."
-            ),
-            completed_at=time.time(),
+        return reconcile.look_for_job(
+            self.backend, self.library, take, sent_at, exc, busy=lambda: self._others_submitting(take.id), stop=self._stop
         )
+
+    def adopt(self, take_id: str, job_id: str) -> Take:
+        """The user says this job (listed on the take) is theirs: follow and download it."""
+        adopted = reconcile.adopt(self.library, self._own(take_id), job_id)
+        self._schedule(take_id)
+        return adopted
+
+    def disown(self, take_id: str) -> Take:
+        """The user says the job varg shows is not theirs: the take stays `unknown`, honestly."""
+        return reconcile.disown(self.library, self._own(take_id))
 
     def _others_submitting(self, take_id: str) -> bool:
         with self._lock:
             return bool(self._creating - {take_id})
-
-    def _unclaimed_jobs(self, model: str, since: float) -> list[str] | None:
-        """Billed jobs of this model created since `since` that no take holds (None: can't tell)."""
-        start = datetime.fromtimestamp(since - 60, UTC).date()
-        try:
-            usage = self.backend.usage(start, datetime.now(UTC).date() + timedelta(days=1))
-        except StudioError:
-            return None
-        found = []
-        for rec in usage.records:
-            if not (rec.model == model or rec.model.endswith(":" + model)):
-                continue
-            created = _epoch(rec.created_at)
-            if created is None or created < since - 2.0:
-                continue
-            if self.library.find_job(self.account, rec.job_id) is None:
-                found.append(rec.job_id)
-        return found
 
     def _upload(self, take: Take) -> str:
         path = self.library.path(take.source_file or "")
@@ -472,7 +484,7 @@ class JobManager:
             self._wake[take.id] = wake
             if self._stop.is_set():
                 wake.set()
-        while not self._stop.is_set():
+        while not self._stop.is_set() and not self._was_lost(take.id):
             try:
                 delivered = self._take_delivered(take.job_id)
                 if delivered is not None:
@@ -504,6 +516,10 @@ class JobManager:
                 self.library.update(take.id, error=f"Connection trouble, still following: {exc.message}")
                 if self._stop.wait(wait):
                     return
+
+    def _was_lost(self, take_id: str) -> bool:
+        with self._lock:
+            return take_id in self._lost
 
     def _take_delivered(self, job_id: str) -> Job | None:
         with self._lock:
@@ -567,6 +583,8 @@ class JobManager:
             )
             return
         money = {"billed_credits": job.actual_cents} if job.actual_cents is not None else {}
+        if not self.leases.holds(take.id):
+            return  # another process holds this take now: it downloads
         claimed = self.library.transition(
             take.id,
             (*_BEFORE_DOWNLOAD, "downloading"),
@@ -609,6 +627,22 @@ class JobManager:
                 ),
             )
             return
+        try:
+            info = media.probe_video(video)
+            if info.duration <= 0:
+                raise InputError("it has no length", field="video")
+        except StudioError as exc:
+            # Not a video (a captive portal's page, a truncated file): keep the take open, paid for.
+            video.unlink(missing_ok=True)
+            self.library.update(
+                take.id,
+                status="downloading",
+                error=(
+                    f"The output downloaded from varg is not a playable video ({_lower_first(exc.message)}). "
+                    "It is paid for and kept: use Retry to fetch it again."
+                ),
+            )
+            return
         poster: str | None = rel_poster
         try:
             media.make_poster(video, self.library.path(rel_poster))
@@ -628,13 +662,6 @@ class JobManager:
     def _cancelled(self, take_id: str) -> bool:
         with self._lock:
             return take_id in self._cancel_requested
-
-
-def _epoch(iso: str) -> float | None:
-    try:
-        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-    except (ValueError, AttributeError):
-        return None
 
 
 def _lower_first(text: str) -> str:

@@ -90,6 +90,10 @@ class Take:
     progress_message: str | None = None
     billed_credits: int | None = None  # what varg really charged (v2 actual_cost_cents)
     output_url: str | None = None  # kept so a failed download can be fetched again
+    session_id: str | None = None  # the browser session that made it (spend and budget per session)
+    lease_owner: str | None = None  # the process working on it now (see Library.claim)
+    lease_expires: float | None = None
+    candidates: str | None = None  # v1: job ids that may be this take's, awaiting the user's word
 
     @property
     def is_open(self) -> bool:
@@ -123,6 +127,7 @@ class NewTake:
     seed: int | None = None
     audio: bool = False
     idempotency_key: str | None = None  # made by add_batch when not given
+    session_id: str | None = None
 
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Take))
@@ -187,6 +192,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE UNIQUE INDEX takes_idempotency ON takes (idempotency_key);
         """,
     ),
+    (
+        3,
+        """
+        ALTER TABLE takes ADD COLUMN session_id TEXT;
+        ALTER TABLE takes ADD COLUMN lease_owner TEXT;
+        ALTER TABLE takes ADD COLUMN lease_expires REAL;
+        ALTER TABLE takes ADD COLUMN candidates TEXT;
+        CREATE INDEX takes_session ON takes (account, session_id);
+        """,
+    ),
 ]
 
 
@@ -206,6 +221,13 @@ def _statements(sql: str) -> Iterator[str]:
 def _spellings(model: str) -> tuple[str, str]:
     name = model.rpartition(":")[2]
     return name.replace("-", "_"), name.replace("_", "-")
+
+
+def _private(path: Path, mode: int) -> None:
+    """Only the studio's user may read its library and media (best effort: a read-only folder stays as it is)."""
+    with contextlib.suppress(OSError):
+        if path.exists() and (path.stat().st_mode & 0o777) != mode:
+            path.chmod(mode)
 
 
 def _fold(value: Any) -> str | None:
@@ -344,6 +366,7 @@ class Library:
                     f"Could not create the studio's data folder: {folder} is a file, not a folder.",
                     field="studio_home",
                 )
+            _private(folder, 0o700)
         self._root_resolved = self.media_root.resolve()
         self._local = threading.local()
         self._all_lock = threading.Lock()
@@ -360,6 +383,20 @@ class Library:
                     field="studio_home",
                 )
             self._migrate(conn)
+        for path in (self.db_path, self.db_path.with_name(DB_NAME + "-wal"), self.db_path.with_name(DB_NAME + "-shm")):
+            _private(path, 0o600)
+
+    def sweep_partial_files(self, older_than: float = 300.0) -> int:
+        """Remove `.part` files a killed download left in the media folders. Returns how many."""
+        cutoff = time.time() - older_than
+        removed = 0
+        for kind in MEDIA_KINDS:
+            for path in (self.media_root / kind).glob(".*.part"):
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+        return removed
 
     def __repr__(self) -> str:
         return f"Library({str(self.home)!r})"
@@ -512,6 +549,9 @@ class Library:
                     progress_message=None,
                     billed_credits=None,
                     output_url=None,
+                    lease_owner=None,
+                    lease_expires=None,
+                    candidates=None,
                     job_id=None,
                     status="pending",
                     error=None,
@@ -663,6 +703,70 @@ class Library:
             if cur.rowcount == 0:
                 return None
             return self._select("id = ?", (take_id,), "id", conn)[0]
+
+    # leases: exactly one process works on a take at a time ------------------------------
+    def claim(self, take_id: str, owner: str, ttl: float) -> Take | None:
+        """Take the lease of an open take for `ttl` seconds: free, lapsed, or already ours.
+
+        None when another owner holds a live lease (or the take is gone or finished). The one
+        atomic UPDATE is the whole decision, so two processes can never both win.
+        """
+        now = _now()
+        marks = ", ".join("?" for _ in OPEN_STATUSES)
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE takes SET lease_owner = ?, lease_expires = ?"
+                f" WHERE id = ? AND status IN ({marks})"
+                " AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires IS NULL OR lease_expires < ?)",
+                [owner, now + ttl, take_id, *OPEN_STATUSES, owner, now],
+            )
+            if cur.rowcount == 0:
+                return None
+            return self._select("id = ?", (take_id,), "id", conn)[0]
+
+    def renew(self, owner: str, ttl: float, take_ids: Sequence[str]) -> set[str]:
+        """Extend this owner's leases; returns the ids it still holds (a lost one was taken over)."""
+        if not take_ids:
+            return set()
+        now = _now()
+        held: set[str] = set()
+        with self._write() as conn:
+            for take_id in take_ids:
+                cur = conn.execute(
+                    "UPDATE takes SET lease_expires = ? WHERE id = ? AND lease_owner = ?",
+                    (now + ttl, take_id, owner),
+                )
+                if cur.rowcount:
+                    held.add(take_id)
+        return held
+
+    def release(self, take_id: str, owner: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE takes SET lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
+                (take_id, owner),
+            )
+
+    def unleased(self, account: str | None = None) -> builtins.list[Take]:
+        """Open takes nobody holds a live lease on (what a process may pick up), oldest first."""
+        marks = ", ".join("?" for _ in OPEN_STATUSES)
+        where = f"status IN ({marks}) AND (lease_owner IS NULL OR lease_expires IS NULL OR lease_expires < ?)"
+        params: list[Any] = [*OPEN_STATUSES, _now()]
+        if account is not None:
+            where += " AND account = ?"
+            params.append(account)
+        return self._select(where, params, "created_at ASC, batch_id ASC, variant_index ASC")
+
+    def session_spend(self, account: str, session_id: str) -> int:
+        """Credits of one browser session's takes (billed where known, else estimated), minus
+        those that never reached a job: no clock involved, so it survives reloads and clock steps."""
+        rows = self._read(
+            "SELECT COALESCE(SUM(COALESCE(billed_credits, estimated_credits)), 0) FROM takes"
+            " WHERE account = ? AND session_id = ?"
+            " AND NOT (job_id IS NULL AND status IN ('failed', 'cancelled'))",
+            (account, session_id),
+        )
+        return int(rows[0][0])
 
     def find_job(self, account: str, job_id: str) -> Take | None:
         """The take that holds a gateway job id in this account, if any."""

@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -188,6 +189,7 @@ class Hub:
         gateway_factory: GatewayFactory | None = None,
         public_url: str | None = None,
         webhook_secret: str | None = None,
+        max_accounts: int = 32,
     ) -> None:
         self.settings = settings or load_settings()
         self.public_url = (public_url or self.settings.public_url or "").rstrip("/") or None
@@ -195,15 +197,19 @@ class Hub:
         self._gateway_factory = gateway_factory
         self._gateway: GatewayHandle | None = None
         self._lock = threading.Lock()
-        self._studios: dict[tuple[str, str], Studio] = {}
+        self._studios: OrderedDict[tuple[str, str], Studio] = OrderedDict()  # least recently used first
         self._library: Library | None = None
         self.started_at = time.time()
+        self.max_accounts = max(1, max_accounts)
 
     @property
     def library(self) -> Library:
         with self._lock:
             if self._library is None:
                 self._library = Library(self.settings.studio_home)
+                swept = self._library.sweep_partial_files()
+                if swept:
+                    log.info("removed %d partial downloads left by a killed run", swept)
             return self._library
 
     def gateway_url(self) -> str | None:
@@ -244,6 +250,7 @@ class Hub:
         with self._lock:
             found = self._studios.get((account, base_url))
             if found is not None:
+                self._studios.move_to_end((account, base_url))
                 return found
         backend = open_backend(base_url, key or DEMO_API_KEY, timeout=self.settings.timeout)
         version = version_of(base_url)
@@ -272,11 +279,27 @@ class Hub:
                 studio.close()
                 return raced
             self._studios[(account, base_url)] = studio
+            evicted = self._evict()
+        for old in evicted:
+            old.close()  # its connections and threads; its takes stay in the library
         cat.current()  # starts the first catalogue fetch in the background
         resumed = jobs.resume()
         if resumed:
             log.info("resumed %d unfinished takes for %s", resumed, account)
         return studio
+
+    def _evict(self) -> list[Studio]:
+        """Past `max_accounts`, drop the least recently used idle studios (every typed key would
+        otherwise keep its connections open for ever). Called with the lock held."""
+        evicted: list[Studio] = []
+        for key in list(self._studios):
+            if len(self._studios) <= self.max_accounts:
+                break
+            studio = self._studios[key]
+            if studio.connection.demo or studio.jobs.busy():
+                continue
+            evicted.append(self._studios.pop(key))
+        return evicted
 
     def deliver_webhook(self, body: bytes, signature: str | None) -> tuple[int, str]:
         """A varg webhook: (HTTP status, short reason). Verified first; duplicates are harmless."""

@@ -54,6 +54,7 @@ class UsageRecord:
 class Usage:
     records: tuple[UsageRecord, ...]
     total: int  # credits (cents)
+    server_time: float | None = None  # the gateway's clock when it answered (its Date header)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ Retry policy:
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import logging
 import os
@@ -77,6 +78,17 @@ def timed_out(exc: BaseException) -> bool:
         and not isinstance(e, urllib3.exceptions.ConnectTimeoutError)
         for e in causes(exc)
     )
+
+
+def server_time(resp: requests.Response) -> float | None:
+    """The gateway's clock from its `Date` header (epoch seconds), or None."""
+    raw = resp.headers.get("Date")
+    if not raw:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(raw).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def seg(value: str) -> str:

@@ -35,6 +35,7 @@ from studio.api.transport import (
     json_body,
     never_connected,
     seg,
+    server_time,
     timed_out,
 )
 from studio.errors import (
@@ -246,7 +247,8 @@ class V1Backend(HttpBackend):
             params["from"] = start.isoformat()
         if end is not None:
             params["to"] = end.isoformat()
-        data = mapping(json_body(self._request("GET", "/usage", params=params), "usage"), "usage answer")
+        resp = self._request("GET", "/usage", params=params)
+        data = mapping(json_body(resp, "usage"), "usage answer")
         rows = data.get("usage", [])
         if not isinstance(rows, list):
             raise ProtocolError("The gateway sent a usage answer whose 'usage' is not a list.")
@@ -254,9 +256,8 @@ class V1Backend(HttpBackend):
         total = data.get("total_cents")
         return Usage(
             records=records,
-            total=number(data, "total_cents", "usage answer")
-            if total is not None
-            else sum(r.cost for r in records),
+            total=number(data, "total_cents", "usage answer") if total is not None else sum(r.cost for r in records),
+            server_time=server_time(resp),
         )
 
     # --- following a job ------------------------------------------------------------------------

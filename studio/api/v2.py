@@ -98,6 +98,7 @@ class V2Backend(HttpBackend):
         body = req.v2_body()
         headers = {"Idempotency-Key": idempotency_key}
         lost: str | None = None
+        refused = 0
         waited = 0.0
         for attempt in range(self.create_attempts):
             if attempt:
@@ -106,7 +107,12 @@ class V2Backend(HttpBackend):
             try:
                 resp = self.http.send_once("POST", "/video", json=body, headers=headers)
             except requests.RequestException as exc:
-                lost = "the connection failed" if never_connected(exc) else "its answer was lost"
+                if never_connected(exc):
+                    refused += 1
+                    if refused >= 2 and lost is None:  # provably never sent: say so at once
+                        raise self.http.error(exc, "POST", "/video") from exc
+                    continue
+                lost = "its answer was lost"
                 log.debug("create attempt %d: %s", attempt + 1, lost)
                 continue
             self._note_limits(resp)
