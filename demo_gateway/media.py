@@ -75,6 +75,50 @@ def video_seconds(path: Path) -> float | None:
         return None
 
 
+MAX_SOURCE_SIDE = 4096  # "4K": a remix source above this is refused (its frames would cost GBs)
+MAX_SOURCE_PIXELS = 4096 * 2160
+MAX_SOURCE_SECONDS = 300.0  # far beyond any model's source limit (8 to 20 s)
+MIN_SOURCE_FPS, MAX_SOURCE_FPS = 1.0, 250.0
+
+
+def source_problem(path: Path, max_seconds: float = MAX_SOURCE_SECONDS) -> str | None:
+    """Why a video can't be a remix source (absurd size, length or timing), or None if it can.
+
+    Reads the headers and counts packets without decoding a frame; a file PyAV can't read is left
+    to the renderer (which fails the job cleanly)."""
+    try:
+        import av
+
+        with av.open(str(path)) as c:
+            if not c.streams.video:
+                return None
+            s = c.streams.video[0]
+            w, h = s.codec_context.width, s.codec_context.height
+            if max(w, h) > MAX_SOURCE_SIDE or w * h > MAX_SOURCE_PIXELS:
+                return f"the source video is {w}x{h}; sources above 4K ({MAX_SOURCE_SIDE} px on the long side) are refused"
+            declared = 0.0
+            if s.duration and s.time_base:
+                declared = float(s.duration * s.time_base)
+            elif c.duration:
+                declared = c.duration / 1_000_000
+            if declared > max_seconds:
+                return f"the source video declares {declared:,.0f} s; sources longer than {max_seconds:g} s are refused"
+            cap, frames = int(max_seconds * MAX_SOURCE_FPS) + 64, 0
+            for packet in c.demux(s):
+                if packet.size:
+                    frames += 1
+                    if frames > cap:
+                        return f"the source video holds more than {cap:,} frames"
+            if declared >= 2.0 and not MIN_SOURCE_FPS <= frames / declared <= MAX_SOURCE_FPS:
+                return (
+                    f"the source video declares {declared:,.1f} s but holds {frames} frames: "
+                    "its timing is inconsistent"
+                )
+    except Exception:
+        return None
+    return None
+
+
 def base_of(request: Request) -> str:
     """The request's base URL (scheme, host, root_path: a Mount's prefix too) without a trailing slash."""
     url = request.url

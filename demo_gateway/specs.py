@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from demo_gateway.catalog import MAX_SEED, Model, cost_cents, find_model, snap_duration
 from demo_gateway.errors import HttpError
 from demo_gateway.faults import Faults
-from demo_gateway.media import Source
+from demo_gateway.media import Source, source_problem
 
 V1_MAX_PROMPT = 4000
 V2_MAX_PROMPT = 2000
@@ -117,6 +117,10 @@ def _mode(model: Model, first: Source | None, c: _Checker) -> str:
     if mode == "remix" and not is_video:
         name = model.v1_id if c.v1 else model.id
         raise c.fail(f"{name} remixes a video: put the source video's URL first in files.", "files")
+    if mode == "remix" and first is not None:
+        problem = source_problem(first.path)
+        if problem:
+            raise c.fail(f"files[0]: {problem}.", "files")
     return mode
 
 

@@ -35,7 +35,10 @@ class Model:
     credits: int
     notes: str = ""
     inherits_source: bool = False
-    max_source_seconds: int | None = None
+    max_source_seconds: int | None = None  # the part of a source the model uses (longer ones are cut)
+    max_source_file_seconds: int | None = None  # longer sources are refused outright
+    max_source_side: int | None = None  # pixels on a source's long side
+    max_source_pixels: int | None = None  # pixels of a source frame
     resolution: str = "720p"
     audio: bool = False
     seed: bool = False  # takes a seed, so variants can differ
@@ -133,6 +136,9 @@ def _load() -> dict[str, Model]:
             notes=m.get("notes", ""),
             inherits_source=bool(m.get("inherits_source", False)),
             max_source_seconds=m.get("max_source_seconds"),
+            max_source_file_seconds=m.get("max_source_file_seconds"),
+            max_source_side=m.get("max_source_side"),
+            max_source_pixels=m.get("max_source_pixels"),
             resolution=m.get("resolution", "720p"),
             audio=bool(m.get("audio", False)),
             seed=bool(m.get("seed", False)),

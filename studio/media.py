@@ -13,10 +13,12 @@ from typing import cast
 
 import av
 import numpy as np
-from PIL import Image, ImageCms, ImageEnhance, ImageFilter, ImageOps
+from PIL import Image, ImageCms, ImageEnhance, ImageFilter
 
+from studio import media_checks as checks
 from studio.errors import InputError
 from studio.library import atomic_write_bytes
+from studio.media_checks import image_header_size
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # ~ 8000×5000: more than any camera a creative will upload
@@ -174,64 +176,6 @@ def _check_size(size: int, what: str, field: str) -> None:
         )
 
 
-# --- image headers -------------------------------------------------------------------------
-def image_header_size(data: bytes, kind: str) -> tuple[int, int] | None:
-    """Width and height as the header declares them, read without decoding any pixels."""
-    try:
-        if kind == "png":
-            if data[12:16] == b"IHDR":
-                return struct.unpack(">II", data[16:24])
-            return None
-        if kind == "jpeg":
-            return _jpeg_size(data)
-        if kind == "webp":
-            return _webp_size(data)
-    except (struct.error, IndexError):
-        return None
-    return None
-
-
-_SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    i, n = 2, len(data)
-    while i + 4 <= n:
-        if data[i] != 0xFF:
-            return None
-        while i < n and data[i] == 0xFF:  # fill bytes
-            i += 1
-        if i >= n:
-            return None
-        marker = data[i]
-        i += 1
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            continue
-        if marker in (0xD9, 0xDA):
-            return None
-        (length,) = struct.unpack(">H", data[i : i + 2])
-        if marker in _SOF_MARKERS:
-            height, width = struct.unpack(">HH", data[i + 3 : i + 7])
-            return width, height
-        i += length
-    return None
-
-
-def _webp_size(data: bytes) -> tuple[int, int] | None:
-    chunk = data[12:16]
-    if chunk == b"VP8X":
-        width = 1 + int.from_bytes(data[24:27], "little")
-        height = 1 + int.from_bytes(data[27:30], "little")
-        return width, height
-    if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    if chunk == b"VP8L" and data[20] == 0x2F:
-        (bits,) = struct.unpack("<I", data[21:25])
-        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
-    return None
-
-
 def _too_many_pixels(width: int, height: int) -> InputError:
     mp = width * height / 1e6
     return InputError(
@@ -310,15 +254,32 @@ def _to_srgb(im: Image.Image) -> Image.Image:
         return im
 
 
-def _normalise_mode(im: Image.Image) -> Image.Image:
+_ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _top_value(im: Image.Image) -> float:
+    """The white level of a 16/32-bit grey picture (from the whole picture, not a band of it)."""
+    if im.mode not in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        return 255.0
+    # A single-band image: getextrema() is one (min, max) pair of numbers.
+    _, high = cast(tuple[float, float], im.getextrema())
+    return 255.0 if high <= 255 else (65535.0 if im.mode != "F" else float(high))
+
+
+def _normalise_mode(im: Image.Image, top: float | None = None) -> Image.Image:
     """Any decoded mode (palette, 16-bit, CMYK, grey + alpha...) as RGB or RGBA."""
-    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
-        im = im.convert("I")
-    if im.mode in ("I", "F"):
-        # A single-band I/F image: getextrema() is one (min, max) pair of numbers.
-        _, high = cast(tuple[float, float], im.getextrema())
-        top = 255.0 if high <= 255 else (65535.0 if im.mode == "I" else float(high))
-        im = im.point(lambda v: v * (255.0 / top)).convert("L")
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        white = _top_value(im) if top is None else top
+        im = im.convert("I") if im.mode.startswith("I;16") else im
+        im = im.point(lambda v: v * (255.0 / white)).convert("L")
     has_alpha = "A" in im.getbands() or "a" in im.getbands() or "transparency" in im.info
     return im.convert("RGBA" if has_alpha else "RGB")
 
@@ -388,6 +349,7 @@ def prepare_image(
             raise _too_many_pixels(*header)
         if header[0] <= 0 or header[1] <= 0:
             raise _damaged(data, kind)
+        checks.check_aspect(*header)
 
     im = _open_checked(data, kind)
     try:
@@ -400,6 +362,7 @@ def prepare_image(
                 "pixels on each side.",
                 field="image",
             )
+        checks.check_aspect(stored_w, stored_h)
         orientation = _exif_orientation(im)
         turned = orientation in (5, 6, 7, 8)
         orig_w, orig_h = (stored_h, stored_w) if turned else (stored_w, stored_h)
@@ -412,9 +375,15 @@ def prepare_image(
             need_w = math.ceil(stored_w * scale) + 1
             need_h = math.ceil(stored_h * scale) + 1
             im.draft("RGB", (need_w, need_h))
+        # Bounded decode: refuse what would not fit the budget, then reduce a band at a time.
+        checks.check_decode_budget(*im.size, im.mode, kind)
         im.load()
-        im = ImageOps.exif_transpose(im)
-        im, alpha_note = _flatten(_normalise_mode(_to_srgb(im)))
+        top = _top_value(im)
+        factor = checks.reduce_factor(scale * stored_w / im.size[0], *im.size)
+        im = checks.reduce_in_bands(im, factor, lambda band: _normalise_mode(_to_srgb(band), top))
+        if 2 <= orientation <= 8:
+            im = im.transpose(_ORIENTATION_TRANSPOSE[orientation])
+        im, alpha_note = _flatten(im)
     except InputError:
         raise
     except Image.DecompressionBombError:
@@ -560,26 +529,34 @@ def _video_stream(
     return streams[0]
 
 
-def probe_video(source: bytes | Path) -> VideoInfo:
-    """Check a video before it is used: size, a real video stream, a length, a decodable frame."""
+def probe_video(source: bytes | Path, *, limits: checks.SourceLimits | None = None) -> VideoInfo:
+    """Check a video before it is used: size, a real video stream, a length, a decodable frame.
+
+    Within `limits` (a model's, else the studio's): resolution and declared length are read from the
+    headers and the frames counted (not decoded) before the first frame is decoded.
+    """
+    limits = limits or checks.SourceLimits()
     container, size = _open_video(source)
     try:
         stream = _video_stream(container)
         has_audio = bool(container.streams.audio)
         fps_q = stream.average_rate or stream.guessed_rate or stream.base_rate
         fps = float(fps_q) if fps_q else 0.0
-        duration = 0.0
+        declared = 0.0
         if stream.duration and stream.time_base:
-            duration = float(stream.duration * stream.time_base)
+            declared = float(stream.duration * stream.time_base)
         elif container.duration:
-            duration = container.duration / av.time_base
+            declared = container.duration / av.time_base
+        checks.check_source_header(stream.codec_context.width, stream.codec_context.height, declared, limits)
+        try:
+            frames = checks.count_packets(container, stream, limits.max_packets)
+        except _AV_ERRORS:
+            frames = 0
+        checks.check_source_frames(frames, declared, limits)
+        duration = declared if declared > 0 else (frames / fps if fps else 0.0)
+        checks.check_source_header(0, 0, duration, limits)
         try:
             first = next(container.decode(stream), None)
-            if duration <= 0:
-                # No duration in the headers (some WebM, raw streams): count the packets.
-                container.seek(0)
-                frames = sum(1 for p in container.demux(stream) if p.size)
-                duration = frames / fps if fps else 0.0
         except _AV_ERRORS:
             first = None
         if first is None:
@@ -588,6 +565,7 @@ def probe_video(source: bytes | Path) -> VideoInfo:
             raise InputError("This video has no length (zero seconds).", field="video")
         width = stream.codec_context.width or first.width
         height = stream.codec_context.height or first.height
+        checks.check_source_header(int(width), int(height), duration, limits)
         return VideoInfo(
             duration=round(duration, 3),
             width=int(width),

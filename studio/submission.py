@@ -6,7 +6,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from studio import catalog, media
+from studio import catalog, media, media_checks
 from studio.api.request import VideoRequest
 from studio.catalog import Catalog, Estimate, Model, Snap
 from studio.errors import InputError
@@ -126,12 +126,13 @@ def prepare(req: TakeRequest, cat: Catalog, library: Library, account: str) -> P
             raise InputError("Upload an image to animate.", field="image")
         image = media.prepare_image(raw, ratio or "auto", fit=req.fit, long_side=long_side)
     elif req.mode == "remix":
+        limits = media_checks.source_limits(model)  # refused before anything is spent
         if source_take is not None:
-            source_video = media.probe_video(library.path(source_take.video_path or ""))
+            source_video = media.probe_video(library.path(source_take.video_path or ""), limits=limits)
             if model.is_sora and not catalog.made_by_sora(source_take.model):
                 warnings.append("This take was not made by Sora 2; the remix provider may reject it.")
         elif req.source_video is not None:
-            source_video = media.probe_video(req.source_video)
+            source_video = media.probe_video(req.source_video, limits=limits)
             if model.is_sora:
                 warnings.append(
                     "Sora remixes videos that Sora made; an uploaded video may be rejected by the provider."

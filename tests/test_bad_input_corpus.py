@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import hostile_media
 import pytest
 from PIL import Image
 
@@ -65,7 +66,20 @@ def _corpus_bytes() -> dict[str, bytes]:
         "truncated.mp4": factories.truncated_mp4(),
         "tiny.mp4": factories.mp4(1.0),
         "photo-named.mp4": photo,
+        # hostile files (adversarial test): tiny files that declare huge work
+        "ten-hours.mp4": hostile_media.stretched_mp4(),
+        "sparse-frames.mp4": hostile_media.stretched_mp4(frames=4, seconds_between=30),
+        "above-4k.mp4": hostile_media.plain_mp4((4160, 64)),
+        "wider-than-sora.mp4": hostile_media.plain_mp4((2000, 64)),
+        "sliver.png": _png(16, 20000),
+        "strip.png": _png(20000, 16),
     }
+
+
+def _png(width: int, height: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 60, 30)).save(buf, "PNG")
+    return buf.getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -225,6 +239,12 @@ CASES: list[Case] = [
     Case("truncated-mp4", _remix("truncated.mp4"), "video", "not a video we can read"),
     Case("photo-named-mp4", _remix("photo-named.mp4"), "video", "image, not a video"),
     Case("tiny-mp4-is-fine", _remix("tiny.mp4"), check=_warns_about_upload),
+    Case("ten-hour-mp4-of-2-kb", _remix("ten-hours.mp4"), "video", "10 h 0 min"),
+    Case("frames-do-not-fill-length", _remix("sparse-frames.mp4"), "video", "timing is broken"),
+    Case("source-above-4k", _remix("above-4k.mp4"), "video", "4160×64"),
+    Case("source-above-the-models-limit", _remix("wider-than-sora.mp4"), "video", "up to 1920 pixels"),
+    Case("image-16x20000", _image("sliver.png"), "image", "8:1"),
+    Case("image-20000x16", _image("strip.png"), "image", "8:1"),
     Case("remix-without-source", _text(mode="remix", model="sora-2-remix"), "source", "gallery take"),
     Case("remix-of-unknown-take", _text(mode="remix", model="sora-2-remix", source_take_id="nope"), "source"),
     # prompts

@@ -801,3 +801,49 @@ def test_the_asgi_app_mounts_under_a_prefix_and_urls_follow_it(tmp_path: Path) -
         server.should_exit = True
         thread.join(timeout=5)
         gw.stop()
+
+
+# --- hostile remix sources and stopping renders (adversarial findings) ----------------------------
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [("ten-hours", "declares 36,000 s"), ("sparse", "inconsistent"), ("above-4k", "above 4K")],
+)
+def test_absurd_remix_sources_are_refused_with_422_never_500(gw: DemoGateway, kind: str, words: str) -> None:
+    from hostile_media import plain_mp4, stretched_mp4
+
+    data = {
+        "ten-hours": lambda: stretched_mp4(),  # 1.7 KB declaring 10 h
+        "sparse": lambda: stretched_mp4(frames=4, seconds_between=30),  # 4 frames over 90 s
+        "above-4k": lambda: plain_mp4((4160, 64)),
+    }[kind]()
+    url = check(upload(gw, data, "video/mp4"), 201, "file")["url"]
+    before = balance(gw)
+    body = {"model": "seedance-2-preview", "prompt": "film noir", "files": [{"url": url}]}
+    err = error(post(gw, "/video", body), 422, "invalid_request", field="files")
+    assert words in err["message"]
+    assert balance(gw) == before
+    v1 = requests.post(f"{gw.v1_url}/video", json=dict(body, model="seedance-2-preview"), headers=AUTH, timeout=10)
+    assert v1.status_code == 400 and words in v1.text
+
+
+def test_stop_ends_a_long_render_promptly_and_writes_no_more(tmp_path: Path) -> None:
+    gw = make(tmp_path, job_seconds=0.2)
+    try:
+        job = create(gw, model="sora-2", duration=20, aspect_ratio="16:9")  # 480 frames at 720p
+        outputs = gw.data_dir / "outputs"
+        deadline = time.monotonic() + 20
+        while not list(outputs.glob(".*.part")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert list(outputs.glob(".*.part")), "the render never started"
+        workers = [t for t in threading.enumerate() if t.name.startswith(("gateway-render", "render-encode"))]
+        assert workers
+    finally:
+        gw.stop()
+    stopped = time.monotonic()
+    for t in workers:
+        t.join(timeout=max(0.0, 2.0 - (time.monotonic() - stopped)))
+    assert not [t for t in workers if t.is_alive()], "a render worker outlived stop() by 2 s"
+    sizes = {p: p.stat().st_size for p in outputs.glob("*")}
+    time.sleep(0.5)
+    assert {p: p.stat().st_size for p in outputs.glob("*")} == sizes, "output still written after stop()"
+    assert not (outputs / f"{job['id']}.mp4").exists()

@@ -450,3 +450,111 @@ def test_rotated_phone_video_frames_come_out_upright(tmp_path):
         for packet in stream.encode():
             out.mux(packet)
     assert Image.open(io.BytesIO(last_frame(path))).size == (32, 64)
+
+
+# --- hostile sources and images (adversarial findings) -------------------------------------------
+def test_a_tiny_mp4_declaring_ten_hours_is_refused_before_decoding() -> None:
+    from hostile_media import stretched_mp4
+
+    data = stretched_mp4()
+    assert len(data) < 2500
+    with pytest.raises(InputError) as err:
+        media.probe_video(data)
+    assert err.value.field == "video" and "10 h" in err.value.message
+
+
+def test_a_source_whose_frames_do_not_fill_its_length_is_refused() -> None:
+    from hostile_media import stretched_mp4
+
+    with pytest.raises(InputError) as err:
+        media.probe_video(stretched_mp4(frames=4, seconds_between=30))  # 90 s "long", 4 frames
+    assert err.value.field == "video" and "timing is broken" in err.value.message
+
+
+def test_source_resolution_and_length_limits_come_from_the_model() -> None:
+    from hostile_media import plain_mp4
+
+    from studio import catalog, media_checks
+
+    sora = media_checks.source_limits(catalog.get_model("sora-2-remix"))
+    grok = media_checks.source_limits(catalog.get_model("grok-imagine-edit"))
+    assert (sora.max_side, sora.max_seconds) == (1920, 120) and grok.max_side == 3840
+    wide = plain_mp4((2000, 64))
+    assert media.probe_video(wide, limits=grok).width == 2000
+    with pytest.raises(InputError) as err:
+        media.probe_video(wide, limits=sora)
+    assert err.value.field == "video" and "Sora 2 Remix takes sources up to 1920" in err.value.message
+    with pytest.raises(InputError) as err:
+        media.probe_video(plain_mp4((4160, 64)))  # above 4K whatever the model
+    assert "4160×64" in err.value.message
+
+
+def test_prepare_applies_the_chosen_models_source_limits() -> None:
+    from hostile_media import plain_mp4
+
+    from studio import catalog
+    from studio.submission import TakeRequest, prepare
+
+    def remix(model: str) -> TakeRequest:
+        return TakeRequest(mode="remix", model=model, prompt="noir", source_video=plain_mp4((2000, 64)))
+
+    assert prepare(remix("grok-imagine-edit"), catalog.offline(), None, "a").source_video is not None  # type: ignore[arg-type]
+    with pytest.raises(InputError) as err:
+        prepare(remix("sora-2-remix"), catalog.offline(), None, "a")  # type: ignore[arg-type]
+    assert err.value.field == "video"
+
+
+_PEAK_SCRIPT = """
+import sys
+import psutil
+from studio import media
+def hwm():  # this process's peak RSS (VmHWM starts afresh at exec, unlike ru_maxrss)
+    line = next(l for l in open("/proc/self/status") if l.startswith("VmHWM"))
+    return int(line.split()[1]) * 1024
+data = open(sys.argv[1], "rb").read()
+base = max(psutil.Process().memory_info().rss, hwm())
+p = media.prepare_image(data, "16:9", fit=sys.argv[2], long_side=1920)
+print((hwm() - base) / 2**20, p.width, p.height)
+"""
+
+
+@pytest.mark.parametrize("fit", ["crop", "fit"])
+def test_a_36_megapixel_16_bit_png_decodes_in_bounded_memory(tmp_path: Path, fit: str) -> None:
+    import subprocess
+    import sys
+
+    from hostile_media import png_16bit
+
+    path = tmp_path / "big.png"
+    path.write_bytes(png_16bit(6000, 6000))  # ~280 KB; was 584 MB of peak memory
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, str(path), fit],
+        capture_output=True, text=True, cwd=root, timeout=60, check=True,
+    ).stdout.split()
+    peak_mb, width, height = float(out[0]), int(out[1]), int(out[2])
+    assert (width, height) == (1920, 1080)
+    assert peak_mb <= 200, f"peak {peak_mb:.0f} MB"
+
+
+def test_images_beyond_the_decode_budget_are_refused_with_a_message() -> None:
+    big = io.BytesIO()
+    Image.new("RGB", (6000, 6000)).save(big, "WEBP", lossless=True)  # libwebp needs 2 copies
+    with pytest.raises(InputError) as err:
+        media.prepare_image(big.getvalue(), "16:9")
+    assert err.value.field == "image" and "MB allowed" in err.value.message
+
+
+@pytest.mark.parametrize("size", [(16, 20000), (20000, 16), (900, 100)])
+def test_extreme_aspect_ratios_are_refused_at_the_image_field(size: tuple[int, int]) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (10, 20, 30)).save(buf, "PNG")
+    with pytest.raises(InputError) as err:
+        media.prepare_image(buf.getvalue(), "16:9")
+    assert err.value.field == "image" and "8:1" in err.value.message
+
+
+def test_an_8_to_1_image_is_still_accepted() -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", (800, 100), (10, 20, 30)).save(buf, "PNG")
+    assert media.prepare_image(buf.getvalue(), "16:9", fit="fit").width == 800

@@ -45,6 +45,9 @@ _RATIOS: dict[str, tuple[int, int]] = {
 }
 _LONG_SIDE = 1280
 _MAX_IMAGE_PIXELS = 80_000_000
+MAX_REMIX_SIDE = 4096  # a remix source above 4K is refused: its frames alone would take GBs
+MAX_REMIX_PIXELS = 4096 * 2160
+MAX_REMIX_SECONDS = 60.0  # never render more than this from a source, whatever it declares
 
 
 @dataclass(frozen=True)
@@ -334,9 +337,12 @@ def render_remix(
         w, h = (cc.width // 2) * 2, (cc.height // 2) * 2
         if w < 2 or h < 2:
             raise InputError("The video has no usable picture size.", field="video")
+        if max(w, h) > MAX_REMIX_SIDE or w * h > MAX_REMIX_PIXELS:
+            raise InputError(f"The video is {w}x{h}; sources above 4K are refused.", field="video")
         duration = _source_duration(container, stream)
         if duration is None or duration <= 0:
             raise InputError("The video's length could not be determined.", field="video")
+        duration = min(duration, MAX_REMIX_SECONDS)
         if max_seconds is not None and max_seconds > 0:
             duration = min(duration, float(max_seconds))
         n = _frame_count(duration)
