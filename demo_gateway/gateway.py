@@ -133,6 +133,13 @@ class DemoGateway:
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock_folder()
+        try:
+            return self._open_locked()
+        except BaseException:
+            self.close()  # drop the folder lock: a fixed folder can be opened again
+            raise
+
+    def _open_locked(self) -> DemoGateway:
         (self.data_dir / "files").mkdir(parents=True, exist_ok=True)
         (self.data_dir / "outputs").mkdir(parents=True, exist_ok=True)
         store = Store(self.data_dir / STORE_NAME)

@@ -367,6 +367,7 @@ class Library:
                     field="studio_home",
                 )
             _private(folder, 0o700)
+        self._refuse_an_emptied_library()
         self._root_resolved = self.media_root.resolve()
         self._local = threading.local()
         self._all_lock = threading.Lock()
@@ -385,6 +386,27 @@ class Library:
             self._migrate(conn)
         for path in (self.db_path, self.db_path.with_name(DB_NAME + "-wal"), self.db_path.with_name(DB_NAME + "-shm")):
             _private(path, 0o600)
+
+    def _refuse_an_emptied_library(self) -> None:
+        """A 0-byte library next to saved videos was damaged, not new: say so, never start over silently."""
+        try:
+            emptied = self.db_path.exists() and self.db_path.stat().st_size == 0
+            videos = emptied and any((self.media_root / "videos").glob("*.mp4"))
+        except OSError:
+            return
+        if not videos:
+            return
+        aside = self.db_path.with_name(f"{DB_NAME}.damaged-{int(time.time())}")
+        try:
+            os.replace(self.db_path, aside)
+        except OSError as exc:
+            raise storage_error_from_os(exc, self.home, "set the damaged library aside") from exc
+        raise StorageError(
+            f"The library at {self.db_path} was empty (0 bytes) although videos are saved next to it: "
+            f"it was damaged. It was kept aside as {aside.name}; your videos are untouched in "
+            f"{self.media_root}. Restore the library from a backup, or reload to start a new, empty one.",
+            field="studio_home",
+        )
 
     def sweep_partial_files(self, older_than: float = 300.0) -> int:
         """Remove `.part` files a killed download left in the media folders. Returns how many."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -222,6 +223,13 @@ class Hub:
                     raise StudioError(
                         f"The demo gateway could not start in {self.settings.studio_home}: "
                         f"{exc.strerror or exc}. Check the data folder, then reload.",
+                        field="studio_home",
+                    ) from exc
+                except sqlite3.DatabaseError as exc:
+                    raise StudioError(
+                        "The demo gateway's records in "
+                        f"{self.settings.studio_home / 'demo_gateway'} are damaged ({exc}). Nothing was "
+                        "changed: move that folder away (your library and videos stay) and reload.",
                         field="studio_home",
                     ) from exc
                 log.info("demo mode: local gateway at %s", self._gateway.v2_url)

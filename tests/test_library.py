@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -540,3 +541,38 @@ def test_threads_and_processes_write_at_once_without_errors(lib):
     db = sqlite3.connect(lib.db_path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT COUNT(*) FROM takes").fetchone()[0] == 10 * per_worker
+
+
+def test_a_library_emptied_to_zero_bytes_next_to_videos_is_set_aside_and_said(studio_home):
+    lib = Library(studio_home)
+    rel = lib.store_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, ".mp4", kind="videos")
+    lib.close()
+    (studio_home / "library.sqlite3").write_bytes(b"")
+    for extra in ("library.sqlite3-wal", "library.sqlite3-shm"):
+        (studio_home / extra).unlink(missing_ok=True)
+    with pytest.raises(StorageError) as info:
+        Library(studio_home)
+    assert "damaged" in info.value.message and "kept aside" in info.value.message
+    assert list(studio_home.glob("library.sqlite3.damaged-*")), "the old file is kept"
+    assert (studio_home / "media" / rel).exists(), "the videos are untouched"
+    assert Library(studio_home).list("demo") == []  # a reload starts a new, empty one, knowingly
+
+
+def test_the_library_and_media_are_private_to_the_studio_user(studio_home):
+    lib = Library(studio_home)
+    rel = lib.store_bytes(b"data", ".jpg", kind="inputs")
+    assert (studio_home.stat().st_mode & 0o777) == 0o700
+    assert ((studio_home / "library.sqlite3").stat().st_mode & 0o777) == 0o600
+    assert ((studio_home / "media" / "inputs").stat().st_mode & 0o777) == 0o700
+    assert ((studio_home / "media" / rel).stat().st_mode & 0o077) == 0, "no group or world access"
+
+
+def test_partial_downloads_left_by_a_killed_run_are_swept(studio_home):
+    lib = Library(studio_home)
+    old = studio_home / "media" / "videos" / ".take.mp4.abc.part"
+    fresh = studio_home / "media" / "videos" / ".other.mp4.def.part"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    assert lib.sweep_partial_files() == 1
+    assert not old.exists() and fresh.exists(), "a download in progress elsewhere is left alone"

@@ -9,6 +9,7 @@ import pytest
 
 from demo_gateway import DemoGateway
 from studio import services, webhooks
+from studio.errors import StudioError
 from studio.api import ApiVersion
 from studio.settings import Settings, load_settings
 from studio.submission import TakeRequest
@@ -142,3 +143,20 @@ def test_a_create_refused_because_the_model_is_gone_charges_nothing_and_offers_a
     assert studio.funds(max_age=0).available == before
     now = studio.catalog.current()
     assert not now.get("sora_2").available and now.default("text-to-video").family != "sora"
+
+
+def test_a_damaged_demo_gateway_store_gets_a_clear_message_and_is_left_alone(studio_home):
+    from demo_gateway.gateway import STORE_NAME
+
+    folder = studio_home / "demo_gateway"
+    folder.mkdir(parents=True)
+    damaged = b"not a database at all" * 100
+    (folder / STORE_NAME).write_bytes(damaged)
+    hub = services.Hub(load_settings(), gateway_factory=_demo_factory)
+    try:
+        with pytest.raises(StudioError) as info:
+            hub.studio(None)
+        assert "damaged" in info.value.message and "move that folder away" in info.value.message
+        assert (folder / STORE_NAME).read_bytes() == damaged
+    finally:
+        hub.stop()
