@@ -44,6 +44,7 @@ log = logging.getLogger("studio.api")
 USER_AGENT = f"varg-studio/{__version__}"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 POOL_SIZE = 32
+REFUSED_PATIENCE = 2.0  # seconds of retries a refused (never sent) create gets before failing
 MAX_DOWNLOAD_BYTES = 2 * 1024**3  # no real take comes near this; a runaway body stops here
 
 

@@ -28,6 +28,7 @@ from studio.api.money import Balance, Quote, Usage, UsageRecord
 from studio.api.request import VideoRequest
 from studio.api.sse import SSEParser
 from studio.api.transport import (
+    REFUSED_PATIENCE,
     HttpBackend,
     Transport,
     body_or_empty,
@@ -165,6 +166,7 @@ class V1Backend(HttpBackend):
             body["provider_options"] = dict(provider_options)
         path = "/video"
         refused = 0
+        refused_wait = 0.0
         limited = 0
         waited = 0.0
         while True:
@@ -174,9 +176,12 @@ class V1Backend(HttpBackend):
             except requests.RequestException as exc:
                 if never_connected(exc):
                     refused += 1
-                    if refused > self.read_retries:
+                    pause = self.backoff * 2 ** (refused - 1)
+                    # Provably never sent: retry a brief blip, but say so within ~2 s, never a minute.
+                    if refused > self.read_retries or refused_wait + pause > REFUSED_PATIENCE:
                         raise self.http.error(exc, "POST", path) from exc
-                    time.sleep(self.backoff * 2 ** (refused - 1))
+                    time.sleep(pause)
+                    refused_wait += pause
                     continue
                 if timed_out(exc):
                     raise CreateOutcomeUnknown(

@@ -24,7 +24,7 @@ from studio.api.follow import PollPolicy, poll
 from studio.api.job import Job, mapping, number, opt_cents
 from studio.api.money import Balance, Quote, Usage, UsageRecord
 from studio.api.request import VideoRequest, canonical_model_id
-from studio.api.transport import HttpBackend, Transport, json_body, never_connected, seg
+from studio.api.transport import REFUSED_PATIENCE, HttpBackend, Transport, json_body, never_connected, seg
 from studio.errors import (
     ApiError,
     CreateOutcomeUnknown,
@@ -100,6 +100,7 @@ class V2Backend(HttpBackend):
         lost: str | None = None
         refused = 0
         waited = 0.0
+        began = time.monotonic()
         for attempt in range(self.create_attempts):
             if attempt:
                 delay = min(8.0, self.backoff * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
@@ -109,7 +110,8 @@ class V2Backend(HttpBackend):
             except requests.RequestException as exc:
                 if never_connected(exc):
                     refused += 1
-                    if refused >= 2 and lost is None:  # provably never sent: say so at once
+                    # Provably never sent: retry a brief blip, but say so within ~2 s.
+                    if lost is None and (refused >= self.create_attempts or time.monotonic() - began > REFUSED_PATIENCE):
                         raise self.http.error(exc, "POST", "/video") from exc
                     continue
                 lost = "its answer was lost"
