@@ -224,10 +224,13 @@ def _spellings(model: str) -> tuple[str, str]:
 
 
 def _private(path: Path, mode: int) -> None:
-    """Only the studio's user may read its library and media (best effort: a read-only folder stays as it is)."""
+    """Only the studio's user may read its library and media: group and world bits are removed,
+    never added back to the owner (a folder made read-only on purpose stays read-only)."""
     with contextlib.suppress(OSError):
-        if path.exists() and (path.stat().st_mode & 0o777) != mode:
-            path.chmod(mode)
+        if path.exists():
+            current = path.stat().st_mode & 0o777
+            if current & ~mode:
+                path.chmod(current & mode)
 
 
 def _fold(value: Any) -> str | None:

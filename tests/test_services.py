@@ -9,8 +9,8 @@ import pytest
 
 from demo_gateway import DemoGateway
 from studio import services, webhooks
-from studio.errors import StudioError
 from studio.api import ApiVersion
+from studio.errors import StudioError
 from studio.settings import Settings, load_settings
 from studio.submission import TakeRequest
 
