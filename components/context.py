@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import secrets
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,14 +18,19 @@ import streamlit as st
 
 from components import wiring
 from studio import services
-from studio.errors import AuthError
+from studio.errors import AuthError, InputError
+from studio.keys import check_key
 
 log = logging.getLogger("varg_studio.ui")
 
 KEY_STATE = "conn_key"  # the key a user typed (plain session state, never a widget value)
 KEY_INPUT = "conn_key_input"  # the password field; emptied as soon as its value moved to KEY_STATE
+KEY_ERROR = "conn_key_error"  # why the last typed key was refused before anything was sent
 BUDGET_INPUT = "conn_budget"
-SESSION_START = "conn_session_start"
+SESSION_ID = "conn_session_id"
+SESSION_PARAM = "s"  # the browser session's id in the URL: survives reloads; not a secret
+BUDGET_PARAM = "b"  # the session budget in the URL, so a reload keeps it
+_SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def _secret_key() -> str | None:
@@ -54,17 +61,61 @@ def api_key() -> str | None:
     return os.environ.get("VARG_API_KEY", "").strip() or _secret_key()
 
 
+def key_problem() -> InputError | None:
+    """Why the key in use (typed, env or secrets) cannot be sent, or None when it is well formed."""
+    key = api_key()
+    if key is None:
+        return None
+    try:
+        check_key(key)
+    except InputError as exc:
+        return exc
+    return None
+
+
 def get_studio() -> services.Studio:
     """The Studio for this session's key, from the app's hub."""
     return wiring.hub().studio(api_key())
 
 
-def session_start() -> float:
-    if SESSION_START not in st.session_state:
-        st.session_state[SESSION_START] = time.time()
-    return float(st.session_state[SESSION_START])
+def session_id() -> str:
+    """This browser session's id: from the URL (`?s=`), else made once; kept in the URL so a
+    reload keeps the session's spend and budget. Not a secret: it only groups takes."""
+    state = st.session_state
+    sid = state.get(SESSION_ID)
+    if not sid:
+        given = st.query_params.get(SESSION_PARAM) or ""
+        sid = given if _SESSION_ID_RE.match(given) else secrets.token_urlsafe(12)
+        state[SESSION_ID] = sid
+    if st.query_params.get(SESSION_PARAM) != sid:
+        st.query_params[SESSION_PARAM] = sid  # page changes drop the query string: put it back
+    return str(sid)
 
 
+def initial_budget(default: int) -> int:
+    """The budget a new browser session starts with: the URL's `?b=` (a reload), else the default."""
+    raw = st.query_params.get(BUDGET_PARAM) or ""
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else int(default)
+
+
+def start_session(default_budget: int) -> None:
+    """This browser session's id in the URL, and its budget (from the URL after a reload)."""
+    session_id()
+    if BUDGET_INPUT not in st.session_state:
+        st.session_state[BUDGET_INPUT] = initial_budget(default_budget)
+
+
+def keep_budget_in_url(default: int) -> None:
+    value = st.session_state.get(BUDGET_INPUT)
+    wanted = str(int(value)) if isinstance(value, int | float) and int(value) != int(default) else None
+    current = st.query_params.get(BUDGET_PARAM)
+    if wanted is None and current is not None:
+        del st.query_params[BUDGET_PARAM]
+    elif wanted is not None and current != wanted:
+        st.query_params[BUDGET_PARAM] = wanted
+
+
+OK, REFUSED, CHECKING, UNREACHABLE = "ok", "refused", "checking", "unreachable"
 BALANCE_WAIT = 1.5  # the longest one page run waits for the balance
 UNREACHABLE_FOR = 10.0  # after a lookup found the gateway unreachable, answer "unknown" this long
 
@@ -75,6 +126,24 @@ UNREACHABLE_FOR = 10.0  # after a lookup found the gateway unreachable, answer "
 _lookup_lock = threading.Lock()
 _lookups: dict[tuple[str, str], tuple[float, Future]] = {}
 _unreachable: dict[tuple[str, str], float] = {}
+_known: dict[
+    tuple[str, str], tuple[str, int | None]
+] = {}  # what the gateway last said: (ok / refused, credits)
+
+
+def _harvest(key: tuple[str, str], future: Future) -> None:
+    """Remember what a finished lookup said (called with the lock held)."""
+    try:
+        value = future.result(timeout=0)
+    except AuthError:
+        _known[key] = (REFUSED, None)
+    except Exception:
+        return
+    else:
+        if value is not None:
+            _known[key] = (OK, value)
+
+
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ui-balance")
 
 
@@ -88,26 +157,44 @@ def _ask(studio: services.Studio, key: tuple[str, str]) -> int | None:
     return value
 
 
-def balance_or_refused(studio: services.Studio) -> tuple[int | None, bool]:
-    """(credits or None when unknown, whether the key was refused), without holding the page."""
+def balance_state(studio: services.Studio) -> tuple[int | None, str]:
+    """(credits or None, what the gateway said of the key: ok, refused, checking or unreachable),
+    without holding the page longer than BALANCE_WAIT."""
     key = (studio.connection.account, studio.connection.base_url)
     now = time.monotonic()
     with _lookup_lock:
         if _unreachable.get(key, 0.0) > now:
-            return None, False
+            return None, UNREACHABLE
         started, future = _lookups.get(key, (0.0, None))
         if future is None or future.done():
+            if future is not None:
+                _harvest(key, future)
             started, future = now, _pool.submit(_ask, studio, key)
             _lookups[key] = (started, future)
     try:
-        return future.result(timeout=max(0.0, BALANCE_WAIT - (now - started))), False
+        value = future.result(timeout=max(0.0, BALANCE_WAIT - (now - started)))
     except TimeoutError:
-        return None, False
+        # A slow re-read of a key already checked keeps its verdict; a new key is "checking".
+        state, last = _known.get(key, (CHECKING, None))
+        return last, state
     except AuthError:
-        return None, True
+        with _lookup_lock:
+            _known[key] = (REFUSED, None)
+        return None, REFUSED
     except Exception:
         log.exception("balance lookup failed")
-        return None, False
+        return None, UNREACHABLE
+    if value is None:
+        return None, UNREACHABLE
+    with _lookup_lock:
+        _known[key] = (OK, value)
+    return value, OK
+
+
+def balance_or_refused(studio: services.Studio) -> tuple[int | None, bool]:
+    """(credits or None when unknown, whether the key was refused), without holding the page."""
+    value, state = balance_state(studio)
+    return value, state == REFUSED
 
 
 def balance(studio: services.Studio) -> int | None:
@@ -117,7 +204,7 @@ def balance(studio: services.Studio) -> int | None:
 
 def session_spent(studio: services.Studio) -> int:
     try:
-        return studio.library.spend(studio.connection.account, session_start())
+        return studio.library.session_spend(studio.connection.account, session_id())
     except Exception:
         log.exception("spend lookup failed")
         return 0
@@ -139,3 +226,16 @@ def budget_left(studio: services.Studio) -> int | None:
     if cap is None:
         return None
     return cap - session_spent(studio)
+
+
+NOTES = "conn_notes"  # (text, icon) toasts waiting for the next full run (a rerun drops a toast)
+
+
+def note(text: str, icon: str) -> None:
+    """A toast shown on the next full run: survives the `st.rerun` that follows an action."""
+    st.session_state.setdefault(NOTES, []).append((text, icon))
+
+
+def show_notes() -> None:
+    for text, icon in st.session_state.pop(NOTES, None) or []:
+        st.toast(text, icon=icon)

@@ -23,7 +23,7 @@ import streamlit as st
 
 from components import context, job_tray
 from components.errors import Slots, message
-from components.style import esc
+from components.style import esc, md_escape
 from studio import catalog
 from studio.catalog import Catalog, Estimate, Model
 from studio.errors import InputError, StudioError
@@ -533,6 +533,7 @@ def _submit(prefix: str, prepared: Prepared, est: Estimate, chash: str, sid: str
             balance=context.balance(studio),
             budget_left=context.budget_left(studio),
             estimate=est,
+            session_id=context.session_id(),
         )
     except StudioError as exc:
         if slots is not None:
@@ -686,7 +687,7 @@ def generate_area(
         n = len(last.get("take_ids") or [])
         if failed:
             head = "This take failed" if n == 1 else f"{len(failed)} of {n} takes failed"
-            reason = failed[0].error or "no reason was given"
+            reason = md_escape(failed[0].error or "no reason was given")
             st.error(f"{head}: {reason}", icon=":material/error:")
             # Never re-sent by itself: a failed create may still have been charged. Trying again
             # is a deliberate new take.

@@ -22,6 +22,7 @@ FIELD_SLOTS = {
     "duration": "duration",
     "aspect_ratio": "aspect_ratio",
     "variants": "variants",
+    "seed": "seed",
     "image": "image",
     "fit": "image",
     "video": "source",

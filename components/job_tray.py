@@ -7,7 +7,7 @@ import time
 
 import streamlit as st
 
-from components import context
+from components import claim, context
 from components.style import STATUS, chip, clock, credits_text, esc, md_escape, model_label, snippet
 from studio.errors import StudioError, describe
 
@@ -55,8 +55,10 @@ def _progress(take) -> tuple[float, str] | None:
     return value, text
 
 
-def _waiting(take) -> str:
+def _waiting(take, ahead: int | None = None) -> str:
     """What an open take is doing when the gateway has reported no progress (elapsed time is beside it)."""
+    if ahead is not None and take.status in ("pending", "submitting", "queued", "processing", "downloading"):
+        return f"Waiting for a free slot ({ahead} ahead)"
     return {
         "pending": "Starting…",
         "submitting": "Sending to varg…",
@@ -81,15 +83,59 @@ def _announce() -> None:
             st.toast(f"**Check this take** · {text}", icon=":material/help:")
 
 
+CANCEL_SETTLE = 3.0  # how long a cancel click waits to learn whether the job finished first
+
+
+def cancel_outcome(take) -> tuple[str, str]:
+    """The toast for a cancel, from the take's status after it: "refunded" only when cancelled."""
+    status = getattr(take, "status", None)
+    if status == "cancelled":
+        return "Cancelled. Credits for a cancelled job are refunded.", ":material/block:"
+    if status in ("completed", "downloading"):
+        return "It finished before the cancel reached varg; the video is kept.", ":material/check_circle:"
+    if status in ("failed", "unknown"):
+        return (
+            f"It had already ended ({STATUS.get(status, (status,))[0].lower()}) before the cancel reached varg.",
+            ":material/info:",
+        )
+    return "Cancel sent to varg; the take says “Cancelled” once varg confirms it.", ":material/schedule:"
+
+
 def _cancel(take_id: str) -> None:
     try:
-        context.get_studio().jobs.cancel(take_id)
-        st.toast("Cancel sent. Credits for a cancelled job are refunded.", icon=":material/block:")
+        studio = context.get_studio()
+        take = studio.jobs.cancel(take_id)
+        deadline = time.monotonic() + CANCEL_SETTLE
+        # varg may answer that the job already ended: the follower then records what really
+        # happened, so look again briefly before saying anything about credits.
+        while take is not None and take.is_open and time.monotonic() < deadline:
+            time.sleep(0.1)
+            take = studio.library.get(take_id, account=studio.connection.account) or take
+        text, icon = cancel_outcome(take)
+        context.note(text, icon=icon)
     except StudioError as exc:
-        st.toast(describe(exc), icon=":material/error:")
+        context.note(describe(exc), icon=":material/error:")
     except Exception:
         log.exception("cancel failed")
-        st.toast("Could not cancel that take; try again.", icon=":material/error:")
+        context.note("Could not cancel that take; try again.", icon=":material/error:")
+
+
+def _ahead(studio, take_id: str) -> int | None:
+    try:
+        return studio.jobs.waiting(take_id)
+    except Exception:
+        log.exception("waiting lookup failed")
+        return None
+
+
+def _questions(studio) -> list:
+    """This account's takes whose job may be one varg shows: the user is asked whether it is theirs."""
+    try:
+        unknown = studio.library.list(studio.connection.account, status="unknown", limit=20)
+    except Exception:
+        log.exception("could not list takes awaiting an answer")
+        return []
+    return [t for t in unknown if claim.candidates(t)]
 
 
 def _tray() -> None:
@@ -127,10 +173,22 @@ def _tray() -> None:
         # A take finished (or nothing is pending any more): rerun the whole app so the gallery
         # shows it and the tray is re-mounted without its timer.
         st.rerun(scope="app")
+    context.show_notes()  # after any rerun above, which would drop them
 
     now = time.time()
     st.markdown("**Jobs**" + (f" · {len(open_takes)} running" if open_takes else ""))
-    if not open_takes and not finished:
+    asking = _questions(studio)
+    for take in asking[:MAX_RECENT_SHOWN]:
+        with st.container(border=True, key=f"tray_ask_{take.id}"):
+            st.html(
+                f'<div class="vs-meta">{chip(take.status)}<b>{esc(model_label(take.model))}</b></div>'
+                f'<div class="vs-snip one">{esc(snippet(take.prompt, 60))}</div>'
+            )
+            if claim.ask(take, "tray", compact=True):
+                st.rerun(scope="app")
+    asked = {t.id for t in asking}
+    finished = [t for t in finished if t.id not in asked]
+    if not open_takes and not finished and not asking:
         st.caption("Nothing rendering. Submitted takes show up here with their progress.")
         return
     for take in open_takes[:MAX_OPEN_SHOWN]:
@@ -145,7 +203,7 @@ def _tray() -> None:
                 if shown is not None:
                     st.progress(shown[0], text=md_escape(shown[1]))
                 else:
-                    st.caption(_waiting(take))
+                    st.caption(_waiting(take, _ahead(studio, take.id)))
                 cancel = st.button(
                     ":material/close:",
                     key=f"tray_cancel_{take.id}",

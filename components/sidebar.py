@@ -7,7 +7,9 @@ import logging
 import streamlit as st
 
 from components import context
-from studio.errors import StudioError, describe
+from components.style import esc
+from studio.errors import InputError, StudioError, describe
+from studio.keys import check_key
 
 log = logging.getLogger("varg_studio.ui")
 
@@ -15,30 +17,98 @@ DEMO_LABEL = "Demo mode — local previews, not Sora"
 
 
 def _take_key() -> None:
-    """Move a typed key out of the widget into plain session state (memory only)."""
-    typed = (st.session_state.get(context.KEY_INPUT) or "").strip()
+    """Move a typed key out of the widget into plain session state (memory only), once it is
+    well formed; a malformed key is never kept nor sent, and the field says why."""
+    raw = st.session_state.get(context.KEY_INPUT) or ""
     st.session_state[context.KEY_INPUT] = ""
-    if typed:
-        st.session_state[context.KEY_STATE] = typed
+    st.session_state.pop(context.KEY_ERROR, None)
+    if not raw.strip():
+        return
+    try:
+        st.session_state[context.KEY_STATE] = check_key(raw)
+    except InputError as exc:
+        st.session_state[context.KEY_ERROR] = exc.message
 
 
 def _forget_key() -> None:
     st.session_state.pop(context.KEY_STATE, None)
+    st.session_state.pop(context.KEY_ERROR, None)
+
+
+WHERE = {"session": "your key", "env": "VARG_API_KEY", "secrets": "Streamlit secrets"}
+
+
+def _banner(studio, source: str | None) -> str | None:
+    """The connection line, from what the gateway said of the key (never assumed)."""
+    if studio.connection.demo:
+        typed = (
+            f"<br>The key from {esc(WHERE.get(source, 'your key'))} is the public demo key: "
+            "videos are rendered on this machine, offline and free."
+            if source is not None
+            else "<br>Videos are rendered on this machine, offline and free."
+        )
+        st.html(f'<div class="vs-demo"><b>Demo mode — local previews, not Sora.</b>{typed}</div>')
+        return None
+    where = WHERE.get(source or "", "your key")
+    version = esc(studio.connection.version)
+    _, state = context.balance_state(studio)
+    if state == context.OK:
+        st.html(f'<div class="vs-live"><b>Connected to varg ({version})</b> · key from {esc(where)}</div>')
+    elif state == context.REFUSED:
+        st.html(
+            f'<div class="vs-refused"><b>The key was refused</b> by varg ({version}) · key from {esc(where)}</div>'
+        )
+    elif state == context.CHECKING:
+        st.html(f'<div class="vs-checking"><b>Checking the key…</b> with varg ({version})</div>')
+    else:
+        st.html(
+            f'<div class="vs-checking"><b>varg cannot be reached</b> ({version}): the key is not checked yet</div>'
+        )
+    return state
+
+
+@st.fragment(run_every=1.0)
+def _await_check(studio, source: str | None) -> None:
+    """While the key is being checked, look again each second and redraw the page once known."""
+    if _banner(studio, source) != context.CHECKING:
+        st.rerun(scope="app")
 
 
 def connection():
     """Draw the connection block; returns the Studio (None if the core could not start)."""
     source = context.key_source()
+    problem = context.key_problem()
+    studio = None
+    failure: str | None = None
+    if problem is None:
+        try:
+            studio = context.get_studio()
+        except StudioError as exc:
+            failure = describe(exc)
+            if getattr(exc, "field", None) == "studio_home":
+                failure += (
+                    "\n\nNothing in the data folder was changed. Make it writable or free some space "
+                    "(or point STUDIO_HOME at another folder), then reload this page."
+                )
+        except Exception:
+            log.exception("the studio could not start")
+            failure = "The studio could not start its services. Check the data folder and reload."
+    if studio is not None:
+        # Before the page runs: its spend and budget checks need this session's id and budget.
+        context.start_session(int(studio.settings.session_budget or 0))
+    typed_error = st.session_state.get(context.KEY_ERROR)
     with st.sidebar:
-        if source is None:
+        if problem is not None:
             st.html(
-                '<div class="vs-demo"><b>Demo mode — local previews, not Sora.</b><br>'
-                "Videos are rendered on this machine, offline and free.</div>"
+                f'<div class="vs-refused"><b>Not connected</b>: the key from {esc(WHERE[source or "session"])} '
+                "is malformed and was not sent.</div>"
             )
-        else:
-            where = {"session": "your key", "env": "VARG_API_KEY", "secrets": "Streamlit secrets"}[source]
-            st.html(f'<div class="vs-live"><b>Connected to varg</b> · key from {where}</div>')
-        with st.expander("API key", icon=":material/key:", expanded=False):
+        elif studio is not None:
+            if not studio.connection.demo and context.balance_state(studio)[1] == context.CHECKING:
+                _await_check(studio, source)  # redraws itself until the gateway has answered
+            else:
+                _banner(studio, source)
+        with st.expander("API key", icon=":material/key:", expanded=bool(typed_error or problem is not None)):
             st.text_input(
                 "varg API key",
                 key=context.KEY_INPUT,
@@ -47,23 +117,17 @@ def connection():
                 on_change=_take_key,
                 help="Kept in this browser session's memory only; never saved or shown.",
             )
+            if typed_error:
+                st.error(typed_error, icon=":material/key_off:")
+            elif problem is not None:
+                st.error(problem.message, icon=":material/key_off:")
             if source == "session":
                 st.button("Forget my key", on_click=_forget_key, icon=":material/logout:", type="tertiary")
-            else:
+            elif problem is None:
                 st.caption("Without a key the studio runs its own local gateway (demo mode).")
-    try:
-        return context.get_studio()
-    except StudioError as exc:
-        st.error(describe(exc), icon=":material/error:")
-        if getattr(exc, "field", None) == "studio_home":
-            st.caption(
-                "Nothing in the data folder was changed. Make it writable or free some space "
-                "(or point STUDIO_HOME at another folder), then reload this page."
-            )
-    except Exception:
-        log.exception("the studio could not start")
-        st.error("The studio could not start its services. Check the data folder and reload.")
-    return None
+        if failure is not None:
+            st.error(failure, icon=":material/error:")
+    return studio
 
 
 def account(studio, container) -> None:
@@ -85,7 +149,9 @@ def account(studio, container) -> None:
             f"{total:,}" if total is not None else "—",
             help="Credits (1 credit = 1 cent): what you can spend now, plus what running jobs hold.",
         )
-        right.metric("This session", f"{spent:,}", help="Credits of takes started in this session (billed where known)")
+        right.metric(
+            "This session", f"{spent:,}", help="Credits of takes started in this session (billed where known)"
+        )
         if funds is not None:
             st.html(
                 f'<div class="vs-credits">Available <b>{funds.available:,}</b> · reserved <b>{funds.reserved:,}</b>'
@@ -98,13 +164,14 @@ def account(studio, container) -> None:
             )
         elif balance is None:
             st.caption("Balance unavailable: the gateway cannot be reached right now.")
-        default = studio.settings.session_budget or 0
-        if context.BUDGET_INPUT not in st.session_state:
-            st.session_state[context.BUDGET_INPUT] = int(default)
+        default = int(studio.settings.session_budget or 0)
+        context.start_session(default)
         st.number_input(
             "Session budget (credits, 0 = none)",
             min_value=0,
             step=100,
             key=context.BUDGET_INPUT,
-            help="Submissions that would take this session past its budget are stopped before any call.",
+            help="Submissions that would take this session past its budget are stopped before any call. "
+            "Kept in this page's address, so a reload keeps it.",
         )
+        context.keep_budget_in_url(default)

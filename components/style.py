@@ -69,6 +69,10 @@ h1 { letter-spacing: -0.02em; font-weight: 700 !important; }
   color: #FFC27A; padding: 0.45rem 0.7rem; border-radius: 8px; font-size: 0.84rem; line-height: 1.35; }
 .vs-live { border: 1px solid rgba(52, 199, 123, 0.35); background: rgba(52, 199, 123, 0.08);
   color: #6BE3A4; padding: 0.45rem 0.7rem; border-radius: 8px; font-size: 0.84rem; }
+.vs-refused { border: 1px solid rgba(255, 92, 92, 0.4); background: rgba(255, 92, 92, 0.08);
+  color: #FF8C8C; padding: 0.45rem 0.7rem; border-radius: 8px; font-size: 0.84rem; }
+.vs-checking { border: 1px solid rgba(120, 160, 255, 0.35); background: rgba(120, 160, 255, 0.08);
+  color: #9DB8FF; padding: 0.45rem 0.7rem; border-radius: 8px; font-size: 0.84rem; }
 .vs-empty { text-align: center; padding: 3rem 1rem 1.2rem 1rem; color: #A7A39C; }
 .vs-empty .big { font-size: 1.25rem; color: #ECE9E4; font-weight: 600; margin-bottom: 0.3rem; }
 .vs-kv { margin: 0.4rem 0 0 0; display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1rem; font-size: 0.9rem;

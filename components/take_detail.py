@@ -7,9 +7,19 @@ from pathlib import Path
 
 import streamlit as st
 
+from components import claim, take_card
 from components import create_form as form
-from components import take_card
-from components.style import badge, credits_text, esc, model_label, seconds, snippet, take_meta, when
+from components.style import (
+    badge,
+    credits_text,
+    esc,
+    md_escape,
+    model_label,
+    seconds,
+    snippet,
+    take_meta,
+    when,
+)
 from studio import catalog
 from studio.errors import StudioError, describe
 
@@ -29,6 +39,26 @@ def back() -> None:
 def _reader(path: Path):
     # Read only when the user clicks Download (Streamlit runs this callable on demand).
     return lambda: path.read_bytes()
+
+
+def missing_folder(studio, rel: str | None) -> str:
+    """Where a take's media file should be (its folder), for a message saying it is missing."""
+    try:
+        return str(studio.library.path(rel).parent) if rel else str(studio.settings.studio_home)
+    except Exception:
+        return str(studio.settings.studio_home)
+
+
+def missing_video(studio, take) -> None:
+    name = Path(take.video_path or "").name or "its video"
+    st.warning(
+        md_escape(
+            f"The video file of this take is missing from {missing_folder(studio, take.video_path)} "
+            f"({name}): it was moved or deleted outside the studio, so it cannot play or download. "
+            "Its recipe is kept: put the file back there, or use Reuse settings to make it again."
+        ),
+        icon=":material/warning:",
+    )
 
 
 def reuse(take, *, new_seed: bool = False) -> None:
@@ -162,7 +192,7 @@ def _lineage(studio, take) -> None:
         st.caption("Made from")
         for step in chain[:-1]:
             st.button(
-                f"{model_label(step.model)} · {snippet(step.prompt, 40)}",
+                md_escape(f"{model_label(step.model)} · {snippet(step.prompt, 40)}"),
                 key=f"detail_src_{step.id}",
                 icon=":material/subdirectory_arrow_right:",
                 type="tertiary",
@@ -173,7 +203,7 @@ def _lineage(studio, take) -> None:
         st.caption("Made from this take")
         for kid in kids[:8]:
             st.button(
-                f"{catalog.mode_label(kid.mode)} · {snippet(kid.prompt, 40)}",
+                md_escape(f"{catalog.mode_label(kid.mode)} · {snippet(kid.prompt, 40)}"),
                 key=f"detail_kid_{kid.id}",
                 icon=":material/call_split:",
                 type="tertiary",
@@ -202,10 +232,13 @@ def render(studio, take_id: str) -> None:
             st.html('<div class="vs-ph">Rendering… it plays here when it is done.</div>')
         else:
             st.html(f'<div class="vs-ph still">{esc(take.status.title())}</div>')
-            if take.error:
-                st.error(take.error, icon=":material/error:")
+            if claim.candidates(take):
+                if claim.ask(take, "detail"):
+                    st.rerun()
             elif take.status == "completed":
-                st.warning("The video file is missing from the library.", icon=":material/warning:")
+                missing_video(studio, take)
+            elif take.error:
+                st.error(md_escape(take.error), icon=":material/error:")
 
         with st.container(horizontal=True, gap="small", key="detail_actions"):
             if video is not None:
@@ -216,7 +249,8 @@ def render(studio, take_id: str) -> None:
                     mime="video/mp4",
                     key="detail_download",
                     icon=":material/download:",
-                    on_click="ignore",
+                    # A rerun after the click: should the file vanish meanwhile, the page says so.
+                    on_click="rerun",
                 )
             if take.job_id and video is None and take.status in ("failed", "downloading"):
                 st.button(
@@ -282,6 +316,6 @@ def render(studio, take_id: str) -> None:
         st.markdown("**Prompt**")
         st.code(take.prompt, language=None, wrap_lines=True)
         _recipe(studio, take)
-        if take.error and take.status != "failed":
-            st.caption(take.error)
+        if take.error and take.status != "failed" and not claim.candidates(take):
+            st.caption(md_escape(take.error))
         _lineage(studio, take)

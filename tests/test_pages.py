@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from pathlib import Path
 
@@ -653,3 +654,232 @@ def test_when_sora_is_gone_it_is_shown_unavailable_and_nothing_is_charged():
     alt.click().run()
     assert at.selectbox(key="t2v_model").value != "sora_2"
     assert not at.button(key="t2v_generate").disabled
+
+
+# --- adversarial findings (issue 9) ---------------------------------------------------------------
+def _live_hub():
+    """Point the app's hub at the demo gateway's v2 URL as if it were varg (any typed key works)."""
+    import dataclasses
+
+    from components import wiring
+
+    hub = wiring.hub()
+    hub.settings = dataclasses.replace(hub.settings, base_url=_gateway().v2_url)
+    return hub
+
+
+def _sidebar_text(at: AppTest) -> str:
+    return " ".join([h.proto.body for h in at.sidebar.html] + [e.value for e in at.sidebar.error])
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("varg_live_ab\u200bcdef0123456789", "invisible character"),
+        ("varg_live_\u00e9t\u00e90123456789", "a character a key never has"),
+        ("varg_live_abcd\nef0123456789", "line break or space"),
+        ("varg_live_\u043a\u043b\u044e\u04470123456789", "a character a key never has"),
+    ],
+)
+def test_a_malformed_key_is_refused_at_the_key_field_and_nothing_is_sent(typed: str, said: str):
+    hub = _live_hub()
+    at = _app()
+    before = len(hub._studios)
+    at.text_input(key="conn_key_input").input(typed).run()
+    assert not _problems(at)
+    errors = [e.value for e in at.sidebar.error]
+    assert any(said in e and "was not sent" in e for e in errors), errors
+    text = _sidebar_text(at)
+    assert "Connected to varg" not in text
+    assert "cannot reach" not in text.lower() and "charged" not in text
+    assert len(hub._studios) == before, "no connection was made for the malformed key"
+    assert at.text_input(key="conn_key_input").value == "", "the bad key is not kept in the field"
+
+
+def test_a_typed_key_is_checked_before_the_sidebar_says_connected(monkeypatch: pytest.MonkeyPatch):
+    from studio import services
+
+    _live_hub()
+    real = services.Studio.balance
+
+    def slow(self, **kw):
+        if not self.connection.demo:
+            time.sleep(3.0)
+        return real(self, **kw)
+
+    monkeypatch.setattr(services.Studio, "balance", slow)
+    at = _app()
+    at.text_input(key="conn_key_input").input("varg_live_slow_0123456789abcdef").run()
+    text = _sidebar_text(at)
+    assert "Checking the key…" in text
+    assert "Connected to varg" not in text
+    for _ in range(40):
+        time.sleep(0.2)
+        at.run()
+        if "Connected to varg (v2)" in _sidebar_text(at):
+            break
+    assert "Connected to varg (v2)" in _sidebar_text(at)
+
+
+def test_a_refused_key_says_so_instead_of_connected(monkeypatch: pytest.MonkeyPatch):
+    from studio import services
+    from studio.errors import AuthError
+
+    _live_hub()
+    real = services.Studio.balance
+
+    def refuse(self, **kw):
+        if not self.connection.demo:
+            raise AuthError("Invalid API key", status=401)
+        return real(self, **kw)
+
+    monkeypatch.setattr(services.Studio, "balance", refuse)
+    at = _app()
+    at.text_input(key="conn_key_input").input("varg_live_refused_0123456789ab").run()
+    text = _sidebar_text(at)
+    assert "The key was refused" in text
+    assert "Connected to varg" not in text
+
+
+def test_the_public_demo_key_typed_in_is_demo_mode_and_labelled_so():
+    _live_hub()
+    at = _app()
+    at.text_input(key="conn_key_input").input("  varg_demo_local  ").run()
+    text = _sidebar_text(at)
+    assert "Demo mode — local previews, not Sora" in text and "public demo key" in text
+    assert "Connected to varg" not in text
+
+
+def test_a_missing_video_file_is_explained_instead_of_a_dead_download():
+    take = _seed(1, prompt="file gone")[0]
+    path = _studio().library.path(take.video_path)
+    path.unlink()
+    at = _app("app_pages/gallery.py")
+    at.button(key=f"gopen_{take.id}").click().run()
+    assert not _problems(at)
+    warned = [w.value for w in at.warning]
+    assert any("The video file of this take is missing from" in w for w in warned), warned
+    assert any(str(path.parent) in re.sub(r"\\(.)", r"\1", w) for w in warned), "it names the folder"
+    assert not at.get("download_button"), "no Download that does nothing"
+    assert not at.get("video")
+
+
+def test_session_spend_and_budget_survive_a_reload_and_a_clock_step(monkeypatch: pytest.MonkeyPatch):
+    at = _app()
+    sid = at.query_params.get("s")
+    sid = sid[0] if isinstance(sid, list) else sid
+    assert sid and len(sid) >= 8, "each browser session gets an id in the URL"
+    at.number_input(key="conn_budget").set_value(5000).run()
+    budget = at.query_params.get("b")
+    assert (budget[0] if isinstance(budget, list) else budget) == "5000"
+    at.text_area(key="t2v_prompt").input("spend survives a reload").run()
+    at.button(key="t2v_generate").click().run()
+    take = _studio().library.list("demo")[0]
+    assert take.session_id == sid
+
+    def spent(app: AppTest) -> str:
+        return next(m.value for m in app.metric if m.label == "This session")
+
+    assert spent(at) == "105"
+    # A reload: a new script run with the same URL (a new Streamlit session, same browser session).
+    again = AppTest.from_file(APP, default_timeout=60)
+    again.query_params["s"] = sid
+    again.query_params["b"] = "5000"
+    again.run()
+    assert spent(again) == "105", "the spend survives a reload"
+    assert again.number_input(key="conn_budget").value == 5000, "so does the budget"
+    # The wall clock steps back a day: the session's spend does not depend on it.
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 86400)
+    again.run()
+    monkeypatch.setattr(time, "time", real)
+    assert spent(again) == "105"
+    # Another browser session (no id in its URL) has spent nothing.
+    other = AppTest.from_file(APP, default_timeout=60)
+    other.run()
+    assert spent(other) == "0"
+
+
+def test_a_take_waiting_for_a_free_follower_says_how_many_are_ahead(monkeypatch: pytest.MonkeyPatch):
+    from studio.jobs import JobManager
+
+    take = _pending("in the queue")
+    monkeypatch.setattr(JobManager, "waiting", lambda self, take_id: 2 if take_id == take.id else None)
+    at = _app()
+    assert any("Waiting for a free slot (2 ahead)" in c.value for c in at.sidebar.caption)
+
+
+def _ambiguous(prompt: str, candidates: str):
+    take = _pending(prompt)
+    return _studio().library.update(
+        take.id,
+        status="unknown",
+        candidates=candidates,
+        error="The gateway's answer was lost (timeout). varg shows one sora-2 job started 1 s after "
+        "your click. Is it yours? Keep it to follow and download it; it was not sent again.",
+    )
+
+
+def test_an_ambiguous_create_asks_is_it_yours_on_the_take_page_and_keeps_it(monkeypatch: pytest.MonkeyPatch):
+    from studio.jobs import JobManager
+
+    take = _ambiguous("whose job is it", "job_cand_1")
+    kept: list = []
+    monkeypatch.setattr(JobManager, "adopt", lambda self, tid, jid: kept.append((tid, jid)))
+    at = _app("app_pages/gallery.py")
+    at.query_params["take"] = take.id
+    at.run()
+    assert not _problems(at)
+    assert any("Is it yours?" in w.value and "job\\_cand\\_1" in w.value for w in at.main.warning)
+    keep = at.main.button(key=f"detail_adopt_{take.id}_0")
+    assert keep.label == "Keep it — it's mine"
+    assert at.main.button(key=f"detail_disown_{take.id}").label == "Not mine"
+    keep.click().run()
+    assert kept == [(take.id, "job_cand_1")]
+
+
+def test_the_tray_asks_too_and_lists_each_candidate_with_its_own_keep(monkeypatch: pytest.MonkeyPatch):
+    from studio.jobs import JobManager
+
+    take = _ambiguous("two candidates", "job_a1, job_b2")
+    kept: list = []
+    monkeypatch.setattr(JobManager, "adopt", lambda self, tid, jid: kept.append(jid))
+    at = _app()
+    assert any("Is it yours?" in c.value and "job\\_a1" in c.value for c in at.sidebar.caption)
+    labels = [b.label for b in at.sidebar.button if b.key and b.key.startswith(f"tray_adopt_{take.id}")]
+    assert labels == ["Keep job\\_a1 — it's mine", "Keep job\\_b2 — it's mine"]
+    at.sidebar.button(key=f"tray_adopt_{take.id}_1").click().run()
+    assert kept == ["job_b2"]
+    at.sidebar.button(key=f"tray_disown_{take.id}").click().run()
+    after = _studio().library.get(take.id)
+    assert after.status == "unknown" and not after.candidates, "Not mine leaves it unknown, honestly"
+
+
+def test_cancel_says_refunded_only_when_the_take_is_cancelled(monkeypatch: pytest.MonkeyPatch):
+    from studio.jobs import JobManager
+
+    take = _pending("finished first")
+    real_cancel = JobManager.cancel
+
+    def finished_first(self, take_id):
+        return self.library.update(take_id, status="completed")
+
+    monkeypatch.setattr(JobManager, "cancel", finished_first)
+    at = _app()
+    at.sidebar.button(key=f"tray_cancel_{take.id}").click().run()
+    toasts = [t.value for t in at.toast]
+    assert any("It finished before the cancel reached varg; the video is kept." in t for t in toasts), toasts
+    assert not any("refunded" in t for t in toasts)
+    # A real cancel that varg confirms: now, and only now, the toast says refunded.
+    monkeypatch.setattr(JobManager, "cancel", real_cancel)
+    other = _pending("really cancelled")
+    at.run()
+    at.sidebar.button(key=f"tray_cancel_{other.id}").click().run()
+    assert _studio().library.get(other.id).status == "cancelled"
+    assert any("Credits for a cancelled job are refunded." in t.value for t in at.toast)
+
+
+def test_a_seed_error_shows_at_the_seed_field():
+    from components.errors import FIELD_SLOTS
+
+    assert FIELD_SLOTS["seed"] == "seed"

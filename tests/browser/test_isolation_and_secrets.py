@@ -305,3 +305,85 @@ def test_two_keys_and_demo_on_one_studio_see_only_their_own(
                 assert all(t.id not in tray for t in takes), f"{name}'s tray shows {other}'s take"
     for ctx, _page, _account in sessions.values():
         ctx.close()
+
+
+# --- prompts are plain text in the browser (issue 9, finding 2) -----------------------------------
+HOSTILE_PROMPT = (
+    "![x](http://127.0.0.1:9/pixel.png) **bold** <img src=x onerror=alert(1)> "
+    "[link](javascript:alert(1)) :red[colour]"
+)
+
+
+def _hostile_takes(server) -> tuple[str, str]:
+    """A take and its remix, both with a hostile prompt, written straight into the studio's library."""
+    import factories
+    from studio.library import NewTake
+
+    lib = server.library()
+    try:
+        video = lib.store_bytes(factories.mp4(1.0), ".mp4", kind="videos")
+        poster = lib.store_bytes(factories.photo(320, 180), ".jpg", kind="posters")
+        ids = []
+        for mode, source in (("text-to-video", None), ("remix", "root")):
+            made, _ = lib.add_batch(
+                [
+                    NewTake(
+                        account="demo",
+                        batch_id=f"hostile-{mode}",
+                        submission_id=f"hostile-{mode}-{uuid.uuid4().hex}",
+                        variant_index=0,
+                        mode=mode,
+                        model="sora-2",
+                        prompt=HOSTILE_PROMPT + (" remixed" if source else ""),
+                        duration_requested=4,
+                        duration=4,
+                        aspect_ratio="16:9",
+                        estimated_credits=100,
+                        source_take_id=ids[0] if source else None,
+                    )
+                ]
+            )
+            lib.update(
+                made[0].id,
+                status="completed",
+                video_path=video,
+                poster_path=poster,
+                job_id=f"job_h{len(ids)}",
+            )
+            ids.append(made[0].id)
+        return ids[0], ids[1]
+    finally:
+        lib.close()
+
+
+def test_a_markdown_prompt_is_plain_text_in_the_browser_and_fetches_nothing(page: Page, fresh_server, ui):
+    root, child = _hostile_takes(fresh_server)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+
+    def no_prompt_elements(where: str) -> None:
+        # The prompt is on the page, as text (its link text included) ...
+        expect(page.get_by_text("pixel.png", exact=False).first).to_be_visible(timeout=15_000)
+        ui.assert_no_traceback(page)
+        # ... and nothing it names became an image or a link.
+        assert page.locator('img[src*="pixel.png"], img[src="x"]').count() == 0, where
+        assert page.locator('a[href^="javascript"]').count() == 0, where
+
+    ui.open(page, fresh_server, "gallery")
+    expect(page.get_by_text("pixel.png", exact=False).first).to_be_visible(timeout=15_000)
+    no_prompt_elements("gallery")
+    for take in (root, child):  # the take page with its lineage buttons (both directions)
+        ui.open(page, fresh_server, f"gallery?take={take}")
+        expect(page.get_by_text("Lineage").first).to_be_visible(timeout=15_000)
+        no_prompt_elements(f"take {take}")
+    ui.open(page, fresh_server, f"gallery?compare={root},{child}")
+    expect(page.locator("video")).to_have_count(2, timeout=15_000)
+    no_prompt_elements("compare")
+    ui.open(page, fresh_server, "remix")
+    page.get_by_label("Gallery take", exact=False).first.click()  # its options list the prompts
+    page.wait_for_timeout(500)
+    no_prompt_elements("remix")
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(1000)
+    leaked = [u for u in asked if "127.0.0.1:9/" in u or u.startswith("javascript:")]
+    assert not leaked, f"the page fetched what a prompt named: {leaked}"
