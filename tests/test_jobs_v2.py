@@ -135,3 +135,12 @@ def test_a_submission_while_the_gateway_is_down_fails_fast_saying_nothing_was_se
     with pytest.raises(GatewayUnreachable):
         backend.create(VideoRequest(model="sora_2", prompt="x", duration=4), idempotency_key="down")
     assert time.monotonic() - started < 3.0
+
+
+@pytest.mark.parametrize("status", [500, 502])
+def test_a_create_answered_5xx_is_resent_with_its_key_and_completes(mgr, gateway, status):
+    gateway.faults.update({"server_error": 1, "server_error_on": "create", "error_status": status})
+    done = _wait(mgr, mgr.submit(T2V, f"5xx-{status}").takes[0].id)
+    assert done.status == "completed", done.error
+    stats = gateway.stats()
+    assert stats["requests"]["POST /v2/video"] == 2 and stats["creates"] == 1

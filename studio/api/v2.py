@@ -30,6 +30,7 @@ from studio.errors import (
     CreateOutcomeUnknown,
     PayloadTooLargeError,
     ProtocolError,
+    ProviderError,
     RateLimitError,
     ServerError,
     error_from_body,
@@ -132,7 +133,7 @@ class V2Backend(HttpBackend):
                 time.sleep(wait)
                 waited += wait
                 continue
-            if isinstance(err, ServerError) and not model_unavailable(err):
+            if isinstance(err, ServerError | ProviderError) and not model_unavailable(err):  # 5xx: resend
                 lost = f"the gateway answered HTTP {resp.status_code}"
                 continue
             raise err
