@@ -547,7 +547,10 @@ def probe_video(source: bytes | Path, *, limits: checks.SourceLimits | None = No
             declared = float(stream.duration * stream.time_base)
         elif container.duration:
             declared = container.duration / av.time_base
-        checks.check_source_header(stream.codec_context.width, stream.codec_context.height, declared, limits)
+        codec = stream.codec_context
+        if codec is None:  # a stream PyAV cannot even describe is no video the studio can use
+            raise InputError("This video's picture stream cannot be read.", field="video")
+        checks.check_source_header(codec.width, codec.height, declared, limits)
         try:
             frames = checks.count_packets(container, stream, limits.max_packets)
         except _AV_ERRORS:

@@ -10,6 +10,7 @@ folder) live in tests/browser/test_faults_browser.py.
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 import uuid
@@ -96,6 +97,14 @@ class Seen:
         return "\n".join([*self.submitted, *self.toasts, self.tray, *self.page, *self.detail_errors])
 
 
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~:$])")
+
+
+def _plain(text: str) -> str:
+    """What a Markdown body reads as on screen (the UI escapes prompts and messages)."""
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
 def _seen(at: AppTest, take_id: str) -> Seen:
     submitted = [s.value for s in at.success] + [e.value for e in at.error] + [i.value for i in at.info]
     toasts = [t.value for t in at.toast]  # a take that fails at once is announced in the same run
@@ -112,7 +121,8 @@ def _seen(at: AppTest, take_id: str) -> Seen:
     detail = [e.value for e in at.main.error]
     for text in [*toasts, tray, *page, *detail]:
         assert "Traceback" not in text and 'File "' not in text
-    return Seen(submitted, toasts, tray, page, detail)
+    submitted, toasts, page, detail = ([_plain(t) for t in group] for group in (submitted, toasts, page, detail))
+    return Seen(submitted, toasts, _plain(tray), page, detail)
 
 
 def _unique(text: str) -> str:
@@ -205,7 +215,7 @@ def test_the_take_fails_with_a_clear_message(fault: str, keyed):
     assert f"This take failed: {take.error}" in seen.page, "the form shows why, where Generate was clicked"
     if case.says:
         assert take.error.startswith(case.says), take.error
-        assert "Your usage shows no new job, so nothing was charged; it was not sent again." in take.error
+        assert "Your usage shows no new job since your click, so nothing was charged; it was not sent again." in take.error
     else:  # the provider's own message, word for word
         job = V1Backend(keyed.v1_url, KEY).get_job(take.job_id)
         assert job.status == "failed" and job.error and take.error == job.error
@@ -279,16 +289,25 @@ def test_a_failed_create_is_never_resent_by_the_form_only_by_an_explicit_new_tak
     assert _balance(gateway) == START_BALANCE - CREDITS
 
 
-def test_a_job_created_behind_a_500_is_found_in_usage_and_completes(keyed):
-    """The gateway made (and billed) the job, then answered 500: the studio finds it, never re-sends."""
+def test_a_job_created_behind_a_500_is_shown_and_kept_when_the_user_says_it_is_theirs(keyed):
+    """The gateway made (and billed) the job, then answered 500: the studio finds it, asks, never re-sends."""
     keyed.faults.update({"create_commit_then_error": 1})
     prompt = _unique("Fog over a mountain lake")
-    _generate(prompt)
+    at = _generate(prompt)
+    (take,) = _wait_finished(prompt)
+    assert take.status == "unknown" and take.candidates and take.job_id is None, take.error
+    assert "Is it yours?" in take.error
+    at.switch_page("app_pages/gallery.py")
+    at.query_params["take"] = take.id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key=f"detail_adopt_{take.id}_0").click().run()
+    assert not at.exception, [e.value for e in at.exception]
     (take,) = _wait_finished(prompt)
     assert take.status == "completed", take.error
     assert take.job_id and take.video_path
     assert _balance(keyed) == START_BALANCE - CREDITS  # charged once, never twice
-    assert keyed.stats()["creates"] == 1
+    assert keyed.stats()["creates"] == 1 and keyed.stats()["requests"]["POST /v1/video"] == 1
     assert _studio().library.spend(ACCOUNT, 0) == CREDITS
 
 

@@ -71,7 +71,7 @@ def test_a_500_on_create_says_so_at_the_form_and_is_never_resent(page: Page, key
     ui.generate(page, prompt, outcome="This take failed: The gateway failed to start the job (HTTP 500")
     take = ui.wait_take(keyed, ACCOUNT, prompt, status="failed")
     expect(
-        page.get_by_text("Your usage shows no new job, so nothing was charged; it was not sent again.").first
+        page.get_by_text("Your usage shows no new job since your click, so nothing was charged; it was not sent again.").first
     ).to_be_visible()
     expect(page.get_by_text("To try again, use “New take of the same prompt”.")).to_be_visible()
     expect(page.locator(f".st-key-tray_done_{take.id}")).to_contain_text("HTTP 500", timeout=15_000)
@@ -86,8 +86,8 @@ def test_a_500_on_create_says_so_at_the_form_and_is_never_resent(page: Page, key
     assert gw.create_posts() == posts + 1
     assert len(ui.takes(keyed, ACCOUNT, prompt)) == 1
 
-    # A create the gateway committed before answering 500: the studio finds the job in the usage,
-    # keeps it (one job, charged once, never resent) and the take completes.
+    # A create the gateway committed before answering 500: the studio finds the job in the usage and
+    # asks whether it is this take's (never adopted silently); kept on the user's word, charged once.
     gw.faults(create_commit_then_error=1)
     page.get_by_role("button", name="New take of the same prompt").click()
     page.wait_for_timeout(600)
@@ -95,10 +95,18 @@ def test_a_500_on_create_says_so_at_the_form_and_is_never_resent(page: Page, key
     deadline = time.monotonic() + 30
     while len(ui.takes(keyed, ACCOUNT, prompt)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
+    asked = ui.wait_take(keyed, ACCOUNT, prompt, status="unknown")
+    assert asked.candidates and asked.job_id is None and "Is it yours?" in asked.error
+    keep = page.locator(ui.sidebar).get_by_role("button", name="Keep it — it's mine")
+    expect(keep.first).to_be_visible(timeout=20_000)
+    keep.first.click()
+    deadline = time.monotonic() + 20
+    while ui.takes(keyed, ACCOUNT, prompt)[0].status == "unknown" and time.monotonic() < deadline:
+        time.sleep(0.1)  # the click reaches the studio
     adopted = ui.wait_take(keyed, ACCOUNT, prompt, status="completed")
     takes = ui.takes(keyed, ACCOUNT, prompt)
     assert len(takes) == 2 and sorted(t.status for t in takes) == ["completed", "failed"]
-    assert adopted.job_id and adopted.video_path
+    assert adopted.job_id == asked.candidates and adopted.video_path
     assert gw.create_posts() == posts + 2
     assert gw.creates() == creates + 1 and gw.balance(KEY) == balance - 100, "charged once, not twice"
     shot("fault_create_committed_then_500")
