@@ -18,6 +18,7 @@ from studio.errors import InputError
 
 DATA_FILE = Path(__file__).with_name("models.json")
 MAX_VARIANTS = 4
+V2_MAX_PROMPT = 2000
 MODES = ("text-to-video", "image-to-video", "remix")
 
 
@@ -255,8 +256,16 @@ class Catalog:
 
 @lru_cache(maxsize=1)
 def offline() -> Catalog:
-    """The catalogue in `models.json`: the v1 catalogue, and v2's fallback when varg can't be asked."""
-    return Catalog(_load().values(), live=False, note="offline list")
+    """The catalogue in `models.json` as v2 would take it: the fallback when varg can't be asked.
+
+    v2 takes prompts of up to 2,000 characters (v1: 4,000), so the form's counter does not jump
+    when the live catalogue arrives.
+    """
+    return Catalog(
+        (replace(m, max_prompt_chars=min(m.max_prompt_chars, V2_MAX_PROMPT)) for m in _load().values()),
+        live=False,
+        note="offline list",
+    )
 
 
 @lru_cache(maxsize=1)
