@@ -74,19 +74,9 @@ def page() -> None:
             )
         slots.add("image")
 
-        fit_key = form.bind(P, "fit", "crop", list(FITS))
-        fit = (
-            st.segmented_control(
-                "Framing",
-                list(FITS),
-                key=fit_key,
-                format_func=FITS.get,
-                required=True,
-                help="Crop fills the frame; fit keeps the whole image with bars.",
-            )
-            or "crop"
+        fit = form.choice(
+            P, "fit", "Framing", FITS, "crop", help="Crop fills the frame; fit keeps the whole image with bars."
         )
-        form.remember(P, "fit", fit)
         prompt = form.prompt_area(P, slots, mode=MODE, placeholder="Slow push-in, leaves drifting, soft morning haze…")
         settings = form.settings_row(P, MODE, slots)
 

@@ -56,14 +56,7 @@ def page() -> None:
     info = None
     info_err = None
     with main:
-        kind_key = form.bind(P, "source_kind", "gallery" if takes else "upload", list(SOURCES))
-        kind = (
-            st.segmented_control(
-                "Source", list(SOURCES), key=kind_key, format_func=SOURCES.get, required=True
-            )
-            or "gallery"
-        )
-        form.remember(P, "source_kind", kind)
+        kind = form.choice(P, "source_kind", "Source", SOURCES, "gallery" if takes else "upload")
         if kind == "gallery":
             if not takes:
                 st.info(

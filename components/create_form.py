@@ -27,7 +27,7 @@ from components.style import esc, md_escape
 from studio import catalog
 from studio.catalog import Catalog, Estimate, Model
 from studio.errors import InputError, StudioError
-from studio.submission import MAX_SEED, Prepared, TakeRequest, clean_prompt, variant_seeds
+from studio.submission import MAX_SEED, Prepared, TakeRequest, clean_prompt, pricing_sketch, variant_seeds
 
 log = logging.getLogger("varg_studio.ui")
 
@@ -59,6 +59,17 @@ def bind(prefix: str, name: str, default: Any, options: list[Any] | tuple[Any, .
 
 def remember(prefix: str, name: str, value: Any) -> None:
     store(prefix)[name] = value
+
+
+def choice(prefix: str, name: str, label: str, options: dict[str, str], default: str, *, help: str | None = None) -> str:
+    """One of a few named options as a required segmented control, kept across page switches."""
+    key = bind(prefix, name, default, list(options))
+    value = (
+        st.segmented_control(label, list(options), key=key, format_func=options.get, required=True, help=help)
+        or default
+    )
+    remember(prefix, name, value)
+    return value
 
 
 def prefill(prefix: str, **values: Any) -> None:
@@ -172,34 +183,20 @@ def model_select(prefix: str, mode: str, slots: Slots, cat: Catalog) -> Model:
     slots.add("model")
     gone = store(prefix).get(GONE)
     if gone:
-        alt = cat.alternative(gone, mode)
-        st.warning(
+        _offer_alternative(
+            prefix,
+            cat.alternative(gone, mode),
             f"The take you are reusing was made with {catalog.label_of(gone)}, which varg does not offer now.",
-            icon=":material/block:",
+            "use_alt_gone",
         )
-        if alt is not None:
-            st.button(
-                f"Use {alt.label} instead",
-                key=f"{prefix}_use_alt_gone",
-                icon=":material/swap_horiz:",
-                on_click=_use_model,
-                args=(prefix, alt.key),
-            )
     if not model.available:
-        alt = cat.alternative(model.id, mode)
         reason = f" ({model.unavailable_reason})" if model.unavailable_reason else ""
-        st.warning(
+        _offer_alternative(
+            prefix,
+            cat.alternative(model.id, mode),
             f"{model.label} is not available on varg now{reason}. Nothing can be submitted with it.",
-            icon=":material/block:",
+            "use_alt",
         )
-        if alt is not None:
-            st.button(
-                f"Use {alt.label} instead",
-                key=f"{prefix}_use_alt",
-                icon=":material/swap_horiz:",
-                on_click=_use_model,
-                args=(prefix, alt.key),
-            )
     return model
 
 
@@ -313,19 +310,14 @@ def seed_select(prefix: str, model: Model, variants: int, slots: Slots) -> int |
                 f":material/content_copy: {model.label} takes no seed: its variants may come back identical."
             )
         return None
-    mode_key = bind(prefix, "seed_mode", "random", list(SEED_MODES))
-    seed_mode = (
-        st.segmented_control(
-            "Seed",
-            list(SEED_MODES),
-            key=mode_key,
-            format_func=SEED_MODES.get,
-            required=True,
-            help="The same seed, prompt and settings give the same video again.",
-        )
-        or "random"
+    seed_mode = choice(
+        prefix,
+        "seed_mode",
+        "Seed",
+        SEED_MODES,
+        "random",
+        help="The same seed, prompt and settings give the same video again.",
     )
-    remember(prefix, "seed_mode", seed_mode)
     seed: int | None = None
     if seed_mode == "fixed":
         key = bind(prefix, "seed", 0)
@@ -360,6 +352,19 @@ def audio_toggle(prefix: str, model: Model) -> bool:
     )
     remember(prefix, "audio", bool(audio))
     return bool(audio)
+
+
+def _offer_alternative(prefix: str, alt: Model | None, warning: str, key: str) -> None:
+    """Say why a model cannot be used, and offer the nearest one that can."""
+    st.warning(warning, icon=":material/block:")
+    if alt is not None:
+        st.button(
+            f"Use {alt.label} instead",
+            key=f"{prefix}_{key}",
+            icon=":material/swap_horiz:",
+            on_click=_use_model,
+            args=(prefix, alt.key),
+        )
 
 
 def prompt_area(
@@ -440,28 +445,15 @@ def quote(
     The create body is priced without the input file (the price does not depend on it), so no
     upload or image work happens for an estimate.
     """
-    model = settings.model
-    approx = catalog.estimate(model, settings.variants, settings.duration, source_seconds)
-    if not model.available:
-        return approx
-    try:
-        text = clean_prompt(prompt, model.max_prompt_chars)
-    except InputError:
-        text = " ".join(prompt.split())[: model.max_prompt_chars] or "a shot"
-    sketch = Prepared(
-        request=settings.request(mode, text),
-        model=model,
-        prompt=text,
-        duration=settings.duration,
-        snap=None,
-        aspect_ratio=settings.aspect_ratio,
-        estimate=approx,
-        image=None,
-        source_video=None,
-        source_take=None,
-        warnings=(),
-        seeds=tuple(None for _ in range(settings.variants)),
+    sketch = pricing_sketch(
+        settings.request(mode, prompt),
+        settings.model,
+        settings.duration,
+        settings.aspect_ratio,
+        source_seconds=source_seconds,
     )
+    if not settings.model.available:
+        return sketch.estimate
     return price_of(studio, sketch)
 
 

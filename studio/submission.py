@@ -167,6 +167,34 @@ def prepare(req: TakeRequest, cat: Catalog, library: Library, account: str) -> P
     )
 
 
+def pricing_sketch(
+    req: TakeRequest, model: Model, duration: int | None, aspect_ratio: str | None, *, source_seconds: float | None = None
+) -> Prepared:
+    """The submission as far as its price goes: no media work, no API call, a lenient prompt.
+
+    The estimate line prices this while the user types; `prepare` does the full checks at Generate.
+    """
+    variants = catalog.check_variants(req.variants)
+    try:
+        text = clean_prompt(req.prompt, model.max_prompt_chars)
+    except InputError:
+        text = " ".join(str(req.prompt).split())[: model.max_prompt_chars] or "a shot"
+    return Prepared(
+        request=req,
+        model=model,
+        prompt=text,
+        duration=duration,
+        snap=None,
+        aspect_ratio=aspect_ratio,
+        estimate=catalog.estimate(model, variants, duration, source_seconds),
+        image=None,
+        source_video=None,
+        source_take=None,
+        warnings=(),
+        seeds=tuple(None for _ in range(variants)),
+    )
+
+
 def variant_seeds(model: Model, variants: int, first: int | None) -> tuple[int | None, ...]:
     """A distinct seed per variant when the model takes seeds (the first may be given: "same seed")."""
     if not model.seed:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studio.api.job import mapping, need_str, number, opt_cents, opt_str
+from studio.errors import ProtocolError
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class Quote:
         d = mapping(d, "estimate")
         cents = opt_cents(d, "estimated_cost_cents")
         if cents is None:
-            raise_protocol("estimate", "estimated_cost_cents")
+            raise ProtocolError("The gateway sent an estimate without a numeric 'estimated_cost_cents'.")
         pricing = d.get("pricing") if isinstance(d.get("pricing"), dict) else {}
         inp = d.get("input") if isinstance(d.get("input"), dict) else {}
         duration = inp.get("duration")
@@ -85,7 +86,7 @@ class Quote:
         units = pricing.get("billed_units")
         warnings = d.get("warnings") if isinstance(d.get("warnings"), list) else []
         return cls(
-            cents=int(cents or 0),
+            cents=cents,
             cached=pricing.get("cached") is True,
             unit_price_cents=float(unit)
             if isinstance(unit, int | float) and not isinstance(unit, bool)
@@ -97,8 +98,3 @@ class Quote:
             warnings=tuple(str(w)[:300] for w in warnings[:5]),
         )
 
-
-def raise_protocol(what: str, key: str) -> None:
-    from studio.errors import ProtocolError
-
-    raise ProtocolError(f"The gateway sent an {what} without a numeric {key!r}.")
