@@ -85,7 +85,11 @@ class Model:
 
 def made_by_sora(model_id: str | None) -> bool:
     """The one rule for "this take was made by Sora" (a Sora remix can take it as a source)."""
-    return bool(model_id) and canonical_model_id(model_id or "").rpartition(":")[2] in ("sora_2", "sora_2_pro", "sora_2_remix")
+    return bool(model_id) and canonical_model_id(model_id or "").rpartition(":")[2] in (
+        "sora_2",
+        "sora_2_pro",
+        "sora_2_remix",
+    )
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,17 @@ class Estimate:
     total: int
     exact: bool = False  # the gateway priced this exact request (v2 /estimate)
     cached: bool = False  # the gateway has this exact request cached: free
+
+    def plus(self, other: Estimate) -> Estimate:
+        """Two submissions paid together (a sweep): totals and counts add; `per_job` is the mean."""
+        count, total = self.count + other.count, self.total + other.total
+        return Estimate(
+            per_job=round(total / count) if count else 0,
+            count=count,
+            total=total,
+            exact=self.exact and other.exact,
+            cached=self.cached and other.cached,
+        )
 
     def text(self, balance: int | None = None) -> str:
         """`2 × 105 = 210 credits · available 1,250 → 1,040 after`; "approx." when not the server's."""
@@ -323,7 +338,9 @@ def estimate(
     """The catalogue's credits for N variants of one form (each variant is one job): approx. on v2."""
     check_variants(variants)
     per_job = model.approx_cost(duration, source_seconds)
-    return Estimate(per_job=per_job, count=variants, total=per_job * variants, exact=model.price_per_second is None)
+    return Estimate(
+        per_job=per_job, count=variants, total=per_job * variants, exact=model.price_per_second is None
+    )
 
 
 def needs_confirmation(model: Model, variants: int) -> bool:

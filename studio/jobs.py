@@ -30,7 +30,7 @@ from studio.errors import (
     model_unavailable,
 )
 from studio.leases import DEFAULT_TTL, LeaseKeeper
-from studio.library import Library, NewTake, StorageError, Take, storage_error_from_os
+from studio.library import Library, NewTake, Relation, StorageError, Take, storage_error_from_os
 from studio.live_catalog import LiveCatalog, StaticCatalog
 from studio.submission import Prepared, TakeRequest, check_affordable, prepare, unavailable_message
 
@@ -74,7 +74,9 @@ class JobManager:
         self.backend = backend
         self.library = library
         self.account = account
-        self.catalog = catalog or StaticCatalog(offline.v1() if backend.version == "v1" else offline.offline())
+        self.catalog = catalog or StaticCatalog(
+            offline.v1() if backend.version == "v1" else offline.offline()
+        )
         self.webhook_url = webhook_url if backend.version == "v2" else None
         self.poll_interval = poll_interval
         self.download_attempts = download_attempts
@@ -130,13 +132,24 @@ class JobManager:
         if existing:
             return SubmitResult(tuple(existing), created=False)
         prepared = req if isinstance(req, Prepared) else self.prepare(req)
-        price = estimate if estimate is not None and estimate.count == prepared.estimate.count else prepared.estimate
+        price = (
+            estimate
+            if estimate is not None and estimate.count == prepared.estimate.count
+            else prepared.estimate
+        )
         check_affordable(price, balance=balance, budget_left=budget_left)
 
-        source_file = None
-        source_name = prepared.request.source_name or prepared.request.image_name
+        req = prepared.request
+        source_file = original_file = end_file = None
+        source_name = req.source_name or req.image_name
         if prepared.image is not None:
             source_file = self.library.store_bytes(prepared.image.data, ".jpg", kind="inputs")
+            if req.original_file:
+                original_file = req.original_file
+            elif req.image is not None:  # an upload: the original is kept so the take can be re-framed
+                original_file = self.library.store_bytes(req.image, _image_suffix(req.image), kind="inputs")
+        if prepared.end_image is not None:
+            end_file = self.library.store_bytes(prepared.end_image.data, ".jpg", kind="inputs")
         elif prepared.source_take is not None:
             source_file = prepared.source_take.video_path
         elif prepared.request.source_video is not None:
@@ -148,6 +161,13 @@ class JobManager:
                 seconds = min(seconds, prepared.model.max_source_seconds)
             duration = max(1, round(seconds))
         batch_id = submission_id[:32]
+        parent_id = req.parent_id or (prepared.source_take.id if prepared.source_take else None)
+        relation = req.relation
+        if relation is None and prepared.source_take is not None:
+            relation = Relation.REMIX if req.mode == "remix" else Relation.ANIMATE
+        parent = self.library.get(parent_id, account=self.account) if parent_id else None
+        if parent is None:
+            parent_id = relation = None
         news = [
             NewTake(
                 account=self.account,
@@ -155,7 +175,9 @@ class JobManager:
                 submission_id=submission_id,
                 variant_index=i,
                 mode=prepared.request.mode,
-                model=canonical_model_id(prepared.model.id) if self.backend.version == "v2" else prepared.model.id,
+                model=canonical_model_id(prepared.model.id)
+                if self.backend.version == "v2"
+                else prepared.model.id,
                 prompt=prepared.prompt,
                 duration_requested=prepared.request.duration,
                 duration=duration,
@@ -167,6 +189,18 @@ class JobManager:
                 seed=prepared.seeds[i],
                 audio=prepared.request.audio and prepared.model.audio,
                 session_id=(session_id or "")[:64] or None,
+                parent_id=parent_id,
+                relation=Relation(relation).value if relation else None,
+                idea_id=parent.idea_id if parent is not None else None,
+                camera=req.camera,
+                shot=req.shot,
+                sweep_id=req.sweep_id,
+                crop=req.crop if prepared.image is not None else None,
+                original_file=original_file,
+                end_file=end_file,
+                frame_time=req.frame_time
+                if prepared.source_take is not None and req.mode == "image-to-video"
+                else None,
             )
             for i in range(prepared.estimate.count)
         ]
@@ -174,6 +208,42 @@ class JobManager:
         if created:
             for take in takes:
                 self._schedule(take.id)
+        return SubmitResult(tuple(takes), created=created)
+
+    def submit_sweep(
+        self,
+        parts: list[tuple[Prepared, Estimate | None]],
+        submission_id: str,
+        *,
+        balance: int | None = None,
+        budget_left: int | None = None,
+        session_id: str | None = None,
+    ) -> SubmitResult:
+        """One confirmed submission of several recipes (a sweep): all are paid for, or none is sent.
+
+        The total of the parts not yet recorded is checked against the balance and the budget
+        before any take is written; each part is its own submission (`<id>-<n>`), so a rerun or a
+        double-click sends nothing twice.
+        """
+        if not parts:
+            raise InputError("A sweep needs at least one value.", field="sweep")
+        ids = [f"{submission_id}-{i}" for i in range(len(parts))]
+        fresh = [
+            (est if est is not None and est.count == p.estimate.count else p.estimate)
+            for (p, est), sid in zip(parts, ids, strict=True)
+            if not self.library.find_submission(self.account, sid)
+        ]
+        if fresh:
+            total = fresh[0]
+            for est in fresh[1:]:
+                total = total.plus(est)
+            check_affordable(total, balance=balance, budget_left=budget_left)
+        takes: list[Take] = []
+        created = False
+        for (prepared, quoted), sid in zip(parts, ids, strict=True):
+            result = self.submit(prepared, sid, estimate=quoted, session_id=session_id)
+            takes.extend(result.takes)
+            created = created or result.created
         return SubmitResult(tuple(takes), created=created)
 
     def cancel(self, take_id: str) -> Take:
@@ -205,7 +275,9 @@ class JobManager:
             except StudioError:
                 job = None
         if job is not None and job.status is JobStatus.CANCELLED:
-            done = self.library.transition(take_id, _BEFORE_DOWNLOAD, status="cancelled", error=None, progress=None)
+            done = self.library.transition(
+                take_id, _BEFORE_DOWNLOAD, status="cancelled", error=None, progress=None
+            )
             self._nudge(take_id)
             return done or self._own(take_id)
         return self._own(take_id)
@@ -217,7 +289,9 @@ class JobManager:
             raise InputError("This take never reached the gateway; submit it again instead.", field="take")
         if take.status == "failed" and self.backend.version == "v2":
             job = self.backend.retry_job(take.job_id)
-            self.library.update(take_id, status=_open_status(job), error=None, completed_at=None, progress=job.progress)
+            self.library.update(
+                take_id, status=_open_status(job), error=None, completed_at=None, progress=job.progress
+            )
             self._schedule(take_id)
             return
         if take.status in ("failed", "downloading") or take.is_open:
@@ -318,7 +392,9 @@ class JobManager:
             claimed = True
             if take.status == "submitting" and not take.job_id and not self.backend.idempotent:
                 # v1, interrupted mid-create: never re-send; look for the job it may have made.
-                take = self._reconcile(take, take.updated_at, CreateOutcomeUnknown("The studio stopped during the create."))
+                take = self._reconcile(
+                    take, take.updated_at, CreateOutcomeUnknown("The studio stopped during the create.")
+                )
             elif take.status == "pending" or (take.status == "submitting" and not take.job_id):
                 take = self._create(take)
             if take is not None and take.job_id and take.is_open:
@@ -332,7 +408,12 @@ class JobManager:
                     self.library.update(
                         take_id, error=f"{_user_message(exc)} The job is kept; use Retry to follow it again."
                     )
-                elif current is not None and current.is_open and self.backend.idempotent and current.status == "submitting":
+                elif (
+                    current is not None
+                    and current.is_open
+                    and self.backend.idempotent
+                    and current.status == "submitting"
+                ):
                     self.library.update(take_id, error=f"{_user_message(exc)} It will be sent again safely.")
                 else:
                     self.library.update(take_id, status="failed", error=_user_message(exc))
@@ -350,9 +431,12 @@ class JobManager:
         if self._cancelled(take.id) and take.status == "pending":
             return self.library.update(take.id, status="cancelled", completed_at=time.time())
         files: tuple[str, ...] = ()
+        end_url = None
         try:
             if take.source_file:
                 files = (self._upload(take),)
+            if take.end_file:
+                end_url = self._upload(take, take.end_file)
         except StudioError as exc:
             return self.library.update(
                 take.id, status="failed", error=f"Upload failed, nothing was charged: {_user_message(exc)}"
@@ -369,6 +453,7 @@ class JobManager:
             files=files,
             seed=take.seed,
             audio=take.audio,
+            end_image_url=end_url,
             webhook_url=self.webhook_url,
         )
         sent_at = time.time()
@@ -437,14 +522,20 @@ class JobManager:
                     error=None,
                 )
             except StorageError as exc:
-                log.warning("take %s: job %s is paid but not saved yet (%s)", take.id, job.job_id, exc.message)
+                log.warning(
+                    "take %s: job %s is paid but not saved yet (%s)", take.id, job.job_id, exc.message
+                )
                 if self._stop.wait(wait):
                     return None
                 wait = min(wait * 2, 10.0)
 
     def _model_gone(self, take: Take, exc: StudioError) -> Take:
         """The gateway said the model is gone or unpriced: nothing was made or charged."""
-        reason = "varg has no price for it right now" if getattr(exc, "code", "") == "no_pricing" else "varg does not list it now"
+        reason = (
+            "varg has no price for it right now"
+            if getattr(exc, "code", "") == "no_pricing"
+            else "varg does not list it now"
+        )
         self.catalog.mark_unavailable(take.model, reason)
         cat = self.catalog.current()
         model = cat.find(take.model)
@@ -453,7 +544,13 @@ class JobManager:
 
     def _reconcile(self, take: Take, sent_at: float, exc: StudioError) -> Take:
         return reconcile.look_for_job(
-            self.backend, self.library, take, sent_at, exc, busy=lambda: self._others_submitting(take.id), stop=self._stop
+            self.backend,
+            self.library,
+            take,
+            sent_at,
+            exc,
+            busy=lambda: self._others_submitting(take.id),
+            stop=self._stop,
         )
 
     def adopt(self, take_id: str, job_id: str) -> Take:
@@ -470,8 +567,8 @@ class JobManager:
         with self._lock:
             return bool(self._creating - {take_id})
 
-    def _upload(self, take: Take) -> str:
-        path = self.library.path(take.source_file or "")
+    def _upload(self, take: Take, rel: str | None = None) -> str:
+        path = self.library.path(rel or take.source_file or "")
         data = path.read_bytes()
         media_type = _IMAGE_MEDIA_TYPE if take.mode == "image-to-video" else "video/mp4"
         return self.backend.upload(data, media_type).url
@@ -528,9 +625,8 @@ class JobManager:
     def _progress(self, take: Take, job: Job) -> Take:
         """Write a job's open status and real progress to the library when they change enough."""
         status = _open_status(job)
-        moved = (
-            job.progress is not None
-            and (take.progress is None or abs(job.progress - take.progress) >= _PROGRESS_STEP)
+        moved = job.progress is not None and (
+            take.progress is None or abs(job.progress - take.progress) >= _PROGRESS_STEP
         )
         if status == take.status and not moved and job.progress_message == take.progress_message:
             return take
@@ -573,7 +669,12 @@ class JobManager:
             )
         elif job.status is JobStatus.CANCELLED:
             self.library.transition(
-                take.id, _BEFORE_DOWNLOAD, status="cancelled", progress=None, completed_at=time.time(), **money
+                take.id,
+                _BEFORE_DOWNLOAD,
+                status="cancelled",
+                progress=None,
+                completed_at=time.time(),
+                **money,
             )
 
     def _download(self, take: Take, job: Job) -> None:
@@ -662,6 +763,10 @@ class JobManager:
     def _cancelled(self, take_id: str) -> bool:
         with self._lock:
             return take_id in self._cancel_requested
+
+
+def _image_suffix(data: bytes) -> str:
+    return {"png": ".png", "jpeg": ".jpg", "webp": ".webp"}.get(media.sniff_image_type(data) or "", ".img")
 
 
 def _lower_first(text: str) -> str:

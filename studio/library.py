@@ -16,16 +16,38 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, cast
 
 from studio.errors import InputError, StudioError
+from studio.migrations import MIGRATIONS, statements
 from studio.settings import DEMO_API_KEY
+from studio.take import (
+    OPEN_STATUSES,
+    STATUSES,
+    TERMINAL_STATUSES,
+    VERDICT_REASONS,
+    NewTake,
+    Relation,
+    Take,
+    Verdict,
+)
 
-OPEN_STATUSES = ("pending", "submitting", "queued", "processing", "downloading")
-TERMINAL_STATUSES = ("completed", "failed", "cancelled", "unknown")
-STATUSES = OPEN_STATUSES + TERMINAL_STATUSES
+__all__ = [
+    "MIGRATIONS",
+    "OPEN_STATUSES",
+    "STATUSES",
+    "TERMINAL_STATUSES",
+    "Library",
+    "NewTake",
+    "Relation",
+    "StorageError",
+    "Take",
+    "TakeNotFound",
+    "Verdict",
+    "account_fingerprint",
+]
+
 MEDIA_KINDS = ("inputs", "videos", "posters")
 DB_NAME = "library.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
@@ -54,168 +76,13 @@ def account_fingerprint(api_key: str | None) -> str:
     return "acct_" + digest[:20]
 
 
-@dataclass(frozen=True)
-class Take:
-    """One variant of one submission: its recipe, its job and its outcome."""
-
-    id: str
-    account: str
-    batch_id: str
-    submission_id: str
-    variant_index: int
-    mode: str
-    model: str
-    prompt: str
-    duration_requested: float | None
-    duration: float | None
-    aspect_ratio: str | None
-    source_take_id: str | None
-    source_file: str | None
-    source_name: str | None
-    estimated_credits: int
-    job_id: str | None
-    status: str
-    error: str | None
-    created_at: float
-    updated_at: float
-    completed_at: float | None
-    video_path: str | None
-    poster_path: str | None
-    favourite: bool
-    cache_hit: bool
-    idempotency_key: str | None = None  # one per take, written before any network call (v2)
-    seed: int | None = None
-    audio: bool = False
-    progress: float | None = None  # 0..1 as the gateway reports it (v2), never made up
-    progress_message: str | None = None
-    billed_credits: int | None = None  # what varg really charged (v2 actual_cost_cents)
-    output_url: str | None = None  # kept so a failed download can be fetched again
-    session_id: str | None = None  # the browser session that made it (spend and budget per session)
-    lease_owner: str | None = None  # the process working on it now (see Library.claim)
-    lease_expires: float | None = None
-    candidates: str | None = None  # v1: job ids that may be this take's, awaiting the user's word
-
-    @property
-    def is_open(self) -> bool:
-        """Still in flight: the follower has work to do for it."""
-        return self.status in OPEN_STATUSES
-
-    @property
-    def is_done(self) -> bool:
-        """Reached a terminal status (completed, failed, cancelled or unknown)."""
-        return self.status in TERMINAL_STATUSES
-
-
-@dataclass(frozen=True)
-class NewTake:
-    """What a submission writes for each variant before the create call."""
-
-    account: str
-    batch_id: str
-    submission_id: str
-    variant_index: int
-    mode: str
-    model: str
-    prompt: str
-    duration_requested: float | None
-    duration: float | None
-    aspect_ratio: str | None
-    estimated_credits: int
-    source_take_id: str | None = None
-    source_file: str | None = None
-    source_name: str | None = None
-    seed: int | None = None
-    audio: bool = False
-    idempotency_key: str | None = None  # made by add_batch when not given
-    session_id: str | None = None
-
-
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Take))
 _IMMUTABLE = frozenset(
     {"id", "account", "batch_id", "submission_id", "variant_index", "created_at", "idempotency_key"}
 )
 UPDATABLE_COLUMNS = frozenset(COLUMNS) - _IMMUTABLE - {"updated_at"}
-_PATH_COLUMNS = ("video_path", "poster_path", "source_file")
+_PATH_COLUMNS = ("video_path", "poster_path", "source_file", "original_file", "end_file")
 _BOOL_COLUMNS = ("favourite", "cache_hit", "audio")
-
-# Numbered migrations, applied in order, each in one transaction with its row in schema_migrations.
-# Never edit a released migration: append a new one.
-MIGRATIONS: list[tuple[int, str]] = [
-    (
-        1,
-        """
-        CREATE TABLE takes (
-            id                 TEXT PRIMARY KEY,
-            account            TEXT NOT NULL,
-            batch_id           TEXT NOT NULL,
-            submission_id      TEXT NOT NULL,
-            variant_index      INTEGER NOT NULL,
-            mode               TEXT NOT NULL,
-            model              TEXT NOT NULL,
-            prompt             TEXT NOT NULL,
-            duration_requested NUMERIC,
-            duration           NUMERIC,
-            aspect_ratio       TEXT,
-            source_take_id     TEXT,
-            source_file        TEXT,
-            source_name        TEXT,
-            estimated_credits  INTEGER NOT NULL DEFAULT 0,
-            job_id             TEXT,
-            status             TEXT NOT NULL DEFAULT 'pending',
-            error              TEXT,
-            created_at         REAL NOT NULL,
-            updated_at         REAL NOT NULL,
-            completed_at       REAL,
-            video_path         TEXT,
-            poster_path        TEXT,
-            favourite          INTEGER NOT NULL DEFAULT 0,
-            cache_hit          INTEGER NOT NULL DEFAULT 0,
-            UNIQUE (account, submission_id, variant_index)
-        );
-        CREATE INDEX takes_account_created ON takes (account, created_at);
-        CREATE INDEX takes_account_status ON takes (account, status);
-        CREATE INDEX takes_job ON takes (job_id);
-        CREATE INDEX takes_batch ON takes (batch_id);
-        CREATE INDEX takes_source ON takes (source_take_id);
-        """,
-    ),
-    (
-        2,
-        """
-        ALTER TABLE takes ADD COLUMN idempotency_key TEXT;
-        ALTER TABLE takes ADD COLUMN seed INTEGER;
-        ALTER TABLE takes ADD COLUMN audio INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE takes ADD COLUMN progress REAL;
-        ALTER TABLE takes ADD COLUMN progress_message TEXT;
-        ALTER TABLE takes ADD COLUMN billed_credits INTEGER;
-        ALTER TABLE takes ADD COLUMN output_url TEXT;
-        CREATE UNIQUE INDEX takes_idempotency ON takes (idempotency_key);
-        """,
-    ),
-    (
-        3,
-        """
-        ALTER TABLE takes ADD COLUMN session_id TEXT;
-        ALTER TABLE takes ADD COLUMN lease_owner TEXT;
-        ALTER TABLE takes ADD COLUMN lease_expires REAL;
-        ALTER TABLE takes ADD COLUMN candidates TEXT;
-        CREATE INDEX takes_session ON takes (account, session_id);
-        """,
-    ),
-]
-
-
-def _statements(sql: str) -> Iterator[str]:
-    """Split a migration script into complete statements (`executescript` would commit early)."""
-    buf = ""
-    for piece in sql.split(";"):
-        buf += piece + ";"
-        if sqlite3.complete_statement(buf):
-            if buf.strip(" \t\r\n;"):
-                yield buf.strip()
-            buf = ""
-    if buf.strip(" \t\r\n;"):
-        raise ValueError(f"incomplete SQL statement in migration: {buf.strip()[:80]!r}")
 
 
 def _spellings(model: str) -> tuple[str, str]:
@@ -387,7 +254,11 @@ class Library:
                     field="studio_home",
                 )
             self._migrate(conn)
-        for path in (self.db_path, self.db_path.with_name(DB_NAME + "-wal"), self.db_path.with_name(DB_NAME + "-shm")):
+        for path in (
+            self.db_path,
+            self.db_path.with_name(DB_NAME + "-wal"),
+            self.db_path.with_name(DB_NAME + "-shm"),
+        ):
             _private(path, 0o600)
 
     def _refuse_an_emptied_library(self) -> None:
@@ -509,7 +380,7 @@ class Library:
             for version, sql in sorted(MIGRATIONS):
                 if version in done:
                     continue
-                for statement in _statements(sql):
+                for statement in statements(sql):
                     conn.execute(statement)
                 conn.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
@@ -555,8 +426,9 @@ class Library:
         if len(set(indexes)) != len(indexes):
             raise ValueError("variant_index must be unique within a batch")
         for t in takes:
-            if t.source_file:
-                self.path(t.source_file)
+            for rel in (t.source_file, t.original_file, t.end_file):
+                if rel:
+                    self.path(rel)
         order = "variant_index ASC"
         where = "account = ? AND submission_id = ?"
         with self._write() as conn:
@@ -570,6 +442,10 @@ class Library:
                 values.update(
                     id=uuid.uuid4().hex,
                     idempotency_key=t.idempotency_key or f"studio-{uuid.uuid4().hex}",
+                    idea_id=t.idea_id or t.batch_id,
+                    verdict=None,
+                    verdict_reasons=None,
+                    verdict_note=None,
                     progress=None,
                     progress_message=None,
                     billed_credits=None,
@@ -641,10 +517,11 @@ class Library:
             conn.execute("DELETE FROM takes WHERE id = ?", (take_id,))
             orphans = []
             # None is subtracted out, so what is left are non-empty strings.
-            for rel in cast(set[str], {take.video_path, take.poster_path, take.source_file} - {None, ""}):
+            mine = {getattr(take, name) for name in _PATH_COLUMNS} - {None, ""}
+            anywhere = " OR ".join(f"{name} = ?" for name in _PATH_COLUMNS)
+            for rel in cast(set[str], mine):
                 used = conn.execute(
-                    "SELECT 1 FROM takes WHERE video_path = ? OR poster_path = ? OR source_file = ? LIMIT 1",
-                    (rel, rel, rel),
+                    f"SELECT 1 FROM takes WHERE {anywhere} LIMIT 1", (rel,) * len(_PATH_COLUMNS)
                 ).fetchone()
                 if not used:
                     orphans.append(rel)
@@ -879,13 +756,104 @@ class Library:
             if take is None:
                 break
             chain.append(take)
-            current = take.source_take_id
+            current = take.parent_id or take.source_take_id
         chain.reverse()
         return chain
 
     def children(self, take_id: str) -> builtins.list[Take]:
-        """Takes made from this one (remixes, animated frames), oldest first."""
-        return self._select("source_take_id = ?", (take_id,), "created_at ASC, variant_index ASC")
+        """Takes made from this one (re-rolls, finals, remixes, animated frames...), oldest first."""
+        return self._select(
+            "parent_id = ? OR (parent_id IS NULL AND source_take_id = ?)",
+            (take_id, take_id),
+            "created_at ASC, variant_index ASC",
+        )
+
+    # verdicts and ideas -------------------------------------------------------------------
+    def set_verdict(
+        self,
+        take_id: str,
+        verdict: Verdict | str | None,
+        reasons: Sequence[str] = (),
+        note: str | None = None,
+    ) -> Take:
+        """Keep or reject a take, with reason tags and a note (None clears the verdict)."""
+        value = Verdict(verdict).value if verdict else None
+        unknown = [r for r in reasons if r not in VERDICT_REASONS]
+        if unknown:
+            raise InputError(f"Unknown reason {unknown[0][:40]!r}.", field="verdict")
+        text = (note or "").strip()[:500] or None
+        tags = ",".join(dict.fromkeys(reasons)) or None
+        return self.update(take_id, verdict=value, verdict_reasons=tags, verdict_note=text)
+
+    def ideas(
+        self, account: str, *, verdict: Verdict | str | None = None, limit: int = 10, offset: int = 0
+    ) -> builtins.list[tuple[str, int, float]]:
+        """A page of the account's ideas as (idea id, takes, last activity), the busiest first.
+
+        `verdict` keeps the ideas holding at least one take with that verdict.
+        """
+        where, params = "account = ?", [account]
+        if verdict:
+            where += " AND idea_id IN (SELECT idea_id FROM takes WHERE account = ? AND verdict = ?)"
+            params += [account, Verdict(verdict).value]
+        rows = self._read(
+            f"SELECT idea_id, COUNT(*), MAX(created_at) AS last FROM takes WHERE {where}"
+            " GROUP BY idea_id ORDER BY last DESC, idea_id LIMIT ? OFFSET ?",
+            [*params, max(0, int(limit)), max(0, int(offset))],
+        )
+        return [(str(r[0]), int(r[1]), float(r[2])) for r in rows]
+
+    def count_ideas(self, account: str, *, verdict: Verdict | str | None = None) -> int:
+        where, params = "account = ?", [account]
+        if verdict:
+            where += " AND verdict = ?"
+            params.append(Verdict(verdict).value)
+        return int(self._read(f"SELECT COUNT(DISTINCT idea_id) FROM takes WHERE {where}", params)[0][0])
+
+    def idea_takes(self, account: str, idea_ids: Sequence[str]) -> builtins.list[Take]:
+        """Every take of these ideas, oldest first (one query, whatever the number of ideas)."""
+        if not idea_ids:
+            return []
+        marks = ", ".join("?" for _ in idea_ids)
+        return self._select(
+            f"account = ? AND idea_id IN ({marks})",
+            [account, *idea_ids],
+            "created_at ASC, batch_id ASC, variant_index ASC",
+        )
+
+    def idea_names(self, account: str, idea_ids: Sequence[str]) -> dict[str, tuple[str | None, bool]]:
+        """The names and collapsed flags set for these ideas: {idea id: (name, collapsed)}."""
+        if not idea_ids:
+            return {}
+        marks = ", ".join("?" for _ in idea_ids)
+        rows = self._read(
+            f"SELECT id, name, collapsed FROM ideas WHERE account = ? AND id IN ({marks})",
+            [account, *idea_ids],
+        )
+        return {str(r[0]): (r[1], bool(r[2])) for r in rows}
+
+    def name_idea(self, account: str, idea_id: str, name: str | None) -> None:
+        """Rename an idea (an empty name goes back to its first prompt)."""
+        text = " ".join((name or "").split())[:80] or None
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO ideas (account, id, name) VALUES (?, ?, ?)"
+                " ON CONFLICT (account, id) DO UPDATE SET name = excluded.name",
+                (account, idea_id, text),
+            )
+
+    def collapse_idea(self, account: str, idea_id: str, collapsed: bool) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO ideas (account, id, collapsed) VALUES (?, ?, ?)"
+                " ON CONFLICT (account, id) DO UPDATE SET collapsed = excluded.collapsed",
+                (account, idea_id, 1 if collapsed else 0),
+            )
+
+    def sweep_takes(self, account: str, sweep_id: str) -> builtins.list[Take]:
+        return self._select(
+            "account = ? AND sweep_id = ?", (account, sweep_id), "submission_id, variant_index"
+        )
 
     def spend(self, account: str, since: float) -> int:
         """Credits of takes created since `since` (billed where known, else estimated), minus those

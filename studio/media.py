@@ -324,8 +324,55 @@ def _damaged(data: bytes, kind: str) -> InputError:
     )
 
 
+@dataclass(frozen=True)
+class Framing:
+    """Where a crop sits in the image: an anchor (0 left/top .. 1 right/bottom) and a zoom (1 = widest)."""
+
+    x: float = 0.5
+    y: float = 0.5
+    zoom: float = 1.0
+
+    MAX_ZOOM = 4.0
+
+    def __post_init__(self) -> None:
+        for name, value, low, high in (
+            ("x", self.x, 0.0, 1.0),
+            ("y", self.y, 0.0, 1.0),
+            ("zoom", self.zoom, 1.0, self.MAX_ZOOM),
+        ):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not low <= float(value) <= high
+            ):
+                raise InputError(f"The framing's {name} must be from {low:g} to {high:g}.", field="crop")
+
+    @classmethod
+    def parse(cls, text: str | None) -> Framing:
+        """`"x,y,zoom"` as the library stores it (None or empty: centred, widest)."""
+        if not text:
+            return cls()
+        try:
+            x, y, zoom = (float(part) for part in str(text).split(","))
+        except ValueError:
+            raise InputError("The framing is not three numbers x,y,zoom.", field="crop") from None
+        return cls(x, y, zoom)
+
+    def __str__(self) -> str:
+        return f"{self.x:.3g},{self.y:.3g},{self.zoom:.3g}"
+
+    @property
+    def centred(self) -> bool:
+        return (self.x, self.y, self.zoom) == (0.5, 0.5, 1.0)
+
+
 def prepare_image(
-    data: bytes, aspect_ratio: str, *, fit: str = "crop", long_side: int = 1280
+    data: bytes,
+    aspect_ratio: str,
+    *,
+    fit: str = "crop",
+    long_side: int = 1280,
+    framing: Framing | None = None,
 ) -> PreparedImage:
     """Check an uploaded image and make it ready to send: upright, RGB, at the ratio, ≤ long_side.
 
@@ -393,10 +440,11 @@ def prepare_image(
 
     # The decoded picture may be smaller than the original (draft); work in its own pixels.
     dec_w, dec_h = im.size
+    frame = framing or Framing()
     if fit == "crop":
-        crop_w = min(dec_w, round(box_w * dec_w / orig_w))
-        crop_h = min(dec_h, round(box_h * dec_h / orig_h))
-        left, top = (dec_w - crop_w) // 2, (dec_h - crop_h) // 2
+        crop_w = max(1, min(dec_w, round(box_w * dec_w / orig_w / frame.zoom)))
+        crop_h = max(1, min(dec_h, round(box_h * dec_h / orig_h / frame.zoom)))
+        left, top = round((dec_w - crop_w) * frame.x), round((dec_h - crop_h) * frame.y)
         picture = im.resize(
             (out_w, out_h),
             Image.Resampling.LANCZOS,
@@ -410,6 +458,8 @@ def prepare_image(
     parts: list[str] = []
     if 2 <= orientation <= 8:
         parts.append("turned upright (as the camera recorded it)")
+    if fit == "crop" and not frame.centred:
+        parts.append(f"framed at {frame.zoom:g}× zoom" if frame.zoom > 1 else "framed off-centre")
     if changed_shape and fit == "crop":
         parts.append(f"cropped to {aspect_ratio}")
     elif changed_shape:
@@ -654,6 +704,21 @@ def make_poster(video: Path, out: Path, *, width: int = 480) -> Path:
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=82, optimize=True, progressive=True)
     return atomic_write_bytes(Path(out), buf.getvalue())
+
+
+def frame_at(video: Path, seconds: float) -> bytes:
+    """The frame shown at `seconds` into a video, as PNG bytes (past the end: the last frame)."""
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not math.isfinite(seconds)
+        or seconds < 0
+    ):
+        raise InputError("Pick a time from the start of the video.", field="frame_time")
+    image = _grab(Path(video), float(seconds))
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "PNG", compress_level=6)
+    return buf.getvalue()
 
 
 def last_frame(video: Path) -> bytes:

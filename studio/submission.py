@@ -34,6 +34,17 @@ class TakeRequest:
     source_name: str | None = None
     seed: int | None = None  # the first variant's seed (others follow it); None: a new random seed
     audio: bool = False
+    crop: str | None = None  # image-to-video framing, `media.Framing` as text "x,y,zoom"
+    frame_time: float | None = None  # animate the frame at this time of the source take (None: last)
+    end_image: bytes | None = None  # an end frame, for models that take one
+    end_image_name: str | None = None
+    original_file: str | None = None  # a kept original image (library path) this request re-frames
+    # Where it comes from and what it records (no effect on what is sent):
+    parent_id: str | None = None
+    relation: str | None = None  # a take.Relation value
+    camera: str | None = None  # the camera preset whose phrase is in the prompt
+    shot: str | None = None  # the shot card (JSON) the prompt was composed from
+    sweep_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,7 @@ class Prepared:
     source_take: Take | None
     warnings: tuple[str, ...]
     seeds: tuple[int | None, ...]  # one per variant
+    end_image: PreparedImage | None = None
 
     def video_request(self, variant: int = 0, files: tuple[str, ...] = ()) -> VideoRequest:
         """The create this variant will send (the estimate prices exactly this)."""
@@ -107,8 +119,11 @@ def prepare(req: TakeRequest, cat: Catalog, library: Library, account: str) -> P
         ratio = catalog.check_ratio(model, req.mode, req.aspect_ratio or model.ratios_for(req.mode)[0])
 
     image: PreparedImage | None = None
+    end_image: PreparedImage | None = None
     source_video: VideoInfo | None = None
     source_take: Take | None = None
+    if req.end_image is not None and req.mode != "image-to-video":
+        raise InputError("An end frame goes with image-to-video only.", field="end_image")
     if req.source_take_id:
         source_take = library.get(req.source_take_id, account=account)
         if source_take is None or not source_take.video_path:
@@ -118,13 +133,23 @@ def prepare(req: TakeRequest, cat: Catalog, library: Library, account: str) -> P
     if req.mode == "image-to-video":
         if req.fit not in ("crop", "fit"):
             raise InputError("Choose crop or fit.", field="fit")
+        framing = media.Framing.parse(req.crop)
         if source_take is not None:
-            raw = media.last_frame(library.path(source_take.video_path or ""))
+            video = library.path(source_take.video_path or "")
+            raw = media.last_frame(video) if req.frame_time is None else media.frame_at(video, req.frame_time)
         elif req.image is not None:
             raw = req.image
+        elif req.original_file:
+            raw = library.path(req.original_file).read_bytes()
         else:
             raise InputError("Upload an image to animate.", field="image")
-        image = media.prepare_image(raw, ratio or "auto", fit=req.fit, long_side=long_side)
+        image = media.prepare_image(raw, ratio or "auto", fit=req.fit, long_side=long_side, framing=framing)
+        if req.end_image is not None:
+            if not model.end_frame:
+                raise InputError(
+                    f"{model.label} takes no end frame: remove it or pick another model.", field="end_image"
+                )
+            end_image = media.prepare_image(req.end_image, ratio or "auto", fit=req.fit, long_side=long_side)
     elif req.mode == "remix":
         limits = media_checks.source_limits(model)  # refused before anything is spent
         if source_take is not None:
@@ -164,11 +189,17 @@ def prepare(req: TakeRequest, cat: Catalog, library: Library, account: str) -> P
         source_take=source_take,
         warnings=tuple(warnings),
         seeds=seeds,
+        end_image=end_image,
     )
 
 
 def pricing_sketch(
-    req: TakeRequest, model: Model, duration: int | None, aspect_ratio: str | None, *, source_seconds: float | None = None
+    req: TakeRequest,
+    model: Model,
+    duration: int | None,
+    aspect_ratio: str | None,
+    *,
+    source_seconds: float | None = None,
 ) -> Prepared:
     """The submission as far as its price goes: no media work, no API call, a lenient prompt.
 

@@ -1,0 +1,140 @@
+"""A take: one variant of one submission, its recipe, its job, its outcome and its place in an idea."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+OPEN_STATUSES = ("pending", "submitting", "queued", "processing", "downloading")
+TERMINAL_STATUSES = ("completed", "failed", "cancelled", "unknown")
+STATUSES = OPEN_STATUSES + TERMINAL_STATUSES
+
+
+class Relation(StrEnum):
+    """How a take was derived from its parent: the label on an edge of the idea tree."""
+
+    REUSE = "reuse"  # the recipe put back in the form, then edited
+    REROLL = "reroll"  # the same recipe, a new seed
+    LOCK_SEED = "lock_seed"  # the prompt edited, the seed kept
+    REMIX = "remix"  # a new prompt over the parent's video
+    ANIMATE = "animate"  # image-to-video from a frame of the parent
+    FINAL = "final"  # the same recipe at a higher tier or length (draft -> final)
+    SWEEP = "sweep"  # one value of a sweep over a shot-card field
+
+
+class Verdict(StrEnum):
+    """What the user decided about a take."""
+
+    KEEP = "keep"
+    REJECT = "reject"
+
+
+# Why a take was rejected (or what to watch): tag -> what it means, offered as hints for the next try.
+VERDICT_REASONS: dict[str, str] = {
+    "motion": "Motion: jittery, too fast, or frozen",
+    "identity": "Identity drift: the subject changes as it moves",
+    "text": "Text artefacts: garbled letters or signs",
+    "off_prompt": "Off-prompt: not what was asked",
+    "framing": "Framing: the subject is cut off or badly placed",
+    "style": "Style: the look is wrong",
+}
+
+
+@dataclass(frozen=True)
+class Take:
+    """One variant of one submission: its recipe, its job and its outcome."""
+
+    id: str
+    account: str
+    batch_id: str
+    submission_id: str
+    variant_index: int
+    mode: str
+    model: str
+    prompt: str
+    duration_requested: float | None
+    duration: float | None
+    aspect_ratio: str | None
+    source_take_id: str | None
+    source_file: str | None
+    source_name: str | None
+    estimated_credits: int
+    job_id: str | None
+    status: str
+    error: str | None
+    created_at: float
+    updated_at: float
+    completed_at: float | None
+    video_path: str | None
+    poster_path: str | None
+    favourite: bool
+    cache_hit: bool
+    idempotency_key: str | None = None  # one per take, written before any network call (v2)
+    seed: int | None = None
+    audio: bool = False
+    progress: float | None = None  # 0..1 as the gateway reports it (v2), never made up
+    progress_message: str | None = None
+    billed_credits: int | None = None  # what varg really charged (v2 actual_cost_cents)
+    output_url: str | None = None  # kept so a failed download can be fetched again
+    session_id: str | None = None  # the browser session that made it (spend and budget per session)
+    lease_owner: str | None = None  # the process working on it now (see Library.claim)
+    lease_expires: float | None = None
+    candidates: str | None = None  # v1: job ids that may be this take's, awaiting the user's word
+    # Lineage and iteration (migration 4): the idea tree, verdicts, and the recipe's extras.
+    parent_id: str | None = None  # the take this one was derived from (reuse, re-roll, remix, ...)
+    relation: str | None = None  # a Relation value: how it was derived (None: a new idea)
+    idea_id: str | None = None  # the idea (tree) it belongs to: the founding submission's batch id
+    verdict: str | None = None  # a Verdict value, or None while undecided
+    verdict_reasons: str | None = None  # comma-separated reason tags (see studio.verdicts)
+    verdict_note: str | None = None
+    camera: str | None = None  # a camera preset key (studio/data/cameras.json)
+    shot: str | None = None  # the shot card as JSON (subject, action, camera, lighting, style)
+    sweep_id: str | None = None  # the sweep this take is one value of
+    crop: str | None = None  # image-to-video framing "x,y,zoom" (anchor 0..1, zoom >= 1)
+    original_file: str | None = None  # the uploaded image before framing, kept to re-frame later
+    end_file: str | None = None  # the end frame image, for models that take one
+    frame_time: float | None = None  # where in the source take the start frame was taken (s)
+
+    @property
+    def is_open(self) -> bool:
+        """Still in flight: the follower has work to do for it."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_done(self) -> bool:
+        """Reached a terminal status (completed, failed, cancelled or unknown)."""
+        return self.status in TERMINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class NewTake:
+    """What a submission writes for each variant before the create call."""
+
+    account: str
+    batch_id: str
+    submission_id: str
+    variant_index: int
+    mode: str
+    model: str
+    prompt: str
+    duration_requested: float | None
+    duration: float | None
+    aspect_ratio: str | None
+    estimated_credits: int
+    source_take_id: str | None = None
+    source_file: str | None = None
+    source_name: str | None = None
+    seed: int | None = None
+    audio: bool = False
+    idempotency_key: str | None = None  # made by add_batch when not given
+    session_id: str | None = None
+    parent_id: str | None = None
+    relation: str | None = None
+    idea_id: str | None = None  # None: the batch founds a new idea (its batch id)
+    camera: str | None = None
+    shot: str | None = None
+    sweep_id: str | None = None
+    crop: str | None = None
+    original_file: str | None = None
+    end_file: str | None = None
+    frame_time: float | None = None
