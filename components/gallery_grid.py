@@ -11,13 +11,14 @@ import streamlit as st
 from components import create_form as form
 from components import take_card
 from studio import catalog
-from studio.library import OPEN_STATUSES
+from studio.library import OPEN_STATUSES, UNDECIDED
 
 P = "gallery"
 PAGE_SIZE = 12
 COLUMNS = 4
 LIMIT = "gallery_limit"
 
+VERDICT_FILTERS = {"all": "Any verdict", "keep": "Kept", "reject": "Rejected", UNDECIDED: "Undecided"}
 STATUS_FILTERS = {
     "all": ("All statuses", None),
     "completed": ("Done", "completed"),
@@ -49,7 +50,9 @@ def filters() -> dict:
     from components import context
 
     models = ["all", *[m.id for m in context.get_studio().catalog.current().all()]]
-    c_search, c_mode, c_model, c_status, c_fav = st.columns([4, 2, 2, 2, 1.4], vertical_alignment="bottom")
+    c_search, c_mode, c_model, c_status, c_verdict, c_fav = st.columns(
+        [3.4, 1.8, 1.8, 1.8, 1.8, 1.4], vertical_alignment="bottom"
+    )
     with c_search:
         key = form.bind(P, "search", "")
         search = st.text_input(
@@ -90,6 +93,12 @@ def filters() -> dict:
             on_change=_reset_limit,
         )
         form.remember(P, "status", status)
+    with c_verdict:
+        key = form.bind(P, "verdict", "all", list(VERDICT_FILTERS))
+        verdict = st.selectbox(
+            "Verdict", list(VERDICT_FILTERS), key=key, format_func=VERDICT_FILTERS.get, on_change=_reset_limit
+        )
+        form.remember(P, "verdict", verdict)
     with c_fav:
         key = form.bind(P, "fav", False)
         fav = st.toggle("Favourites", key=key, on_change=_reset_limit)
@@ -100,6 +109,7 @@ def filters() -> dict:
         "status": STATUS_FILTERS[status][1],
         "favourite": True if fav else None,
         "search": search.strip() or None,
+        "verdict": None if verdict == "all" else verdict,
     }
 
 

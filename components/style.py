@@ -46,6 +46,8 @@ h1 { letter-spacing: -0.02em; font-weight: 700 !important; }
 .vs-chip.off  { background: rgba(160, 160, 160, 0.14); color: #B5B5B5; }
 .vs-chip.sora { background: rgba(255, 122, 89, 0.16); color: #FFA587; }
 .vs-chip.fav  { background: rgba(255, 204, 77, 0.16); color: #FFD873; }
+.vs-chip.keep { background: rgba(52, 199, 123, 0.22); color: #7FF0B4; font-weight: 600; }
+.vs-chip.reject { background: rgba(255, 92, 92, 0.20); color: #FF9C9C; font-weight: 600; }
 .vs-ph { aspect-ratio: 16 / 9; width: 100%; border-radius: 8px; display: flex; align-items: center;
   justify-content: center; flex-direction: column; gap: 0.3rem; color: #8E8A83; font-size: 0.85rem;
   background: linear-gradient(120deg, #1A1D25 0%, #232734 50%, #1A1D25 100%);
@@ -120,6 +122,19 @@ def snippet(text: str | None, limit: int = 80) -> str:
 def chip(status: str) -> str:
     label, cls, _, _ = STATUS.get(status, (status.title(), "off", "gray", ""))
     return f'<span class="vs-chip {cls}">{esc(label)}</span>'
+
+
+def verdict_chip(take) -> str:
+    """`✓ Kept` / `✕ Rejected · motion, framing` (HTML, escaped), or "" while undecided."""
+    if take.verdict == "keep":
+        return '<span class="vs-chip keep">✓ Kept</span>'
+    if take.verdict == "reject":
+        from studio.take import VERDICT_REASONS
+
+        tags = [VERDICT_REASONS.get(t, t).split(":")[0] for t in (take.verdict_reasons or "").split(",") if t]
+        tail = f" · {', '.join(tags)}" if tags else ""
+        return f'<span class="vs-chip reject">✕ Rejected{esc(tail)}</span>'
+    return ""
 
 
 def status_label(status: str) -> str:

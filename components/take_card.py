@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.style import chip, credits_text, esc, snippet, status_label, take_meta
+from components.style import chip, credits_text, esc, snippet, status_label, take_meta, verdict_chip
 
 COMPARE = "gallery_compare"  # ids picked for comparison, in the order picked
 MAX_COMPARE = 4
@@ -71,7 +71,7 @@ def card(studio, take) -> None:
             st.html(f'<div class="vs-ph{still}">{esc(text)}</div>')
         fav = '<span class="vs-chip fav">★</span>' if take.favourite else ""
         st.html(
-            f'<div class="vs-meta">{chip(take.status)}{fav}<span>{take_meta(take)}</span></div>'
+            f'<div class="vs-meta">{chip(take.status)}{verdict_chip(take)}{fav}<span>{take_meta(take)}</span></div>'
             f'<div class="vs-snip">{esc(snippet(take.prompt, 120))}</div>' + money_line(studio, take)
         )
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):

@@ -52,6 +52,7 @@ MEDIA_KINDS = ("inputs", "videos", "posters")
 DB_NAME = "library.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 
+UNDECIDED = "undecided"  # a verdict filter: takes nobody has kept or rejected yet
 _FINGERPRINT_SALT = b"varg-studio/account/v1:"
 _now = time.time  # the clock; tests may replace it
 _SUFFIX_RE = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
@@ -690,6 +691,7 @@ class Library:
         status: str | Sequence[str] | None = None,
         favourite: bool | None = None,
         search: str | None = None,
+        verdict: str | None = None,
     ) -> tuple[str, list[Any]]:
         clauses = ["account = ?"]
         params: list[Any] = [account]
@@ -706,6 +708,11 @@ class Library:
         if favourite is not None:
             clauses.append("favourite = ?")
             params.append(1 if favourite else 0)
+        if verdict == UNDECIDED:
+            clauses.append("verdict IS NULL")
+        elif verdict:
+            clauses.append("verdict = ?")
+            params.append(Verdict(verdict).value)
         # Every word must appear in the prompt, in any case; a literal match (no wildcards).
         for word in (search or "").split():
             clauses.append("instr(studio_fold(prompt), ?) > 0")
@@ -721,12 +728,13 @@ class Library:
         status: str | Sequence[str] | None = None,
         favourite: bool | None = None,
         search: str | None = None,
+        verdict: str | None = None,
         limit: int | None = 200,
         offset: int = 0,
     ) -> list[Take]:
         """The account's takes, newest first (variants of one batch in order)."""
         where, params = self._filters(
-            account, mode=mode, model=model, status=status, favourite=favourite, search=search
+            account, mode=mode, model=model, status=status, favourite=favourite, search=search, verdict=verdict
         )
         order = "created_at DESC, batch_id DESC, variant_index ASC LIMIT ? OFFSET ?"
         lim = -1 if limit is None else max(0, int(limit))
