@@ -1,6 +1,7 @@
 """How fast the local renderer makes a 4 s 1280x720 clip, against a plain encode of as many frames.
 
-Run: python bench/bench_render.py [--repeat 3] [--preset superfast] [--all]
+Run: python bench/bench_render.py [--repeat 3] [--preset superfast] [--all]  (--all: more prompts,
+every camera preset on text and image, every remix style)
 
 The baseline is the same encoder with the same settings writing 96 copies of one constant frame,
 so the ratio shows what drawing the frames (and encoding moving content) costs on top of the
@@ -22,7 +23,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from demo_gateway import _encode  # noqa: E402
+from demo_gateway.render import encode as _encode  # noqa: E402
 from demo_gateway.render import (  # noqa: E402
     render_image_to_video,
     render_remix,
@@ -30,6 +31,20 @@ from demo_gateway.render import (  # noqa: E402
 )
 
 W, H, SECONDS = 1280, 720, 4.0
+CAMERA_PHRASES = (  # the studio's camera presets (studio/data/cameras.json)
+    "static locked-off camera",
+    "slow dolly in",
+    "slow dolly out",
+    "camera pans left",
+    "camera pans right",
+    "camera orbits around the subject",
+    "crane up, rising above the scene",
+    "crane down",
+    "tilt up",
+    "handheld camera, slight shake",
+    "tracking shot following the subject",
+    "slow zoom in",
+)
 FRAMES = round(SECONDS * 24)
 
 
@@ -99,6 +114,18 @@ def main() -> None:
                 lambda: render_image_to_video(photo, "a calm portrait", SECONDS, "16:9", tmp / "img.mp4"),
             ),
             (
+                "text: ocean, slow dolly in (post zoom)",
+                lambda: render_text_to_video(
+                    "sunset over the ocean, slow dolly in", SECONDS, "16:9", tmp / "cam.mp4"
+                ),
+            ),
+            (
+                "image: photo, handheld camera",
+                lambda: render_image_to_video(
+                    photo, "handheld camera, slight shake", SECONDS, "16:9", tmp / "cam.mp4"
+                ),
+            ),
+            (
                 "remix: text output, cinematic",
                 lambda: render_remix(text_out, "more dramatic", tmp / "remix.mp4"),
             ),
@@ -123,6 +150,21 @@ def main() -> None:
                     lambda: render_image_to_video(photo, "zoom in, snow", SECONDS, "16:9", tmp / "i.mp4"),
                 )
             )
+            for phrase in CAMERA_PHRASES:
+                cases.append(
+                    (
+                        f"text: mountains, {phrase}",
+                        lambda p=phrase: render_text_to_video(
+                            f"mountains, {p}", SECONDS, "16:9", tmp / "c.mp4"
+                        ),
+                    )
+                )
+                cases.append(
+                    (
+                        f"image: {phrase}",
+                        lambda p=phrase: render_image_to_video(photo, p, SECONDS, "16:9", tmp / "c.mp4"),
+                    )
+                )
             for style in ("watercolour", "noir", "sepia", "winter", "night", "comic", "pixel", "neon"):
                 cases.append((f"remix: {style}", lambda s=style: render_remix(text_out, s, tmp / "r.mp4")))
         for name, fn in cases:

@@ -1,4 +1,4 @@
-"""Admin test hooks (only with an admin token): stats and faults, behind X-Admin-Token, loopback, JSON only."""
+"""Admin test hooks (only with an admin token): stats, faults, demo credits; X-Admin-Token, loopback, JSON only."""
 
 from __future__ import annotations
 
@@ -65,8 +65,34 @@ async def reset(gw: DemoGateway, request: Request) -> Response:
     return json_response(200, gw.faults.to_dict())
 
 
+async def reset_credits(gw: DemoGateway, request: Request) -> Response:
+    """Give one demo account its starting credits again: {"api_key": "..."} or {"account": "..."}."""
+    _guard(gw, request)
+    body = await json_body(request)
+    value = body.get("api_key", body.get("account"))
+    field = "api_key" if "api_key" in body else "account"
+    if not isinstance(value, str) or not value.strip():
+        raise bad('Send {"api_key": "<key>"} or {"account": "<account id>"}.', field)
+    try:
+        available = gw.reset_credits(value)
+    except ValueError as exc:
+        raise bad(str(exc), field) from None
+    account = value if gw.store.has_account(value) else gw.account_id(value)
+    reserved = gw.store.reserved(account)
+    return json_response(
+        200,
+        {
+            "account": account,
+            "available": available,
+            "reserved": reserved,
+            "total_balance": available + reserved,
+        },
+    )
+
+
 ENDPOINTS = [
     Endpoint("/_admin/stats", "admin", {"GET": stats}),
     Endpoint("/_admin/faults", "admin", {"GET": faults, "POST": faults}),
     Endpoint("/_admin/faults/reset", "admin", {"POST": reset}),
+    Endpoint("/_admin/credits/reset", "admin", {"POST": reset_credits}),
 ]

@@ -52,7 +52,13 @@ def advertised(data_dir: Path) -> str | None:
         text = (Path(data_dir) / ADDRESS_NAME).read_text(encoding="utf-8").strip()
     except OSError:
         return None
-    return text if text.startswith("http://127.") or text.startswith("http://[::1]") or text.startswith("http://localhost") else None
+    return (
+        text
+        if text.startswith("http://127.")
+        or text.startswith("http://[::1]")
+        or text.startswith("http://localhost")
+        else None
+    )
 
 
 class DemoGateway:
@@ -299,6 +305,32 @@ class DemoGateway:
         if self._accepted is not None and digest not in self._accepted:
             raise HttpError(401, "Invalid API key.", headers=challenge)
         return digest
+
+    def reset_credits(self, api_key_or_account: str) -> int:
+        """Give a demo account its starting credits again; returns the credits available now (the start).
+
+        Takes an API key, or an account id this gateway already knows (the salted hash of a key).
+        Open v2 reservations are left as they are and stay covered: the total becomes the starting
+        credits plus what is reserved. So a reserved job that completes is paid out of its own
+        reservation (available stays at the start), and one that is cancelled or fails releases its
+        reservation on top of the start. A v1 job was paid when it was created; should it fail or be
+        cancelled after the reset, its refund also lands on top."""
+        value = (api_key_or_account or "").strip()
+        if not value:
+            raise ValueError("Name the demo account: its API key or account id.")
+        store = self.store
+        account = value if store.has_account(value) else self.account_id(value)
+        if self._accepted is not None and account not in self._accepted:
+            raise ValueError("That key is not one this gateway accepts.")
+        # one transaction: no job can reserve or settle between reading the reservations and the write
+        total, reserved = store.reset_balance(account, self.initial_balance)
+        log.info(
+            "demo credits reset for account %s…: %d available, %d reserved",
+            account[:8],
+            total - reserved,
+            reserved,
+        )
+        return total - reserved
 
     def shown_time(self, ts: float) -> float:
         """A real timestamp as the gateway's (maybe skewed) clock shows it."""

@@ -149,6 +149,25 @@ class Store:
                 "UPDATE accounts SET balance = balance + ? WHERE account = ?", (delta, account)
             )
 
+    def has_account(self, account: str) -> bool:
+        with self.lock:
+            row = self._conn.execute("SELECT 1 FROM accounts WHERE account = ?", (account,)).fetchone()
+            return row is not None
+
+    def reset_balance(self, account: str, available: int) -> tuple[int, int]:
+        """Set the total so that `available` credits are free beside what open jobs reserve, atomically.
+
+        Returns (total, reserved)."""
+        with self.tx():
+            reserved = self.reserved(account)
+            total = int(available) + reserved
+            self._conn.execute(
+                "INSERT INTO accounts (account, balance) VALUES (?, ?)"
+                " ON CONFLICT(account) DO UPDATE SET balance = excluded.balance",
+                (account, total),
+            )
+            return total, reserved
+
     def reserved(self, account: str) -> int:
         with self.lock:
             row = self._conn.execute(

@@ -436,3 +436,55 @@ def test_remix_of_audio_only_or_missing_file_raises_input_error(tmp_path):
         render_remix(audio, "noir", tmp_path / "out.mp4")
     with pytest.raises(InputError, match="not found"):
         render_remix(tmp_path / "missing.mp4", "noir", tmp_path / "out.mp4")
+
+
+# --- the camera helpers and the bench ------------------------------------------------------------------
+
+
+def test_frame_camera_zooms_about_the_centre_and_holds_inside_the_frame():
+    from demo_gateway.render.camera import Pose
+    from demo_gateway.render.encode import YuvFrame
+    from demo_gateway.render.scene import frame_camera
+
+    f = YuvFrame(320, 180)
+    f.y[:] = np.arange(320, dtype=np.uint8)[None, :] // 2 + 40  # a horizontal ramp
+    f.u[:], f.v[:] = 100, 150
+    before = f.y.copy()
+    frame_camera(f, Pose())  # no zoom: untouched
+    assert np.array_equal(f.y, before)
+    frame_camera(f, Pose(zoom=1.25))
+    assert f.y.shape == (180, 320)
+    row = f.y[90].astype(float)
+    assert abs(row[160] - before[90, 160]) <= 2  # the centre stays put
+    assert row[10] > before[90, 10] + 5 and row[-10] < before[90, -10] - 5  # the edges come in
+    assert int(f.u.min()) >= 99 and int(f.v.max()) <= 151  # chroma stays aligned and flat
+    g = YuvFrame(320, 180)
+    g.y[:] = before
+    g.u[:], g.v[:] = 100, 150
+    frame_camera(g, Pose(zoom=1.05, shake_x=1.0, y=-5.0))  # asks far outside: held at the edge
+    assert np.abs(g.y[:, -1].astype(int) - before[:, -1].astype(int)).max() <= 2  # the right edge, held
+
+
+def test_the_render_bench_still_imports_and_lists_every_camera_preset():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "bench_render.py"
+    spec = importlib.util.spec_from_file_location("bench_render", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert callable(module.main)
+    from demo_gateway.render import camera_of
+
+    moves = {camera_of(p) for p in module.CAMERA_PHRASES}
+    assert len(module.CAMERA_PHRASES) == len(moves) == 12
+
+
+def test_image_auto_ratio_at_1080p_on_an_exact_fit_renders(work, photo):
+    # 1200x800 at "auto" 1080p is 1920x1280: an exact fit whose crop box float rounding once pushed
+    # a hair outside the picture (a ValueError, a failed job)
+    result = render_image_to_video(
+        photo, "static locked-off camera", 0.1, "auto", work / "fit.mp4", resolution="1080p"
+    )
+    assert (result.width, result.height) == (1920, 1280)
+    assert_playable_mp4(result.path, (1920, 1280), result.frames / 24)

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from demo_gateway.errors import InputError
+from demo_gateway.render.camera import CameraMove, CameraPath, camera_of, ease
 from demo_gateway.render.encode import (
     FPS,
     Finisher,
@@ -27,8 +28,11 @@ from demo_gateway.render.styles import make_style, pick_style
 
 __all__ = [
     "FPS",
+    "CameraMove",
     "RenderCancelled",
     "RenderResult",
+    "camera_move",
+    "camera_of",
     "cancel_scope",
     "frame_size",
     "render_image_to_video",
@@ -135,22 +139,6 @@ def render_text_to_video(
 
 # --- image to video -----------------------------------------------------------------------------------
 
-_MOVES = (
-    (
-        "in",
-        r"zoom(?:s|ing)? in|push(?:es|ing)? in|dolly(?:ing)? in|move(?:s)? closer|close[- ]?up|zoom(?:s|ing)? into",
-    ),
-    (
-        "out",
-        r"zoom(?:s|ing)? out|pull(?:s|ing)? (?:back|out)|dolly(?:ing)? out|reveal(?:s|ing)?|widen(?:s|ing)?",
-    ),
-    ("left", r"pan(?:s|ning)? (?:to the )?left|truck(?:s|ing)? left|move(?:s)? left"),
-    ("right", r"pan(?:s|ning)? (?:to the )?right|truck(?:s|ing)? right|move(?:s)? right"),
-    ("up", r"pan(?:s|ning)? up|tilt(?:s|ing)? up|crane(?:s|ing)? up|pedestal up|rise(?:s)?|rising"),
-    ("down", r"pan(?:s|ning)? down|tilt(?:s|ing)? down|crane(?:s|ing)? down|pedestal down|descend(?:s|ing)?"),
-)
-
-
 _IMAGE_PARTICLES = {
     "snow": r"snow|snowy|snowing|snowfall|snowflakes?|blizzard",
     "rain": r"rain|rainy|raining|rainfall|downpour|drizzle",
@@ -158,19 +146,35 @@ _IMAGE_PARTICLES = {
 }
 
 
+_LEGACY_MOVES = {
+    CameraMove.ZOOM_IN: "in",
+    CameraMove.DOLLY_IN: "in",
+    CameraMove.ZOOM_OUT: "out",
+    CameraMove.DOLLY_OUT: "out",
+    CameraMove.PAN_LEFT: "left",
+    CameraMove.PAN_RIGHT: "right",
+    CameraMove.TILT_UP: "up",
+    CameraMove.CRANE_UP: "up",
+    CameraMove.TILT_DOWN: "down",
+    CameraMove.CRANE_DOWN: "down",
+    CameraMove.DRIFT: "kenburns",
+}
+
+
+# moves that travel across the picture need room to travel in
+_TRAVEL_ZOOM = {
+    CameraMove.PAN_LEFT: 1.18,
+    CameraMove.PAN_RIGHT: 1.18,
+    CameraMove.TRACKING: 1.18,
+    CameraMove.ORBIT: 1.16,
+}
+
+
 def camera_move(prompt: str) -> str:
-    """The camera move a prompt asks for (earliest mention wins); "kenburns" when it names none."""
-    text = " ".join((prompt or "").lower().split())
-    best: tuple[int, str] | None = None
-    for name, pattern in _MOVES:
-        m = re.search(rf"\b(?:{pattern})\b", text)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), name)
-    return best[1] if best else "kenburns"
-
-
-def _ease(u: float) -> float:
-    return 0.5 - 0.5 * math.cos(math.pi * min(1.0, max(0.0, u)))
+    """The older, coarser name of the prompt's move (in, out, left, right, up, down, kenburns, or the
+    CameraMove value for the moves that have no older name)."""
+    move = camera_of(prompt)
+    return _LEGACY_MOVES.get(move, move.value)
 
 
 def _load_image(image_path: Path) -> Image.Image:
@@ -213,42 +217,52 @@ def render_image_to_video(
     im = _load_image(image_path)
     w, h = frame_size(aspect_ratio, im.size, resolution)
     n = _frame_count(duration)
-    move = camera_move(prompt)
+    move = camera_of(prompt)
     seed = _seed(prompt, str(im.size), *_seed_parts(seed))
     rng = np.random.default_rng(seed)
+    path = CameraPath(move, seed, n / FPS)
+    look = np.random.default_rng(seed ^ 0xF0C05)  # what a seed varies besides the path: framing and light
+    focus = look.uniform(-0.5, 0.5, 2)  # where the view leans, as a fraction of its free travel
+    gain, warmth = float(look.uniform(0.93, 1.07)), float(look.uniform(-6.0, 6.0))
 
     # The camera travels inside a "cover" crop of the image at the frame's ratio, held at enough
     # resolution that the tightest view still maps at least 1:1 onto the frame.
-    zmax = {"in": 1.3, "out": 1.3, "kenburns": 1.14}.get(move, 1.18)
+    locked = 1.0 + float(look.uniform(0.02, 0.14))  # a seed also picks the locked-off framing
+    base = locked if move is CameraMove.STATIC else _TRAVEL_ZOOM.get(move, 1.0)
+    zmax = 1.14 if move is CameraMove.DRIFT else base * path.max_zoom
     scale = max(w / im.width, h / im.height)
     cw, ch = w / scale, h / scale  # the cover crop in image pixels
-    box = ((im.width - cw) / 2, (im.height - ch) / 2, (im.width + cw) / 2, (im.height + ch) / 2)
+    box = (
+        max(0.0, (im.width - cw) / 2),  # clamped: float rounding can put an exact fit a hair outside
+        max(0.0, (im.height - ch) / 2),
+        min(float(im.width), (im.width + cw) / 2),
+        min(float(im.height), (im.height + ch) / 2),
+    )
     sw = max(2, round(w * zmax / 2) * 2)
     sh = max(2, round(h * zmax / 2) * 2)
     src = im.resize((sw, sh), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
     sy, su, sv = rgb_to_planes(np.asarray(src))
+    sy = np.clip(sy * np.float32(gain) + 0.5, 0, 255).astype(np.uint8)
+    su = np.clip(su.astype(np.int16) - round(warmth * 0.7), 0, 255).astype(np.uint8)
+    sv = np.clip(sv.astype(np.int16) + round(warmth), 0, 255).astype(np.uint8)
     py, pu, pv = (Image.fromarray(p, "L") for p in (sy, su, sv))
 
-    # view centre (cx, cy in 0..1 of the source) and zoom over time
-    pan = 1.0 - 1.0 / zmax  # free travel at the held zoom, as a fraction of the source
     kb_dir = rng.uniform(-1, 1, 2)
     kb_dir /= max(1e-6, float(np.hypot(*kb_dir)))
 
-    def view(u: float) -> tuple[float, float, float]:
-        e = _ease(u)
-        if move == "in":
-            return 0.5, 0.5, zmax**e
-        if move == "out":
-            return 0.5, 0.5, zmax ** (1.0 - e)
-        if move in ("left", "right"):
-            sgn = -1.0 if move == "left" else 1.0
-            return 0.5 + sgn * 0.45 * pan * (2.0 * e - 1.0), 0.5, zmax
-        if move in ("up", "down"):
-            sgn = -1.0 if move == "up" else 1.0
-            return 0.5, 0.5 + sgn * 0.45 * pan * (2.0 * e - 1.0), zmax
-        z = 1.02 * (zmax / 1.02) ** e
-        free = (1.0 - 1.0 / z) * 0.5
-        return 0.5 + kb_dir[0] * free * 0.6 * e, 0.5 + kb_dir[1] * free * 0.6 * e, z
+    def view(u: float, t: float) -> tuple[float, float, float]:
+        """The view centre (cx, cy in 0..1 of the source) and zoom at clip fraction u, time t."""
+        if move is CameraMove.DRIFT:  # a gentle Ken Burns
+            e = ease(u)
+            z = 1.02 * (zmax / 1.02) ** e
+            free = (1.0 - 1.0 / z) * 0.5
+            return 0.5 + kb_dir[0] * free * 0.6 * e, 0.5 + kb_dir[1] * free * 0.6 * e, z
+        p = path.pose(u, t)
+        z = base * p.zoom
+        free = (1.0 - 1.0 / z) * 0.5  # how far the centre may travel either side
+        cx = 0.5 + free * float(np.clip(0.9 * p.x + focus[0], -1.0, 1.0)) + p.shake_x / z
+        cy = 0.5 + free * float(np.clip(0.9 * p.y + focus[1], -1.0, 1.0)) + p.shake_y / z
+        return cx, cy, z
 
     text = " ".join((prompt or "").lower().split())
     kinds = {k for k, pattern in _IMAGE_PARTICLES.items() if re.search(rf"\b(?:{pattern})\b", text)}
@@ -257,7 +271,7 @@ def render_image_to_video(
 
     with VideoWriter(out_path, w, h) as writer:
         for i in range(n):
-            cx, cy, z = view(i / max(1, n - 1))
+            cx, cy, z = view(i / max(1, n - 1), i / FPS)
             vw, vh = sw / z, sh / z
             x0 = min(max(0.0, cx * sw - vw / 2), sw - vw)
             y0 = min(max(0.0, cy * sh - vh / 2), sh - vh)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from demo_gateway.render.encode import FPS, Finisher, YuvFrame, half, rgb_to_yuv, to_u8
+from demo_gateway.render.camera import CameraMove, CameraPath, Pose, camera_of
+from demo_gateway.render.encode import FPS, Finisher, YuvFrame, half, rgb_to_yuv, scale_crop, to_u8
 
 # --- reading the prompt ---------------------------------------------------------------------------
 
@@ -84,6 +85,7 @@ class SceneSpec:
     aurora: bool
     lightning: bool
     seed: int
+    camera: CameraMove = CameraMove.DRIFT
 
 
 def read_prompt(prompt: str, seed: int) -> SceneSpec:
@@ -129,6 +131,7 @@ def read_prompt(prompt: str, seed: int) -> SceneSpec:
         aurora=_find(text, r"aurora|auroras|northern lights|borealis") is not None,
         lightning=_find(text, r"thunder|thunderstorm|lightning") is not None,
         seed=seed,
+        camera=camera_of(text),
     )
 
 
@@ -358,14 +361,33 @@ class TextScene:
         self.dir = 1 if self.rng.random() < 0.5 else -1
         duration = frames / FPS
         unit = max(width, height)
-        self.travel = 0.024 * unit * max(duration, 2.0)  # near-layer travel over the clip, px
+        self.cam = CameraPath(spec.camera, spec.seed, duration)
+        # sideways travel of the nearest layer over the clip (px), and how each depth follows it
+        move, span = spec.camera, unit * max(duration, 2.0)
+        self._law: tuple[float, float] = (0.0, 1.0)  # shift = travel * (a + b * parallax)
+        if move is CameraMove.DRIFT:
+            self.travel = 0.024 * span
+        elif move in (CameraMove.PAN_LEFT, CameraMove.PAN_RIGHT):
+            self.travel, self._law = min(0.05 * span, 0.35 * width), (0.75, 0.25)  # a turn: little parallax
+        elif move is CameraMove.TRACKING:
+            self.travel = min(0.07 * span, 0.6 * width)  # a truck: strong parallax
+        elif move is CameraMove.ORBIT:
+            self.travel, self._law = min(0.06 * span, 0.45 * width), (-0.3, 1.0)  # far and near part ways
+        else:
+            self.travel = 0.0
         if spec.water:
             self.horizon = int(height * (0.6 if width >= height else 0.62))
         elif spec.wet:
             self.horizon = int(height * (0.8 if width >= height else 0.78))
         else:
             self.horizon = int(height * 0.72)
-        self.sky_shift = self.travel * 0.07
+        self.sky_shift = self._lateral(0.07 if move is CameraMove.DRIFT else 0.0)
+        # dolly and crane: layers slide down with their nearness (not over open water: its rows are fixed)
+        lift = {CameraMove.CRANE_UP: 0.24, CameraMove.CRANE_DOWN: 0.24}.get(move, 0.0)
+        if move in (CameraMove.DOLLY_IN, CameraMove.DOLLY_OUT):
+            lift = 0.1
+        self.lift = 0.0 if (spec.water or spec.wet) else lift * height
+        self._zoomed = self.cam.max_zoom > 1.0
         self.beacons: list[tuple[int, float, int]] = []  # blinking aviation lights (layer, y, x)
         self._build_sky()
         self.layers: list[_Layer] = self._build_layers()
@@ -392,7 +414,7 @@ class TextScene:
     def _build_sky(self) -> None:
         spec, pal, rng = self.spec, self.pal, self.rng
         h = self.h
-        pw = self.w + 2 * (int(math.ceil(self.sky_shift)) // 2 + 2)
+        pw = self.w + 2 * (int(math.ceil(abs(self.sky_shift))) // 2 + 2)
         self.sky_pw = pw
         hz = float(self.horizon)
         v = np.clip(np.arange(h, dtype=np.float32) / hz, 0.0, 1.4)[:, None, None]
@@ -580,8 +602,18 @@ class TextScene:
             ridge=ridge.astype(np.float32), top=top, fy=fy, fu=fu, fv=fv, shift=shift, stepped=stepped
         )
 
+    def _lateral(self, par: float) -> float:
+        """The signed sideways travel over the clip (px) of a layer at this parallax (1 = nearest)."""
+        a, b = self._law
+        return self.travel * (a + b * par)
+
+    @staticmethod
+    def _offset(shift: float, s: float) -> float:
+        """A layer's panorama offset at travel fraction s (its panorama covers 0..|shift|)."""
+        return s * shift if shift >= 0 else (1.0 - s) * -shift
+
     def _pano_width(self, shift: float) -> int:
-        return self.w + 2 * (int(math.ceil(shift)) // 2 + 3)
+        return self.w + 2 * (int(math.ceil(abs(shift))) // 2 + 3)
 
     def _fill(
         self,
@@ -633,7 +665,7 @@ class TextScene:
         n = len(specs)
         mist = 0.75 if "misty" in spec.moods else 0.45
         for k, (par, mean, amp, scale) in enumerate(specs):
-            shift = self.travel * par
+            shift = self._lateral(par)
             pw = self._pano_width(shift)
             ridged = 1.0 - np.abs(_fbm1d(rng, pw, 0.55 * h * scale, 6, 0.5)) * 2.2
             smooth = _fbm1d(rng, pw, 0.9 * h * scale, 3)
@@ -680,7 +712,7 @@ class TextScene:
             specs = [(0.3, hz - 0.025 * h, 0.025 * h)]
         n = len(specs) + 1
         for k, (par, mean, amp) in enumerate(specs, start=1):
-            shift = self.travel * par
+            shift = self._lateral(par)
             pw = self._pano_width(shift)
             f = _fbm1d(rng, pw, 0.8 * h, 4)
             ridge = mean - amp * f / (np.abs(f).max() + 1e-6)
@@ -693,7 +725,7 @@ class TextScene:
         hz = self.horizon
         layers = []
         for k, (par, amp, cover) in enumerate([(0.1, 0.07 * h, 0.45), (0.2, 0.04 * h, 0.3)]):
-            shift = self.travel * par
+            shift = self._lateral(par)
             pw = self._pano_width(shift)
             f = _fbm1d(rng, pw, 0.6 * h, 5)
             th = float(np.quantile(f, 1 - cover))
@@ -726,7 +758,7 @@ class TextScene:
         n = len(specs)
         mist = 0.8 if "misty" in self.spec.moods else 0.6
         for k, (par, ground, tree_h) in enumerate(specs):
-            shift = self.travel * par
+            shift = self._lateral(par)
             pw = self._pano_width(shift)
             xs = np.arange(pw, dtype=np.float32)
             ground_line = ground - 0.03 * h * _fbm1d(rng, pw, 0.7 * h, 3)
@@ -780,7 +812,7 @@ class TextScene:
         sun_x = self.sun[0] if self.sun else self.sky_pw * 0.3
         side = 1.0 if sun_x > self.sky_pw / 2 else -1.0
         for k, (par, mean, amp) in enumerate(specs):
-            shift = self.travel * par
+            shift = self._lateral(par)
             pw = self._pano_width(shift)
             xs = np.arange(pw, dtype=np.float32)
             period = 0.9 * h * float(rng.uniform(0.8, 1.2)) * (0.7 + 0.3 * k)
@@ -833,7 +865,7 @@ class TextScene:
         lit_p = 0.32 if night else (0.12 if spec.time in ("sunset", "dawn") else 0.0)
         layers = []
         for k, (par, tall, size) in enumerate(specs):
-            shift = self.travel * par
+            shift = self._lateral(par)
             pw = self._pano_width(shift)
             base = ground[k]
             ridge = np.full(pw, float(base), np.float32)
@@ -997,10 +1029,14 @@ class TextScene:
         w, h = self.w, self.h
         t = i / FPS
         u = i / max(1, self.n - 1)
-        s = 0.65 * u + 0.35 * (0.5 - 0.5 * math.cos(math.pi * u))
-        if self.dir < 0:
-            s = 1.0 - s
-        so = int(round(s * self.sky_shift)) // 2 * 2
+        pose = self.cam.pose(u, t)
+        if self.spec.camera is CameraMove.DRIFT:
+            s = 0.65 * u + 0.35 * (0.5 - 0.5 * math.cos(math.pi * u))
+            if self.dir < 0:
+                s = 1.0 - s
+        else:
+            s = 0.5 + 0.5 * pose.x
+        so = int(round(self._offset(self.sky_shift, s))) // 2 * 2
         f.y[:] = self.sky_y[:, so : so + w]
         f.u[:] = self.sky_u[:, so // 2 : so // 2 + w // 2]
         f.v[:] = self.sky_v[:, so // 2 : so // 2 + w // 2]
@@ -1020,14 +1056,19 @@ class TextScene:
                 y = f.y[:top].astype(np.int16)
                 y += int(70 * min(flash, 1.4))
                 f.y[:top] = np.clip(y, 0, 235).astype(np.uint8)
-        for layer in self.layers:
-            self._draw_layer(f, layer, s)
+        n_layers = len(self.layers)
+        for k, layer in enumerate(self.layers):
+            drop = 0
+            if self.lift:
+                near = (k + 1) / n_layers
+                drop = int(round(pose.depth * self.lift * near * near / 2)) * 2
+            self._draw_layer(f, layer, self._offset(layer.shift, s), drop)
         if self.beacons:
             on = (t % 1.6) < 0.5
             if on:
                 for k, by, bx in self.beacons:
                     layer = self.layers[k]
-                    xo = int(round(s * layer.shift))
+                    xo = int(round(self._offset(layer.shift, s)))
                     fx = bx - xo
                     if 2 <= fx < w - 2 and 2 <= by < h - 2:
                         yy = int(by)
@@ -1036,12 +1077,14 @@ class TextScene:
                         f.u[yy // 2, fx // 2] = 100
         if self.spec.water or self.spec.wet:
             self._draw_water(f, t, so)
+        if self._zoomed:
+            frame_camera(f, pose)
         self.particles.draw(f, t)
         self.finisher.apply(f)
 
-    def _draw_layer(self, f: YuvFrame, layer: _Layer, s: float) -> None:
+    def _draw_layer(self, f: YuvFrame, layer: _Layer, off: float, drop: int = 0) -> None:
+        """One silhouette layer at panorama offset `off` (px), moved down by `drop` (even) rows."""
         w, h = self.w, self.h
-        off = s * layer.shift
         xo = int(math.floor(off))
         if layer.stepped:
             xo = int(round(off))
@@ -1050,7 +1093,11 @@ class TextScene:
             r = np.interp(
                 self._xs + off, np.arange(layer.ridge.shape[0], dtype=np.float32), layer.ridge
             ).astype(np.float32)
-        top = layer.top
+        top = layer.top + drop
+        if top >= h:
+            return
+        if drop:
+            r = r + drop
         y0 = max(top, int(math.floor(float(r.min()))))
         y1 = min(h, int(math.ceil(float(r.max()))) + 1)
         if y1 > y0:
@@ -1059,7 +1106,7 @@ class TextScene:
             fill = layer.fy[y0 - top : y1 - top, xo : xo + w]
             f.y[y0:y1] = (cur + (fill - cur) * a + 0.5).astype(np.uint8)
         if y1 < h:
-            f.y[y1:] = layer.fy[y1 - top :, xo : xo + w]
+            f.y[y1:] = layer.fy[y1 - top : h - top, xo : xo + w]
         # chroma
         hc = h // 2
         ct = top // 2
@@ -1074,8 +1121,25 @@ class TextScene:
                 fill = src[c0 - ct : c1 - ct, cx : cx + w // 2]
                 plane[c0:c1] = (cur + (fill - cur) * a + 0.5).astype(np.uint8)
         if c1 < hc:
-            f.u[c1:] = layer.fu[c1 - ct :, cx : cx + w // 2]
-            f.v[c1:] = layer.fv[c1 - ct :, cx : cx + w // 2]
+            f.u[c1:] = layer.fu[c1 - ct : hc - ct, cx : cx + w // 2]
+            f.v[c1:] = layer.fv[c1 - ct : hc - ct, cx : cx + w // 2]
+
+
+def frame_camera(f: YuvFrame, pose: Pose) -> None:
+    """Zoom a drawn frame in place about the view centre the pose says (with any handheld wobble).
+
+    The view never leaves the frame: its centre is held inside the margin the zoom leaves. Crops
+    snap to even pixels (4:2:0 chroma stays aligned), fine at 24 fps for a slow move."""
+    w, h = f.width, f.height
+    z = max(1.0, pose.zoom)
+    cw = min(w, max(2, round(w / z / 2) * 2))
+    ch = min(h, max(2, round(h / z / 2) * 2))
+    mx, my = (w - cw) / 2, (h - ch) / 2
+    x0 = min(max(0, round((mx + pose.shake_x * w) / 2) * 2), w - cw)
+    y0 = min(max(0, round((my + pose.y * my + pose.shake_y * h) / 2) * 2), h - ch)
+    if cw == w and ch == h:
+        return
+    scale_crop(f, x0, y0, cw, ch)
 
 
 class ParticleField:
