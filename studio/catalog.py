@@ -84,12 +84,42 @@ class Model:
 
 
 def made_by_sora(model_id: str | None) -> bool:
-    """The one rule for "this take was made by Sora" (a Sora remix can take it as a source)."""
-    return bool(model_id) and canonical_model_id(model_id or "").rpartition(":")[2] in (
-        "sora_2",
-        "sora_2_pro",
-        "sora_2_remix",
-    )
+    """The one rule for "this take was made by Sora": its model is of the Sora family.
+
+    Known ids are looked up (either spelling); an id the catalogue no longer lists counts when
+    it is a `sora…` id, as the live catalogue names families by the id's first word.
+    """
+    if not model_id:
+        return False
+    known = offline().find(model_id)
+    if known is not None:
+        return known.is_sora
+    return canonical_model_id(model_id).rpartition(":")[2].startswith("sora")
+
+
+def needs_sora_source(model: Model) -> bool:
+    """A remix model that works on Sora's own videos only (others take any video)."""
+    return model.is_sora and "remix" in model.modes
+
+
+def remix_source_warning(model: Model, source_model: str | None, *, uploaded: bool = False) -> str | None:
+    """The one rule for remix sources: why this source may be refused by this model, or None.
+
+    `source_model`: the model that made the gallery take; `uploaded`: the source is an upload.
+    """
+    if not needs_sora_source(model):
+        return None
+    if uploaded:
+        return (
+            "This video was uploaded, not made by Sora. Sora remixes videos that Sora made and may "
+            "reject it (a rejected job is refunded)."
+        )
+    if not made_by_sora(source_model):
+        return (
+            f"This take was not made by Sora ({label_of(source_model)} made it). Sora remixes videos "
+            "that Sora made and may reject it (a rejected job is refunded)."
+        )
+    return None
 
 
 @dataclass(frozen=True)

@@ -148,12 +148,12 @@ class JobManager:
                 original_file = req.original_file
             elif req.image is not None:  # an upload: the original is kept so the take can be re-framed
                 original_file = self.library.store_bytes(req.image, _image_suffix(req.image), kind="inputs")
-        if prepared.end_image is not None:
-            end_file = self.library.store_bytes(prepared.end_image.data, ".jpg", kind="inputs")
         elif prepared.source_take is not None:
             source_file = prepared.source_take.video_path
         elif prepared.request.source_video is not None:
             source_file = self.library.store_bytes(prepared.request.source_video, ".mp4", kind="inputs")
+        if prepared.end_image is not None:
+            end_file = self.library.store_bytes(prepared.end_image.data, ".jpg", kind="inputs")
         duration = prepared.duration
         if duration is None and prepared.source_video is not None:
             seconds = prepared.source_video.duration
@@ -167,7 +167,9 @@ class JobManager:
             relation = Relation.REMIX if req.mode == "remix" else Relation.ANIMATE
         parent = self.library.get(parent_id, account=self.account) if parent_id else None
         if parent is None:
-            parent_id = relation = None
+            parent_id = None
+            if relation != Relation.SWEEP:
+                relation = None
         news = [
             NewTake(
                 account=self.account,
@@ -191,7 +193,8 @@ class JobManager:
                 session_id=(session_id or "")[:64] or None,
                 parent_id=parent_id,
                 relation=Relation(relation).value if relation else None,
-                idea_id=parent.idea_id if parent is not None else None,
+                # A sweep is one idea (its parts are separate submissions); a child joins its parent's.
+                idea_id=parent.idea_id if parent is not None else req.sweep_id,
                 camera=req.camera,
                 shot=req.shot,
                 sweep_id=req.sweep_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import math
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -212,6 +212,31 @@ def parse_ratio(aspect_ratio: str) -> Fraction | None:
             field="aspect_ratio",
         ) from None
     return Fraction(w, h)
+
+
+def nearest_ratio(width: int, height: int, ratios: Sequence[str]) -> str:
+    """The offered ratio closest in shape to a width×height picture (`auto` only if nothing else is offered).
+
+    Closeness is measured on a log scale, so portrait and landscape are treated alike: 9:16 is as far
+    from 1:1 as 16:9 is. A tie goes to the ratio offered first.
+    """
+    if not ratios:
+        raise ValueError("no ratios to choose from")
+    if width <= 0 or height <= 0:
+        return ratios[0]
+    shape = math.log(width / height)
+    best: tuple[float, str] | None = None
+    for ratio in ratios:
+        try:
+            value = parse_ratio(ratio)
+        except InputError:
+            continue
+        if value is None:
+            continue
+        distance = abs(math.log(value) - shape)
+        if best is None or distance < best[0] - 1e-9:
+            best = (distance, ratio)
+    return best[1] if best is not None else ratios[0]
 
 
 def _ratio_box(width: int, height: int, ratio: Fraction, *, inside: bool) -> tuple[int, int]:

@@ -343,6 +343,24 @@ class Hub:
             "uptime": round(time.time() - self.started_at, 1),
         }
 
+    def reset_demo_credits(self) -> int:
+        """Demo mode: the local gateway's credits back to the start (returns what is available now).
+
+        Only the gateway this process runs can be reset; one another studio runs is not ours.
+        """
+        reset = getattr(self._gateway, "reset_credits", None)
+        if reset is None:
+            raise StudioError(
+                "The demo credits can be reset only by the studio that runs the demo gateway "
+                "(another studio on this data folder runs it)."
+            )
+        available = int(reset(DEMO_API_KEY))
+        with self._lock:
+            studios = list(self._studios.values())
+        for studio in studios:
+            studio.forget_balance()
+        return available
+
     def stop(self) -> None:
         """Stop every follower, close every connection, stop the demo gateway."""
         with self._lock:

@@ -154,16 +154,14 @@ def prepare(req: TakeRequest, cat: Catalog, library: Library, account: str) -> P
         limits = media_checks.source_limits(model)  # refused before anything is spent
         if source_take is not None:
             source_video = media.probe_video(library.path(source_take.video_path or ""), limits=limits)
-            if model.is_sora and not catalog.made_by_sora(source_take.model):
-                warnings.append("This take was not made by Sora 2; the remix provider may reject it.")
+            warning = catalog.remix_source_warning(model, source_take.model)
         elif req.source_video is not None:
             source_video = media.probe_video(req.source_video, limits=limits)
-            if model.is_sora:
-                warnings.append(
-                    "Sora remixes videos that Sora made; an uploaded video may be rejected by the provider."
-                )
+            warning = catalog.remix_source_warning(model, None, uploaded=True)
         else:
             raise InputError("Choose a gallery take or upload a video to remix.", field="source")
+        if warning:
+            warnings.append(warning)
         if model.max_source_seconds and source_video.duration > model.max_source_seconds + 0.05:
             warnings.append(
                 f"{model.label} uses the first {model.max_source_seconds} s of the source "

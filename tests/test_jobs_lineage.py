@@ -95,10 +95,11 @@ def test_a_frame_at_any_time_is_what_gets_animated(mgr):
         TakeRequest(mode="image-to-video", model="kling_v3", prompt="p", source_take_id=src.id, frame_time=0.2), "frame"
     ).takes[0]
     assert (take.frame_time, take.parent_id, take.relation) == (0.2, src.id, "animate")
+    assert take.source_file.endswith(".jpg") and take.source_file != src.video_path, "the frame is sent"
 
 
 def test_a_sweep_is_paid_as_one_or_not_at_all(mgr, gateway):
-    parts = [mgr.prepare(replace(T2V, prompt=f"a kite, {style}", sweep_id="sw1")) for style in ("noir", "neon", "pastel")]
+    parts = [mgr.prepare(replace(T2V, prompt=f"a kite, {style}", sweep_id="sw1", relation="sweep")) for style in ("noir", "neon", "pastel")]
     one = parts[0].estimate.total
     with pytest.raises(InputError):
         mgr.submit_sweep([(p, None) for p in parts], "sweep", budget_left=one * 3 - 1)
@@ -111,4 +112,6 @@ def test_a_sweep_is_paid_as_one_or_not_at_all(mgr, gateway):
     for take in result.takes:
         assert _done(mgr, take.id).status == "completed"
     assert gateway.stats()["creates"] - creates == 3
-    assert [t.prompt for t in mgr.library.sweep_takes(ACCOUNT, "sw1")] == [p.prompt for p in parts]
+    swept = mgr.library.sweep_takes(ACCOUNT, "sw1")
+    assert [t.prompt for t in swept] == [p.prompt for p in parts]
+    assert {t.idea_id for t in swept} == {"sw1"} and {t.relation for t in swept} == {"sweep"}
