@@ -1,7 +1,8 @@
 """Varg Studio's app: `streamlit run studio_app.py` serves this `st.App`.
 
 Its lifespan makes the services hub (library, followers, the demo gateway) and stops it; its
-routes take varg's webhooks (`POST /hooks/varg`) and answer `GET /healthz`. The pages run in
+routes take varg's webhooks (`POST /hooks/varg`), answer `GET /healthz` and serve signed media
+(`GET /studio-media/<token>`, see components/media_route.py). The pages run in
 `studio_frame.py`.
 """
 
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from components import wiring
+from components import media_route, wiring
 from studio.settings import load_settings
 from studio.webhooks import HEADER, MAX_BODY
 
@@ -66,6 +67,7 @@ app = st.App(
     routes=[
         Route("/hooks/varg", varg_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        media_route.route(),  # GET /studio-media/{token}: signed, same-origin media (HTTP Range)
         Mount("/demo-gateway", app=DEMO.asgi),
     ],
 )

@@ -9,7 +9,7 @@ import logging
 
 import streamlit as st
 
-from components import job_tray, sidebar, style
+from components import form_store, job_tray, sidebar, style
 
 st.set_page_config(
     page_title="Varg Studio",
@@ -19,6 +19,8 @@ st.set_page_config(
 )
 logging.getLogger("varg_studio.ui").setLevel(logging.INFO)
 style.inject_css()
+# Before any page: a form value that arrived with a page switch is kept in its form's store.
+form_store.keep_all()
 
 nav = st.navigation(
     {
@@ -30,7 +32,18 @@ nav = st.navigation(
             st.Page("app_pages/remix.py", title="Remix", icon=":material/auto_fix_high:"),
         ],
         "Library": [
-            st.Page("app_pages/gallery.py", title="Gallery", icon=":material/video_library:"),
+            st.Page(
+                "app_pages/library.py", title="Gallery", icon=":material/video_library:", url_path="gallery"
+            ),
+            # The take view (and the grid without a take): hidden, so the Gallery link above leaves it.
+            st.Page(
+                "app_pages/gallery.py",
+                title="Take",
+                icon=":material/movie:",
+                url_path="take",
+                visibility="hidden",
+            ),
+            st.Page("app_pages/board.py", title="Board", icon=":material/account_tree:"),
         ],
     }
 )

@@ -1,4 +1,9 @@
-"""Gallery: every take of this account, newest first; `?take=<id>` opens one, `?compare=a,b` compares."""
+"""The take view (`?take=<id>`, `?compare=a,b`), and without either the gallery grid.
+
+A page of its own, hidden from the nav (the nav's "Gallery" is `app_pages/library.py`): that is
+what makes the sidebar's Gallery link work from a take, as a link to another page drops this
+page's query string. Cards, the job tray and the board open takes here.
+"""
 
 from __future__ import annotations
 

@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
-from components import context, uploader
+from components import camera_picker, context, uploader
 from components import create_form as form
 from components.errors import Slots, guard
 from components.style import esc, header, model_label, panel_title, seconds, snippet
-from studio.catalog import made_by_sora
+from studio import catalog
 from studio.submission import TakeRequest
+from studio.take import Relation
 
 MODE = "remix"
 P = "remix"
 SOURCES = {"gallery": "From the gallery", "upload": "Upload a video"}
-MAX_CHOICES = 60
+MAX_CHOICES = 60  # gallery takes offered as sources
+PAGE = 12  # posters shown before "Show more"
+COLUMNS = 4
+CSS = """<style>
+[class*="st-key-remix_src_"] { gap: 0.35rem; }
+[class*="st-key-remix_src_on_"] { border-color: #FF7A59 !important; box-shadow: 0 0 0 1px #FF7A59; }
+[class*="st-key-remix_src_"] img { border-radius: 6px; aspect-ratio: 16 / 9; object-fit: cover; }
+.vs-src-meta { display: flex; flex-wrap: wrap; gap: 0.3rem; align-items: center; font-size: 0.74rem; color: #9C988F; }
+.vs-src-meta .vs-chip { font-size: 0.68rem; }
+.vs-src-snip { color: #B9B5AE; font-size: 0.78rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+</style>"""
 
 
-def _source_label(take) -> str:
-    mark = "★ Sora · " if _sora_made(take) else ""
-    length = f" · {seconds(float(take.duration))}" if take.duration else ""
-    return f"{mark}{model_label(take.model)}{length} · {snippet(take.prompt, 48)}"
+def _choose(take_id: str) -> None:
+    """A poster clicked: remix that take (the new take branches from it)."""
+    form.new_idea(P)
+    form.prefill(P, source_take_id=take_id, parent_id=take_id, relation=Relation.REMIX.value)
 
 
-def _sora_made(take) -> bool:
-    return made_by_sora(take.model)
+def _more() -> None:
+    saved = form.store(P)
+    saved["source_shown"] = int(saved.get("source_shown") or PAGE) + PAGE
 
 
 def _drop_file() -> None:
@@ -32,9 +46,55 @@ def _drop_file() -> None:
     form.store(P).pop("source_name", None)
 
 
+def _poster_grid(studio, takes: list, chosen: str | None) -> None:
+    """Gallery takes as posters (model, Sora, length); click one to remix it, the chosen one is lit."""
+    shown = max(PAGE, int(form.store(P).get("source_shown") or PAGE))
+    visible = takes[:shown]
+    if chosen and all(t.id != chosen for t in visible):
+        visible = [t for t in takes if t.id == chosen] + visible[: shown - 1]
+    for start in range(0, len(visible), COLUMNS):
+        cols = st.columns(COLUMNS, gap="small")
+        for col, take in zip(cols, visible[start : start + COLUMNS], strict=False):
+            on = take.id == chosen
+            key = f"remix_src_on_{take.id}" if on else f"remix_src_{take.id}"
+            with col, st.container(border=True, key=key):
+                poster = studio.media_path(take.poster_path) if take.poster_path else None
+                if poster is not None:
+                    st.image(str(poster), width="stretch")
+                else:
+                    st.html('<div class="vs-ph still">No poster</div>')
+                chips = f"<b>{esc(model_label(take.model))}</b>"
+                if catalog.made_by_sora(take.model):
+                    chips += '<span class="vs-chip sora">Sora</span>'
+                if take.duration:
+                    chips += f"<span>{esc(seconds(float(take.duration)))}</span>"
+                st.html(
+                    f'<div class="vs-src-meta">{chips}</div>'
+                    f'<div class="vs-src-snip">{esc(snippet(take.prompt, 60))}</div>'
+                )
+                st.button(
+                    "Chosen" if on else "Remix this",
+                    key=f"remix_pick_{take.id}",
+                    type="primary" if on else "secondary",
+                    width="stretch",
+                    disabled=on,
+                    on_click=_choose,
+                    args=(take.id,),
+                )
+    if len(takes) > shown:
+        st.button(
+            f"Show more ({len(takes) - shown} more)",
+            key="remix_src_more",
+            icon=":material/expand_more:",
+            type="tertiary",
+            on_click=_more,
+        )
+
+
 @guard
 def page() -> None:
     header("Remix", "Restyle a take with a new prompt. The remix keeps the source's length and framing.")
+    st.html(CSS)
     studio = context.get_studio()
     library = studio.library
     account = studio.connection.account
@@ -64,16 +124,10 @@ def page() -> None:
                     icon=":material/video_library:",
                 )
             else:
-                ids = list(by_id)
-                key = form.bind(P, "source_take_id", ids[0], ids)
-                chosen = st.selectbox(
-                    "Gallery take (newest first, ★ = made by Sora)",
-                    ids,
-                    key=key,
-                    format_func=lambda i: _source_label(by_id[i]),
-                )
+                chosen = wanted if wanted in by_id else takes[0].id
                 form.remember(P, "source_take_id", chosen)
-                source_take = by_id.get(chosen)
+                source_take = by_id[chosen]
+                _poster_grid(studio, takes, chosen)
         else:
             rel = saved.get("source_file")
             reused = studio.media_path(rel) if rel else None
@@ -94,27 +148,6 @@ def page() -> None:
                 )
         slots.add("source")
 
-        # Sora remixes what Sora made; anything else needs an explicit go-ahead.
-        non_sora = (
-            upload is not None
-            or reused is not None
-            or (source_take is not None and not _sora_made(source_take))
-        )
-        ack = False
-        if non_sora:
-            st.warning(
-                "This video was not made by Sora. The remix provider works on Sora's own videos and may "
-                "reject it (a rejected job is refunded).",
-                icon=":material/warning:",
-            )
-            ack = st.checkbox("Remix it anyway", key=f"{P}_ack_non_sora")
-            slots.add("ack")
-
-        prompt = form.prompt_area(
-            P, slots, mode=MODE, label="New prompt", placeholder="Turn it into a watercolour at golden hour…"
-        )
-        settings = form.settings_row(P, MODE, slots)
-
     digest = ""
     if source_take is not None:
         path = studio.media_path(source_take.video_path)
@@ -131,31 +164,49 @@ def page() -> None:
         info, info_err = uploader.safe(uploader.probe, reused, digest)
     if info_err:
         slots.error("source", info_err)
+    elif info is not None and (upload is not None or reused is not None):
+        with main:  # the upload, playable, once it is known to be a video
+            st.video(upload.data if upload is not None else str(reused))
 
     with side, st.container(border=True, key=f"{P}_panel"):
-        panel_title("Source")
-        if source_take is not None and source_take.poster_path:
-            poster = studio.media_path(source_take.poster_path)
-            if poster is not None:
-                with st.container(key=f"pick_{source_take.id}"):
-                    st.image(str(poster), width="stretch")
-            mark = '<span class="vs-chip sora">Sora</span>' if _sora_made(source_take) else ""
-            st.html(
-                f'<div class="vs-meta"><b>{esc(model_label(source_take.model))}</b>{mark}</div>'
-                f'<div class="vs-snip">{esc(snippet(source_take.prompt, 140))}</div>'
-            )
-        elif upload is not None or reused is not None:
-            name = upload.name if upload is not None else saved.get("source_name") or "earlier upload"
-            st.html(f'<div class="vs-meta">Uploaded video · <b>{esc(name)}</b></div>')
-        else:
-            st.html('<div class="vs-ph still">Pick a take or upload a video.</div>')
+        panel_title("Settings")
+        settings = form.settings_row(P, MODE, slots, stacked=True)
+        camera_picker.render(P)
+        st.caption(settings.model.notes)
         if info is not None:
-            length = f"{info.duration:.1f} s"
             cut = settings.model.max_source_seconds
             note = f" ({settings.model.label} uses the first {cut} s)" if cut and info.duration > cut else ""
             st.markdown(
-                f":material/straighten: Source length **{length}** · {info.width}×{info.height} — "
+                f":material/straighten: Source length **{info.duration:.1f} s** · {info.width}×{info.height} — "
                 f"the remix keeps it{note}."
+            )
+
+    with main:
+        prompt = form.prompt_area(
+            P, slots, mode=MODE, label="New prompt", placeholder="Turn it into a watercolour at golden hour…"
+        )
+        # One rule (the core's) says whether this model may refuse this source.
+        has_source = source_take is not None or upload is not None or reused is not None
+        warning = (
+            catalog.remix_source_warning(
+                settings.model,
+                source_take.model if source_take is not None else None,
+                uploaded=source_take is None,
+            )
+            if has_source
+            else None
+        )
+        ack = False
+        if warning:
+            st.warning(warning, icon=":material/warning:")
+            ack = st.checkbox("Remix it anyway", key=f"{P}_ack_non_sora")
+            slots.add("ack")
+
+        if source_take is not None and not settings.origin.get("parent_id"):
+            # A remix of a gallery take is derived from it, however it was chosen.
+            settings = replace(
+                settings,
+                origin={**settings.origin, "parent_id": source_take.id, "relation": Relation.REMIX.value},
             )
 
         def build() -> TakeRequest:
@@ -170,12 +221,12 @@ def page() -> None:
             )
 
         def precheck() -> str | None:
-            if source_take is None and upload is None and reused is None:
+            if not has_source:
                 msg = "Choose a gallery take or upload a video to remix."
                 slots.error("source", msg)
                 return msg
-            if non_sora and not ack:
-                msg = "Tick “Remix it anyway” to remix a video that Sora did not make."
+            if warning and not ack:
+                msg = "Tick “Remix it anyway” to remix a video this model may refuse."
                 slots.error("ack", msg)
                 return msg
             return None

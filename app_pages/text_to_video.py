@@ -1,9 +1,10 @@
-"""Text to video: a prompt and the model's settings, its estimate, then Generate."""
+"""Text to video: a prompt, its price and Generate on the left; the model's settings on the right."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components import camera_picker, shot_builder
 from components import create_form as form
 from components.errors import Slots, guard
 from components.style import header, panel_title
@@ -18,6 +19,13 @@ def page() -> None:
     header("Text to video", "Describe a shot. See what it costs before you pay, then keep writing.")
     slots = Slots()
     main, side = st.columns([7, 5], gap="large")
+    # The settings are drawn first (the price depends on them) but sit on the right, so the prompt
+    # is followed directly by its price and Generate: one Tab (or Ctrl/⌘+Enter) away.
+    with side, st.container(border=True, key=f"{P}_panel"):
+        panel_title("Settings")
+        settings = form.settings_row(P, MODE, slots, stacked=True)
+        camera_picker.render(P)
+        st.caption(settings.model.notes)
     with main:
         prompt = form.prompt_area(
             P,
@@ -25,10 +33,6 @@ def page() -> None:
             mode=MODE,
             placeholder="A lighthouse at dusk, waves rolling in, slow dolly forward, warm rim light…",
         )
-        settings = form.settings_row(P, MODE, slots)
-    with side, st.container(border=True, key=f"{P}_panel"):
-        panel_title("Your take")
-        st.caption(settings.model.notes)
 
         def build() -> TakeRequest:
             return settings.request(MODE, prompt)
@@ -41,6 +45,7 @@ def page() -> None:
             settings=settings,
             slots=slots,
         )
+        shot_builder.render(P, MODE, settings)
 
 
 page()

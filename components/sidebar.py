@@ -6,10 +6,11 @@ import logging
 
 import streamlit as st
 
-from components import context
+from components import context, wiring
 from components.style import esc
 from studio.errors import InputError, StudioError, describe
 from studio.keys import check_key
+from studio.services import DEMO_BALANCE
 
 log = logging.getLogger("varg_studio.ui")
 
@@ -130,6 +131,15 @@ def connection():
     return studio
 
 
+def _reset_demo_credits() -> None:
+    try:
+        available = wiring.hub().reset_demo_credits()
+    except StudioError as exc:
+        st.toast(str(exc), icon=":material/error:")
+        return
+    st.toast(f"Demo credits reset: {available:,} available.", icon=":material/restart_alt:")
+
+
 def account(studio, container) -> None:
     """Balance, session spend and the optional session budget."""
     with container:
@@ -156,6 +166,16 @@ def account(studio, container) -> None:
             st.html(
                 f'<div class="vs-credits">Available <b>{funds.available:,}</b> · reserved <b>{funds.reserved:,}</b>'
                 "</div>"
+            )
+        if studio.connection.demo:
+            st.button(
+                "Reset demo credits",
+                key="demo_reset_credits",
+                icon=":material/restart_alt:",
+                type="tertiary",
+                on_click=_reset_demo_credits,
+                help="Demo mode only: the local gateway's balance goes back to "
+                f"{DEMO_BALANCE:,} credits. Takes rendering now stay paid for.",
             )
         if refused:
             st.error(

@@ -88,6 +88,54 @@ h1 { letter-spacing: -0.02em; font-weight: 700 !important; }
   font-weight: 700; cursor: pointer; min-width: 6.5rem; }
 .vs-cmp input[type=range] { flex: 1; accent-color: #FF7A59; }
 .vs-cmp span { font-variant-numeric: tabular-nums; color: #B9B5AE; min-width: 6.5rem; text-align: right; }
+/* --- board --- */
+.vs-count { color: #9C988F; font-size: 0.875rem; margin: -0.2rem 0 0.2rem 0; }
+.vs-idea-title { font-size: 1.12rem; font-weight: 650; color: #ECE9E4; letter-spacing: -0.01em;
+  line-height: 1.3; margin-bottom: 0.15rem; word-break: break-word; }
+[class*="st-key-bidea_"] { background: #111318; border-radius: 14px !important; padding: 0.9rem 1rem !important; }
+[class*="st-key-bhead_"] > div:first-child { flex: 1 1 auto; min-width: 0; }
+[class*="st-key-bnode_"], [class*="st-key-bcell_"] { background: #171A21; border-color: #272B35 !important;
+  transition: border-color 0.15s ease; padding: 0.6rem 0.75rem !important; }
+[class*="st-key-bnode_"]:hover, [class*="st-key-bcell_"]:hover { border-color: #FF7A59 !important; }
+.vs-hov { position: relative; aspect-ratio: 16 / 9; width: 100%; border-radius: 8px; overflow: hidden;
+  background: #07080A; }
+.vs-hov video, .vs-hov img { width: 100%; height: 100%; object-fit: contain; display: block; cursor: pointer; }
+.vs-hov::after { content: "▶ hover"; position: absolute; left: 7px; bottom: 6px; font-size: 0.66rem;
+  color: #ECE9E4; background: rgba(7, 8, 10, 0.62); border-radius: 999px; padding: 1px 7px;
+  pointer-events: none; transition: opacity 0.15s ease; letter-spacing: 0.03em; }
+.vs-hov.on::after { opacity: 0; } .vs-hov.still::after { content: none; }
+[class*="st-key-bposter_"] { flex: 0 0 auto; }
+[class*="st-key-bkids_"] { margin-left: 1.5rem; padding-left: 1.1rem; border-left: 2px solid #2F3441;
+  width: auto !important; }
+[class*="st-key-bkids_"] > div { position: relative; }
+[class*="st-key-bkids_"] > div::before { content: ""; position: absolute; left: -1.1rem; top: 2.2rem;
+  width: 0.9rem; border-top: 2px solid #2F3441; }
+.vs-edge { display: flex; flex-wrap: wrap; gap: 0.35rem; align-items: center; margin-bottom: 0.3rem; }
+.vs-rel { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 0.74rem; font-weight: 650;
+  background: rgba(160, 160, 160, 0.14); color: #CFCBC4; white-space: nowrap; }
+.vs-rel.reroll { background: rgba(155, 135, 255, 0.18); color: #C3B6FF; }
+.vs-rel.remix { background: rgba(255, 122, 89, 0.18); color: #FFA587; }
+.vs-rel.animate { background: rgba(120, 160, 255, 0.16); color: #A9C2FF; }
+.vs-rel.final { background: rgba(255, 204, 77, 0.18); color: #FFD873; }
+.vs-rel.reuse, .vs-rel.lock_seed { background: rgba(64, 200, 200, 0.15); color: #86E3E3; }
+.vs-change { display: inline-block; padding: 0 7px; border-radius: 6px; font-size: 0.72rem; color: #CFCBC4;
+  background: #1F232C; border: 1px solid #2E3340; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.vs-branch { margin-left: auto; color: #9C988F; font-size: 0.76rem; font-variant-numeric: tabular-nums; }
+.vs-diff { color: #B9B5AE; font-size: 0.9rem; line-height: 1.5; word-break: break-word; margin-bottom: 0.3rem; }
+.vs-diff ins { text-decoration: none; background: rgba(52, 199, 123, 0.18); color: #8FF0BE;
+  border-radius: 4px; padding: 0 3px; }
+.vs-diff del { background: rgba(255, 92, 92, 0.15); color: #FF9C9C; border-radius: 4px; padding: 0 3px; }
+.vs-diff.same { color: #7E7A73; font-style: italic; font-size: 0.84rem; }
+.vs-bprompt { color: #ECE9E4; font-size: 0.93rem; line-height: 1.45; margin-bottom: 0.35rem; display: -webkit-box;
+  -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; word-break: break-word; }
+.vs-cost { color: #9C988F; } .vs-cost b { color: #ECE9E4; }
+.vs-note { font-style: italic; margin-top: 0.2rem; }
+.vs-sweep-head { display: flex; gap: 0.6rem; align-items: center; color: #9C988F; font-size: 0.8rem; }
+.vs-sweep-head b { color: #ECE9E4; }
+.vs-swept { font-weight: 650; font-size: 0.86rem; color: #ECE9E4; margin: 0.1rem 0; word-break: break-word; }
+[class*="st-key-bkeep_"] button[kind="primary"] { background: #2FA36B; border-color: #2FA36B; color: #0B1510; }
+[class*="st-key-breject_"] button[kind="primary"] { background: #D9534F; border-color: #D9534F; color: #1A0B0B; }
+/* --- end board --- */
 </style>
 """
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import claim, take_card
+from components import claim, frame_picker, take_card, take_iterate
 from components import create_form as form
 from components.style import (
     badge,
@@ -18,22 +18,17 @@ from components.style import (
     seconds,
     snippet,
     take_meta,
+    verdict_chip,
     when,
 )
-from studio import catalog
+from studio import camera, catalog, recipe
 from studio.errors import StudioError, describe
 
 log = logging.getLogger("varg_studio.ui")
 
-PAGES = {
-    "text-to-video": ("t2v", "app_pages/text_to_video.py"),
-    "image-to-video": ("i2v", "app_pages/image_to_video.py"),
-    "remix": ("remix", "app_pages/remix.py"),
-}
-
-
 def back() -> None:
     st.query_params.pop("take", None)
+    st.switch_page("app_pages/library.py")
 
 
 def _reader(path: Path):
@@ -61,41 +56,34 @@ def missing_video(studio, take) -> None:
     )
 
 
-def reuse(take, *, new_seed: bool = False) -> None:
-    """Fill the creation page this take came from with its recipe (same seed, or a new one) and go there."""
-    prefix, page = PAGES.get(take.mode, PAGES["text-to-video"])
-    values: dict = {"model": take.model, "prompt": take.prompt, "variants": 1, "audio": bool(take.audio)}
-    if take.mode != "remix":
-        asked = take.duration_requested if take.duration_requested is not None else take.duration
-        if asked is not None:
-            values["duration"] = float(asked) if float(asked) % 1 else int(asked)
-    if take.aspect_ratio:
-        values["aspect_ratio"] = take.aspect_ratio
-    if take.seed is not None and not new_seed:
-        values.update(seed_mode="fixed", seed=int(take.seed))
-    else:
-        values.update(seed_mode="random")
-    if take.mode == "image-to-video":
-        values.update(source_take_id=take.source_take_id, source_file=None, source_name=None)
-        if not take.source_take_id and take.source_file:
-            values.update(source_file=take.source_file, source_name=take.source_name, fit="crop")
-    if take.mode == "remix":
-        if take.source_take_id:
-            values.update(source_kind="gallery", source_take_id=take.source_take_id)
-        elif take.source_file:
-            values.update(source_kind="upload", source_file=take.source_file, source_name=take.source_name)
-    form.prefill(prefix, **values)
-    st.switch_page(page)
-
-
 def remix_this(take) -> None:
-    form.prefill("remix", source_kind="gallery", source_take_id=take.id, source_file=None)
+    form.prefill(
+        "remix", source_kind="gallery", source_take_id=take.id, source_file=None, parent_id=take.id, relation="remix"
+    )
     st.switch_page("app_pages/remix.py")
 
 
 def animate_last_frame(take) -> None:
-    form.prefill("i2v", source_take_id=take.id, source_file=None, source_name=None)
+    form.prefill(
+        "i2v",
+        source_take_id=take.id,
+        source_file=None,
+        source_name=None,
+        original_file=None,
+        frame_time=None,
+        crop=None,
+        aspect_ratio=take.aspect_ratio,
+        parent_id=take.id,
+        relation="animate",
+    )
     st.switch_page("app_pages/image_to_video.py")
+
+
+def reframe(take) -> None:
+    """Open image to video on this take's kept original, at its framing, to frame it again."""
+    values = recipe.reuse_values(take)
+    values.update(original_file=take.original_file, crop=take.crop, source_take_id=None, source_file=None)
+    take_iterate.go_to_form(take, values)
 
 
 def _retry(take_id: str) -> None:
@@ -161,6 +149,19 @@ def _recipe(studio, take) -> None:
         ("Aspect ratio", take.aspect_ratio or "from the source"),
         ("Seed", str(take.seed) if take.seed is not None else "none (the model takes no seed)"),
         ("Audio", "native" if take.audio else "none"),
+    ]
+    preset = camera.find(take.camera)
+    if preset is not None:
+        rows.append(("Camera", preset.label))
+    if take.frame_time is not None:
+        rows.append(("Start frame", f"at {float(take.frame_time):.1f} s of the source take"))
+    if take.crop:
+        rows.append(("Framing", _framing(take.crop)))
+    if take.end_file:
+        rows.append(("End frame", "yes"))
+    if take.relation:
+        rows.append(("Made by", RELATIONS.get(take.relation, take.relation)))
+    rows += [
         ("Credits", _credits(studio, take)),
         ("Status", take.status),
         ("Job id", take.job_id or "not created yet"),
@@ -172,6 +173,27 @@ def _recipe(studio, take) -> None:
         rows.append(("Source file", take.source_name))
     html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     st.html(f'<dl class="vs-kv">{html}</dl>')
+
+
+RELATIONS = {
+    "reuse": "reusing a take's settings",
+    "reroll": "re-rolling a take (new seed)",
+    "lock_seed": "editing a take's prompt, seed kept",
+    "remix": "remixing a take",
+    "animate": "animating a frame of a take",
+    "final": "making a draft final",
+    "sweep": "a sweep over a shot card",
+}
+
+
+def _framing(text: str) -> str:
+    try:
+        x, y, zoom = (float(v) for v in text.split(","))
+    except ValueError:
+        return text
+    col = {0.0: "left", 0.5: "centre", 1.0: "right"}.get(x, f"{x:.0%} across")
+    row = {0.0: "top", 0.5: "middle", 1.0: "bottom"}.get(y, f"{y:.0%} down")
+    return f"{row} {col}, {zoom:g}× zoom"
 
 
 def _credits(studio, take) -> str:
@@ -214,7 +236,7 @@ def _lineage(studio, take) -> None:
 
 def render(studio, take_id: str) -> None:
     take = studio.library.get(take_id, account=studio.connection.account)
-    st.button("Gallery", key="detail_back", icon=":material/arrow_back:", on_click=back, type="tertiary")
+    st.page_link("app_pages/library.py", label="Gallery", icon=":material/arrow_back:")
     if take is None:
         st.warning(
             "This take is not in your library (it may have been deleted).", icon=":material/search_off:"
@@ -262,26 +284,18 @@ def render(studio, take_id: str) -> None:
                     help="Asks the gateway about this job again and fetches its video if it is ready. "
                     "It never starts a new job, so nothing more is charged.",
                 )
-            same = " (same seed)" if take.seed is not None else ""
-            if st.button(
-                "Reuse settings",
-                key="detail_reuse",
-                icon=":material/tune:",
-                help=f"Fills the creation page with this recipe{same}.",
-            ):
-                reuse(take)
-            if st.button(
-                "New seed",
-                key="detail_reroll",
-                icon=":material/casino:",
-                help="The same recipe with a new random seed: a fresh take of the idea.",
-            ):
-                reuse(take, new_seed=True)
             if video is not None:
                 if st.button("Remix this", key="detail_remix", icon=":material/auto_fix_high:"):
                     remix_this(take)
                 if st.button("Animate last frame", key="detail_animate", icon=":material/animated_images:"):
                     animate_last_frame(take)
+            if take.original_file and take.mode == "image-to-video" and st.button(
+                "Re-frame",
+                key="detail_reframe",
+                icon=":material/crop:",
+                help="Open the original image again to move or zoom the crop.",
+            ):
+                reframe(take)
             st.button(
                 "Unfavourite" if take.favourite else "Favourite",
                 key="detail_fav",
@@ -311,8 +325,17 @@ def render(studio, take_id: str) -> None:
             if st.session_state.get(DELETE_PENDING) == take.id:
                 confirm_delete(take.id)  # stays open across full reruns until answered
 
+        if take.status == "completed" and video is not None:
+            with st.expander("Animate any frame", icon=":material/animated_images:"):
+                frame_picker.render(studio, take)
+
     with right:
-        badge(take.status)
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            badge(take.status)
+            if take.verdict:
+                st.html(verdict_chip(take))
+        if take.is_done:
+            take_iterate.panel(studio, take)
         st.markdown("**Prompt**")
         st.code(take.prompt, language=None, wrap_lines=True)
         _recipe(studio, take)

@@ -1,4 +1,4 @@
-"""Uploaders with checks: images (crop/fit preview at the chosen ratio) and videos (probed length).
+"""Uploaders with checks: images (framed or fitted preview at the chosen ratio) and videos (probed length).
 
 The bytes stay in Streamlit's upload manager and the core's caches; session state only keeps
 their digests. Each bad file gets its message right under its uploader and nothing is spent.
@@ -20,6 +20,7 @@ log = logging.getLogger("varg_studio.ui")
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp"]
 VIDEO_TYPES = ["mp4", "mov", "webm"]
+SIZE_PROBE_SIDE = 64  # a tiny preparation is enough to learn an image's upright size
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,11 @@ def file_input(label: str, types: list[str], key: str, help: str | None = None) 
     return Upload(name=file.name, data=file.getvalue(), digest=_digest(file))
 
 
-@st.cache_data(max_entries=12, show_spinner=False)
-def _prepared(digest: str, ratio: str, fit: str, long_side: int, _data: bytes) -> media.PreparedImage:
-    return media.prepare_image(_data, ratio, fit=fit, long_side=long_side)
+@st.cache_data(max_entries=24, show_spinner=False)
+def _prepared(
+    digest: str, ratio: str, fit: str, long_side: int, crop: str | None, _data: bytes
+) -> media.PreparedImage:
+    return media.prepare_image(_data, ratio, fit=fit, long_side=long_side, framing=media.Framing.parse(crop))
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
@@ -72,14 +75,30 @@ def long_side_for(model) -> int:
 
 
 def image_preview(
-    data: bytes, digest: str, ratio: str | None, fit: str, long_side: int = 1280
+    data: bytes,
+    digest: str,
+    ratio: str | None,
+    fit: str,
+    long_side: int = 1280,
+    framing: media.Framing | None = None,
 ) -> media.PreparedImage:
-    """The image as it will be sent: cropped or fitted to `ratio` (raises InputError if unusable)."""
-    return _prepared(digest, ratio or "auto", fit, long_side, data)
+    """The image as it will be sent: cropped (at `framing`) or fitted to `ratio` (InputError if unusable)."""
+    crop = str(framing) if framing is not None and fit == "crop" and not framing.centred else None
+    return _prepared(digest, ratio or "auto", fit, long_side, crop, data)
+
+
+def image_size(data: bytes, digest: str) -> tuple[int, int]:
+    """The picture's upright width and height (EXIF orientation applied), checked like any upload."""
+    small = _prepared(digest, "auto", "fit", SIZE_PROBE_SIDE, None, data)
+    return small.original_width, small.original_height
+
+
+PREVIEW_MAX_HEIGHT = 440  # px: a tall picture is shown narrower so the controls under it stay in view
 
 
 def show_preview(prep: media.PreparedImage, caption_extra: str = "") -> None:
-    st.image(prep.data, width="stretch")
+    tall = prep.height > prep.width
+    st.image(prep.data, width=round(PREVIEW_MAX_HEIGHT * prep.width / prep.height) if tall else "stretch")
     bits = [f"Sent as {prep.width}×{prep.height}"]
     if prep.original_width:
         bits.append(f"from {prep.original_width}×{prep.original_height} {prep.original_format.upper()}")

@@ -112,6 +112,13 @@ class MountedDemoGateway:
                 self.gateway = gateway
         return self
 
+    def reset_credits(self, api_key: str) -> int:
+        """The demo account's credits back to the start (see DemoGateway.reset_credits)."""
+        gateway = self.gateway
+        if gateway is None:
+            raise RuntimeError("The demo gateway is not running.")
+        return gateway.reset_credits(api_key)
+
     def stop(self) -> None:
         with self._lock:
             gateway, self.gateway = self.gateway, None

@@ -208,7 +208,7 @@ def _clean_control(prepared: Prepared) -> None:
 
 def _warns_about_upload(prepared: Prepared) -> None:
     assert prepared.source_video is not None and prepared.source_video.duration > 0
-    assert any("may be rejected" in w for w in prepared.warnings)
+    assert any("may reject it" in w for w in prepared.warnings)
 
 
 CASES: list[Case] = [

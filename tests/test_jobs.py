@@ -355,7 +355,7 @@ def test_remixing_an_upload_warns_that_sora_may_reject_it(mgr):
     prepared = mgr.prepare(
         TakeRequest(mode="remix", model="sora-2-remix", prompt="winter", source_video=factories.mp4(1.0))
     )
-    assert any("may be rejected" in w for w in prepared.warnings)
+    assert any("may reject it" in w for w in prepared.warnings)
 
 
 BAD_INPUTS = [

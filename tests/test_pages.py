@@ -167,8 +167,10 @@ def test_gallery_detail_and_compare_views_render_with_takes():
     at.checkbox(key=f"gcmp_{takes[1].id}").check().run()
     at.button(key="gallery_compare_go").click().run()
     assert not _problems(at)
-    assert len(at.get("video")) == 2
-    assert any("vs-cmp" in h.proto.body for h in at.html), "one control for all videos"
+    player = [h.proto.body for h in at.html if 'class="vc"' in h.proto.body]
+    assert len(player) == 1, "one block with one clock for all players"
+    assert player[0].count("<video ") == 2 and player[0].count('src="/studio-media/') == 2
+    assert "Sora 2 · variant 1 · no seed" in player[0], "each player is labelled"
 
 
 def test_empty_gallery_invites_a_first_take():
@@ -246,7 +248,7 @@ def test_image_to_video_bad_upload_is_refused_at_the_uploader():
 def test_remix_prefers_a_gallery_take_and_submits_one_job():
     source = _seed(1, prompt="harbour at night")[0]
     at = _app("app_pages/remix.py")
-    assert at.selectbox(key="remix_source_take_id").value == source.id
+    assert at.button(key=f"remix_pick_{source.id}").label == "Chosen", "the newest take is chosen"
     assert not at.warning, "a Sora-made source needs no warning"
     assert any("Source length" in m.value for m in at.markdown)
     assert "approx. 1 × 27 = 27 credits" in _estimate(at, exact=False), "a remix costs its source's 1 s"
@@ -467,6 +469,7 @@ def test_reuse_settings_of_an_image_take_brings_its_image_back():
     at.button(key="i2v_generate").click().run()
     take = _studio().library.list("demo", mode="image-to-video")[0]
     assert take.source_file
+    take = _wait(lambda: (t := _studio().library.get(take.id, account="demo")) and t.is_done and t)
     at.switch_page("app_pages/gallery.py")
     at.query_params["take"] = take.id
     at.run()
@@ -475,7 +478,7 @@ def test_reuse_settings_of_an_image_take_brings_its_image_back():
     at.query_params.clear()
     at.run()
     assert not _problems(at)
-    assert any("Reusing the image of an earlier take" in m.value for m in at.markdown)
+    assert any("image of a take" in m.value or "image of an earlier take" in m.value for m in at.markdown)
     assert at.segmented_control(key="i2v_aspect_ratio").value == "9:16"
     assert at.text_area(key="i2v_prompt").value == "portrait push-in"
     assert at.image, "the stored image is previewed"
@@ -592,7 +595,7 @@ def test_take_card_and_page_show_estimated_and_billed_credits_and_the_seed():
     assert "Kling" in at.title[0].value, "an old dashed id shows its label"
 
 
-def test_reuse_keeps_the_seed_and_new_seed_rolls_a_new_one():
+def test_reuse_keeps_the_seed_and_lock_seed_keeps_it_for_a_new_prompt():
     take = _seed(1, prompt="same seed please", model="kling_v3", duration_requested=5)[0]
     _studio().library.update(take.id, seed=777)
     at = _app("app_pages/gallery.py")
@@ -605,12 +608,13 @@ def test_reuse_keeps_the_seed_and_new_seed_rolls_a_new_one():
     at.switch_page("app_pages/gallery.py")
     at.query_params["take"] = take.id
     at.run()
-    at.button(key="detail_reroll").click().run()
+    at.button(key="detail_lock_seed").click().run()
     at.switch_page("app_pages/text_to_video.py")
     at.query_params.clear()
     at.run()
     assert at.text_area(key="t2v_prompt").value == take.prompt
-    assert at.segmented_control(key="t2v_seed_mode").value == "random"
+    assert at.number_input(key="t2v_seed").value == 777
+    assert any("seed 777 locked" in h.proto.body for h in at.main.html), "the branch chip says so"
 
 
 def test_reusing_a_take_of_a_model_varg_no_longer_offers_proposes_another():
@@ -883,3 +887,172 @@ def test_a_seed_error_shows_at_the_seed_field():
     from components.errors import FIELD_SLOTS
 
     assert FIELD_SLOTS["seed"] == "seed"
+
+
+# --- frictions a new user met (issue: "fix first") ------------------------------------------------
+def test_every_field_survives_a_page_switch_even_one_that_arrives_with_the_switch():
+    at = _app()
+    at.text_area(key="t2v_prompt").input("a lighthouse, twenty seconds")
+    at.pills(key="t2v_duration").set_value(20)
+    at.segmented_control(key="t2v_aspect_ratio").set_value("9:16")
+    at.segmented_control(key="t2v_variants").set_value(3)
+    at.toggle(key="t2v_audio").set_value(True)
+    # The values are sent with the page switch itself: the form's page never runs with them.
+    at.switch_page("app_pages/remix.py").run()
+    at.switch_page("app_pages/text_to_video.py").run()
+    assert not _problems(at)
+    assert at.text_area(key="t2v_prompt").value == "a lighthouse, twenty seconds"
+    assert at.pills(key="t2v_duration").value == 20
+    assert at.segmented_control(key="t2v_aspect_ratio").value == "9:16"
+    assert at.segmented_control(key="t2v_variants").value == 3
+    assert at.toggle(key="t2v_audio").value is True
+    at.selectbox(key="t2v_model").set_value("kling_v3").run()
+    at.slider(key="t2v_duration").set_value(13)
+    at.segmented_control(key="t2v_seed_mode").set_value("fixed").run()
+    at.number_input(key="t2v_seed").set_value(4321)
+    at.switch_page("app_pages/gallery.py").run()
+    at.switch_page("app_pages/text_to_video.py").run()
+    assert at.selectbox(key="t2v_model").value == "kling_v3"
+    assert at.slider(key="t2v_duration").value == 13
+    assert at.segmented_control(key="t2v_seed_mode").value == "fixed"
+    assert at.number_input(key="t2v_seed").value == 4321
+
+
+@pytest.mark.parametrize(
+    ("model", "seconds", "widget"), [("sora_2", 20, "pills"), ("kling_v3", 13, "slider")]
+)
+def test_reuse_settings_brings_back_every_field(model: str, seconds: int, widget: str):
+    take = _seed(1, prompt="reuse all of me", model=model, duration_requested=seconds)[0]
+    _studio().library.update(take.id, aspect_ratio="9:16", audio=True, seed=4321 if model == "kling_v3" else None)
+    at = _app()
+    at.pills(key="t2v_duration").set_value(8).run()  # the form had other values before
+    at.switch_page("app_pages/gallery.py")
+    at.query_params["take"] = take.id
+    at.run()
+    at.button(key="detail_reuse").click().run()
+    at.switch_page("app_pages/text_to_video.py")
+    at.query_params.clear()
+    at.run()
+    assert not _problems(at)
+    assert at.selectbox(key="t2v_model").value == model
+    assert getattr(at, widget)(key="t2v_duration").value == seconds
+    assert at.segmented_control(key="t2v_aspect_ratio").value == "9:16"
+    assert at.segmented_control(key="t2v_variants").value == 1
+    assert at.toggle(key="t2v_audio").value is True
+    assert at.text_area(key="t2v_prompt").value == take.prompt
+    if model == "kling_v3":
+        assert at.number_input(key="t2v_seed").value == 4321
+
+
+def test_a_reused_take_is_the_parent_of_the_next_one_until_a_new_idea():
+    take = _seed(1, prompt="the parent shot", model="kling_v3_standard", duration_requested=5)[0]
+    at = _app("app_pages/gallery.py")
+    at.query_params["take"] = take.id
+    at.run()
+    at.button(key="detail_reuse").click().run()
+    at.switch_page("app_pages/text_to_video.py")
+    at.query_params.clear()
+    at.run()
+    chip = " ".join(h.proto.body for h in at.main.html if "Branching from" in h.proto.body)
+    assert "the parent shot 0" in chip
+    at.text_area(key="t2v_prompt").input("the parent shot, at night").run()
+    at.button(key="t2v_generate").click().run()
+    child = next(t for t in _studio().library.list("demo") if t.id != take.id)
+    assert (child.parent_id, child.relation) == (take.id, "reuse")
+    assert child.idea_id == take.idea_id, "the child belongs to its parent's idea"
+    at.button(key="t2v_new_idea").click().run()
+    assert not any("Branching from" in h.proto.body for h in at.main.html)
+    at.text_area(key="t2v_prompt").input("something else entirely").run()
+    at.button(key="t2v_generate").click().run()
+    fresh = _studio().library.list("demo", search="something else entirely")[0]
+    assert fresh.parent_id is None and fresh.relation is None
+
+
+def test_a_rejected_parent_gives_its_reasons_as_hints_under_the_prompt():
+    take = _seed(1, prompt="jittery shot", model="kling_v3", duration_requested=5)[0]
+    _studio().library.set_verdict(take.id, "reject", ["motion", "framing"], "too shaky")
+    at = _app("app_pages/gallery.py")
+    at.query_params["take"] = take.id
+    at.run()
+    at.button(key="detail_reuse").click().run()
+    at.switch_page("app_pages/text_to_video.py")
+    at.query_params.clear()
+    at.run()
+    hints = " ".join(h.proto.body for h in at.main.html if "vs-hints" in h.proto.body)
+    assert "Motion" in hints and "Framing" in hints and "too shaky" in hints
+
+
+def test_ctrl_enter_is_wired_to_this_forms_prompt_and_generate_and_said_next_to_it():
+    at = _app()
+    scripts = [h.proto.body for h in at.main.html if "keydown" in h.proto.body]
+    assert scripts and "st-key-t2v_prompt" in scripts[0] and "st-key-t2v_generate" in scripts[0]
+    assert any("Ctrl+Enter" in c.value for c in at.main.caption)
+
+
+def test_the_gallery_link_leaves_a_take_and_old_take_links_still_open_it():
+    take = _seed(1, prompt="deep link")[0]
+    at = _app("app_pages/library.py")
+    assert any(b.key == f"gopen_{take.id}" for b in at.button), "the nav's Gallery is the grid"
+    at.query_params["take"] = take.id  # an old /gallery?take=<id> link
+    at.run()
+    assert not _problems(at)
+    assert any(b.key == "detail_reuse" for b in at.button), "the take view opened"
+    at.switch_page("app_pages/library.py")  # the sidebar link: another page, so no ?take=
+    at.query_params.clear()
+    at.run()
+    assert any(b.key == f"gopen_{take.id}" for b in at.button)
+    assert not any(b.key == "detail_reuse" for b in at.button)
+
+
+def test_remix_sources_are_posters_and_only_a_sora_remix_warns_about_non_sora_sources():
+    kling = _seed(1, prompt="kling shot", model="kling-v3-standard")[0]
+    sora = _seed(1, prompt="sora shot")[0]
+    at = _app("app_pages/remix.py")
+    assert at.button(key=f"remix_pick_{sora.id}").label == "Chosen"
+    assert at.button(key=f"remix_pick_{kling.id}").label == "Remix this"
+    assert at.get("imgs") or at.image, "posters"
+    assert any("vs-chip sora" in h.proto.body for h in at.main.html)
+    assert not at.warning
+    at.button(key=f"remix_pick_{kling.id}").click().run()
+    assert at.button(key=f"remix_pick_{kling.id}").label == "Chosen"
+    assert at.selectbox(key="remix_model").value == "sora_2_remix"
+    assert any("not made by Sora" in w.value for w in at.warning)
+    assert at.checkbox(key="remix_ack_non_sora")
+    at.selectbox(key="remix_model").set_value("grok_imagine_edit").run()
+    assert not _problems(at)
+    assert not any("Sora" in w.value for w in at.warning), "Grok's edit model takes any video"
+    assert not [c for c in at.checkbox if c.key == "remix_ack_non_sora"]
+    keys = {w.key for w in [*at.pills, *at.slider, *at.segmented_control]}
+    assert "remix_duration" not in keys and "remix_aspect_ratio" not in keys, "it keeps the source's"
+    at.text_area(key="remix_prompt").input("noir").run()
+    at.button(key="remix_generate").click().run()
+    made = _studio().library.list("demo", mode="remix")
+    assert len(made) == 1 and (made[0].parent_id, made[0].relation) == (kling.id, "remix")
+
+
+def test_remix_shows_more_posters_on_request_and_previews_an_upload():
+    _seed(14, prompt="many")
+    at = _app("app_pages/remix.py")
+    assert len([b for b in at.button if b.key and b.key.startswith("remix_pick_")]) == 12
+    at.button(key="remix_src_more").click().run()
+    assert len([b for b in at.button if b.key and b.key.startswith("remix_pick_")]) == 14
+    at.segmented_control(key="remix_source_kind").set_value("upload").run()
+    at.file_uploader(key="remix_upload").upload("clip.mp4", factories.mp4(1.0), "video/mp4").run()
+    assert not _problems(at)
+    assert at.get("video"), "the uploaded video plays before it is sent"
+
+
+def test_reset_demo_credits_tops_the_demo_balance_up_again():
+    studio = _studio()
+    from studio.api.request import VideoRequest
+
+    studio.backend.create(VideoRequest(model="sora_2", prompt="spend some", duration=20), idempotency_key="spend-1")
+    studio.forget_balance()
+    assert studio.balance() < 5000
+    at = _app()
+    button = at.button(key="demo_reset_credits")
+    assert "Demo mode only" in (button.proto.help or "")
+    button.click().run()
+    assert not _problems(at)
+    assert _studio().balance() == 5000, "5,000 available again; the open job keeps its reservation"
+    assert any("Demo credits reset: 5,000 available" in t.value for t in at.toast)

@@ -379,11 +379,12 @@ def test_a_markdown_prompt_is_plain_text_in_the_browser_and_fetches_nothing(page
     ui.open(page, fresh_server, f"gallery?compare={root},{child}")
     expect(page.locator("video")).to_have_count(2, timeout=15_000)
     no_prompt_elements("compare")
-    ui.open(page, fresh_server, "remix")
-    page.get_by_label("Gallery take", exact=False).first.click()  # its options list the prompts
-    page.wait_for_timeout(500)
+    ui.open(page, fresh_server, "remix")  # its source posters show the prompts
+    expect(page.locator('[class*="st-key-remix_src"]').first).to_be_visible(timeout=15_000)
     no_prompt_elements("remix")
-    page.keyboard.press("Escape")
+    ui.open(page, fresh_server, "board")  # every branch with its prompt diff
+    expect(page.locator("h1", has_text="Board")).to_be_visible(timeout=15_000)
+    no_prompt_elements("board")
     page.wait_for_timeout(1000)
     leaked = [u for u in asked if "127.0.0.1:9/" in u or u.startswith("javascript:")]
     assert not leaked, f"the page fetched what a prompt named: {leaked}"

@@ -129,10 +129,11 @@ def test_remix_a_gallery_take(page: Page, studio_server, shot):
     page.goto(f"{studio_server.url}/gallery?take={source.id}")
     page.get_by_role("button", name="Remix this").click()
     expect(page.locator("h1", has_text="Remix")).to_be_visible(timeout=20_000)
-    picker = page.get_by_role("combobox", name="Gallery take (newest first, ★ = made by Sora)")
-    expect(picker).to_be_visible()
-    shown = picker.input_value()
-    assert "★ Sora · Sora 2" in shown and source.prompt[:20] in shown, shown
+    # The take it came from is the chosen poster, marked as made by Sora.
+    chosen = page.locator(f".st-key-remix_src_on_{source.id}")
+    expect(chosen).to_be_visible()
+    expect(chosen).to_contain_text("Sora")
+    expect(page.locator(f".st-key-remix_pick_{source.id}")).to_contain_text("Chosen")
     expect(page.get_by_text("Source length")).to_be_visible()
     prompt = _unique("Turn it into a watercolour at golden hour")
     page.get_by_label("New prompt").fill(prompt)
@@ -188,20 +189,20 @@ def test_compare_two_takes_with_one_control(page: Page, studio_server, shot):
         page.wait_for_timeout(600)
     page.get_by_role("button", name="Compare 2 takes").click()
     expect(page.locator("h1", has_text="Compare 2 takes")).to_be_visible(timeout=20_000)
-    videos = page.locator(".st-key-cmp_videos video")
+    videos = page.locator(".st-key-cmp_videos .vc video")
     expect(videos).to_have_count(2)
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.st-key-cmp_videos video')).every(v => v.readyState >= 2)",
         timeout=20_000,
     )
-    page.locator(".vs-cmp-play").click()
+    page.get_by_role("button", name="Play all").click()
     page.wait_for_timeout(1500)
     states = _playing(page, ".st-key-cmp_videos video")
     assert len(states) == 2
     assert all(s["t"] > 0.3 and not s["paused"] for s in states), states
     assert abs(states[0]["t"] - states[1]["t"]) < 0.5, states
     shot("compare_playing")
-    page.locator(".vs-cmp-play").click()
+    page.get_by_role("button", name="Pause all").click()
     page.wait_for_timeout(400)
     assert all(s["paused"] for s in _playing(page, ".st-key-cmp_videos video"))
     page.get_by_role("button", name="Gallery").click()
