@@ -45,3 +45,15 @@ def client(gateway, api_key):
     c = V1Backend(gateway.v1_url, api_key, timeout=(2.0, 10.0), backoff=0.05)
     yield c
     c.close()
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """AppTest runs a script as `__main__` and leaves it there; a process spawned later (the
+    multiprocessing tests) would re-run that script, or a temp file already gone. Put it back."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main
