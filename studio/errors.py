@@ -145,6 +145,15 @@ class GenerationFailed(StudioError):
     """The job ran and ended `failed`; the message is the gateway's."""
 
 
+# --- the library -----------------------------------------------------------------------------
+class StorageError(StudioError):
+    """The data folder cannot be written (read-only, full, missing) or the database is unusable."""
+
+
+class TakeNotFound(StudioError):
+    """The take does not exist (any more): it may have been deleted meanwhile."""
+
+
 _BY_STATUS: dict[int, type[ApiError]] = {
     400: ValidationError,
     401: AuthError,

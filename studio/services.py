@@ -25,7 +25,7 @@ from studio.api import ApiVersion, Backend, Balance, open_backend, version_of
 from studio.catalog import Estimate
 from studio.errors import AuthError, StudioError, model_unavailable
 from studio.jobs import JobManager
-from studio.library import Library, account_fingerprint
+from studio.library import Library, account_fingerprint, open_library
 from studio.live_catalog import LiveCatalog, StaticCatalog
 from studio.settings import DEMO_API_KEY, Settings, load_settings
 from studio.submission import Prepared
@@ -207,7 +207,7 @@ class Hub:
     def library(self) -> Library:
         with self._lock:
             if self._library is None:
-                self._library = Library(self.settings.studio_home)
+                self._library = open_library(self.settings)
                 swept = self._library.sweep_partial_files()
                 if swept:
                     log.info("removed %d partial downloads left by a killed run", swept)

@@ -32,6 +32,8 @@ class Settings:
     session_budget: int | None = None
     public_url: str | None = None  # where varg can reach this studio (for webhooks)
     webhook_secret: str | None = field(default=None, repr=False)
+    # PostgreSQL for a team's shared library (`postgresql://…`); None: SQLite in studio_home.
+    database_url: str | None = field(default=None, repr=False)
 
     @property
     def demo(self) -> bool:
@@ -55,7 +57,7 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read `VARG_API_KEY`, `VARG_BASE_URL`, `STUDIO_HOME` and friends."""
+    """Read `VARG_API_KEY`, `VARG_BASE_URL`, `STUDIO_HOME`, `STUDIO_DATABASE_URL` and friends."""
     env = os.environ if env is None else env
     key = env.get("VARG_API_KEY", "").strip() or None
     home = env.get("STUDIO_HOME", "").strip()
@@ -70,4 +72,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_budget=int(budget_raw) if budget_raw.isdigit() else None,
         public_url=env.get("STUDIO_PUBLIC_URL", "").strip().rstrip("/") or None,
         webhook_secret=env.get("VARG_WEBHOOK_SECRET", "").strip() or None,
+        database_url=env.get("STUDIO_DATABASE_URL", "").strip() or None,
     )

@@ -1,4 +1,8 @@
-"""Take leases: one process works on a take; a second process on the same home never doubles it."""
+"""Take leases: one process works on a take; a second process on the same home never doubles it.
+
+The library's part (claim, renew, take over) runs on SQLite and on PostgreSQL (`store` in
+conftest.py); the job managers' part runs on SQLite.
+"""
 
 from __future__ import annotations
 
@@ -23,16 +27,17 @@ def _take(library: Library, name: str = "lease") -> str:
     return takes[0].id
 
 
-def test_exactly_one_of_many_concurrent_claims_wins(studio_home):
-    library = Library(studio_home)
+def test_exactly_one_of_many_concurrent_claims_wins(store):
+    library = store()
     take_id = _take(library)
     wins: list[str] = []
     start = threading.Barrier(16)
+    mine = [store() for _ in range(16)]  # its own connections, as another process would have
 
     def claim(owner: str) -> None:
-        mine = Library(studio_home)  # its own connection, as another process would have
+        lib = mine[int(owner[1:])]
         start.wait()
-        if mine.claim(take_id, owner, 30.0) is not None:
+        if lib.claim(take_id, owner, 30.0) is not None:
             wins.append(owner)
 
     threads = [threading.Thread(target=claim, args=(f"p{i}",)) for i in range(16)]
@@ -43,8 +48,8 @@ def test_exactly_one_of_many_concurrent_claims_wins(studio_home):
     assert len(wins) == 1
 
 
-def test_a_lease_is_renewed_by_its_owner_and_taken_over_only_after_it_lapses(studio_home):
-    library = Library(studio_home)
+def test_a_lease_is_renewed_by_its_owner_and_taken_over_only_after_it_lapses(store):
+    library = store()
     take_id = _take(library)
     assert library.claim(take_id, "A", 0.5) is not None
     assert library.claim(take_id, "B", 30.0) is None, "a live lease is not taken"

@@ -1,9 +1,12 @@
-"""The library: migrations, idempotent submissions, scoping, lineage, files, concurrency, storage errors."""
+"""The library: migrations, idempotent submissions, scoping, lineage, files, concurrency, storage errors.
+
+Every test taking `lib` or `store` runs on SQLite and on PostgreSQL (see `store` in conftest.py);
+tests marked `sqlite_only` are about the SQLite file itself (WAL, permissions, a damaged file).
+"""
 
 from __future__ import annotations
 
 import errno
-import itertools
 import multiprocessing
 import os
 import sqlite3
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from studio import library as library_module
+from studio import migrations
 from studio.errors import InputError, StudioError
 from studio.library import (
     COLUMNS,
@@ -26,20 +29,34 @@ from studio.library import (
     account_fingerprint,
 )
 from studio.settings import DEMO_API_KEY
+from studio.store import SQLiteLibrary, media_files, open_store
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """A clock that ticks one second per reading, so 'newest first' is deterministic."""
-    ticks = itertools.count(1_700_000_000)
-    monkeypatch.setattr(library_module, "_now", lambda: float(next(ticks)))
+def sql(lib: Library, query: str, params=()) -> list:
+    """A raw query for assertions, in the library's own dialect-neutral `?` form."""
+    return [tuple(row) for row in lib._read(query, params)]
 
 
-@pytest.fixture
-def lib(studio_home: Path) -> Library:
-    library = Library(studio_home)
-    yield library
-    library.close()
+def columns_and_indexes(lib: Library) -> tuple[list[str], set[str]]:
+    if isinstance(lib, SQLiteLibrary):
+        columns = [r[1] for r in sql(lib, "PRAGMA table_info(takes)")]
+        return columns, {r[1] for r in sql(lib, "PRAGMA index_list(takes)")}
+    columns = [
+        r[0]
+        for r in sql(
+            lib,
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_name = 'takes' AND table_schema = current_schema() ORDER BY ordinal_position",
+        )
+    ]
+    indexes = {r[0] for r in sql(lib, "SELECT indexname FROM pg_indexes WHERE tablename = 'takes' AND schemaname = current_schema()")}
+    return columns, indexes
+
+
+def has_table(lib: Library, name: str) -> bool:
+    if isinstance(lib, SQLiteLibrary):
+        return bool(sql(lib, "SELECT 1 FROM sqlite_master WHERE name = ?", (name,)))
+    return bool(sql(lib, "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = current_schema()", (name,)))
 
 
 def new(account="demo", *, prompt="a lighthouse at dusk", variants=1, submission=None, **kw) -> list[NewTake]:
@@ -67,26 +84,19 @@ def add(lib: Library, *args, **kwargs):
 
 
 # --- schema ----------------------------------------------------------------------------------
-def test_migrations_are_recorded_and_reopening_is_idempotent(studio_home):
-    first = Library(studio_home)
+def test_migrations_are_recorded_and_reopening_is_idempotent(store):
+    first = store()
     add(first)
-    second = Library(studio_home)
-    rows = sqlite3.connect(studio_home / "library.sqlite3").execute(
-        "SELECT version, applied_at FROM schema_migrations"
-    )
-    rows = rows.fetchall()
-    assert [r[0] for r in rows] == [v for v, _ in library_module.MIGRATIONS] and rows[0][1] > 0
-    assert second.schema_version() == library_module.MIGRATIONS[-1][0]
+    second = store()
+    rows = sql(second, "SELECT version, applied_at FROM schema_migrations ORDER BY version")
+    assert [r[0] for r in rows] == [v for v, _ in migrations.MIGRATIONS] and rows[0][1] > 0
+    assert second.schema_version() == migrations.MIGRATIONS[-1][0]
     assert second.count("demo") == 1  # the data survived the reopen
-    first.close()
-    second.close()
 
 
 def test_takes_table_has_every_take_field_and_the_indexes(lib):
-    db = sqlite3.connect(lib.db_path)
-    columns = [row[1] for row in db.execute("PRAGMA table_info(takes)")]
+    columns, indexes = columns_and_indexes(lib)
     assert columns == list(COLUMNS)
-    indexes = {row[1] for row in db.execute("PRAGMA index_list(takes)")}
     assert {
         "takes_account_created",
         "takes_account_status",
@@ -94,31 +104,38 @@ def test_takes_table_has_every_take_field_and_the_indexes(lib):
         "takes_batch",
         "takes_source",
     } <= indexes
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     for folder in ("inputs", "videos", "posters"):
         assert (lib.media_root / folder).is_dir()
 
 
-def test_a_new_migration_is_applied_once_and_a_failing_one_rolls_back(studio_home, monkeypatch):
-    Library(studio_home).close()
-    latest = library_module.MIGRATIONS[-1][0]
+@pytest.mark.sqlite_only
+def test_the_sqlite_library_journals_in_wal_mode(studio_home):
+    lib = Library(studio_home)
+    assert isinstance(lib, SQLiteLibrary), "Library(home) is the single-user SQLite library"
+    assert sqlite3.connect(lib.db_path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    lib.close()
+
+
+def test_a_new_migration_is_applied_once_and_a_failing_one_rolls_back(store, monkeypatch):
+    probe = store()
+    latest = migrations.MIGRATIONS[-1][0]
     monkeypatch.setattr(
-        library_module,
+        migrations,
         "MIGRATIONS",
-        [*library_module.MIGRATIONS, (latest + 1, "CREATE TABLE extra (x INTEGER); CREATE TABLE broken (;")],
+        [*migrations.MIGRATIONS, (latest + 1, "CREATE TABLE extra (x INTEGER); CREATE TABLE broken (;")],
     )
     with pytest.raises(StorageError):
-        Library(studio_home)
-    db = sqlite3.connect(studio_home / "library.sqlite3")
-    assert db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == latest
-    assert not db.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchall()
+        store()
+    assert probe.schema_version() == latest
+    assert not has_table(probe, "extra")
     monkeypatch.setattr(
-        library_module,
+        migrations,
         "MIGRATIONS",
-        [*library_module.MIGRATIONS[:latest], (latest + 1, "CREATE TABLE extra (x INTEGER);")],
+        [*migrations.MIGRATIONS[:latest], (latest + 1, "CREATE TABLE extra (x INTEGER);")],
     )
-    assert Library(studio_home).schema_version() == latest + 1
-    assert Library(studio_home).schema_version() == latest + 1
+    assert store().schema_version() == latest + 1
+    assert store().schema_version() == latest + 1
+    assert has_table(probe, "extra")
 
 
 # --- accounts ----------------------------------------------------------------------------------
@@ -145,7 +162,9 @@ def test_accounts_never_see_each_others_takes(lib):
     assert {t.id for t in lib.open_takes(alice)} == {a.id}
     assert {t.id for t in lib.open_takes()} == {a.id, b.id, d.id}
     # The key itself is never stored.
-    assert b"key-alice" not in lib.db_path.read_bytes()
+    if isinstance(lib, SQLiteLibrary):
+        assert b"key-alice" not in lib.db_path.read_bytes()
+    assert "key-alice" not in repr(sql(lib, "SELECT * FROM takes"))
 
 
 # --- submissions -------------------------------------------------------------------------------
@@ -377,6 +396,7 @@ def test_spend_counts_everything_that_may_have_been_charged(lib, clock):
 
 # --- storage errors ----------------------------------------------------------------------------
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores chmod 0o555; covered by the file-in-the-way test")
+@pytest.mark.sqlite_only
 def test_read_only_data_folder_gives_a_clear_storage_error(tmp_path):
     home = tmp_path / "ro"
     home.mkdir()
@@ -389,6 +409,7 @@ def test_read_only_data_folder_gives_a_clear_storage_error(tmp_path):
         home.chmod(0o755)
 
 
+@pytest.mark.sqlite_only
 def test_data_folder_under_a_file_gives_a_clear_storage_error(tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("I am a file")
@@ -404,7 +425,7 @@ def test_full_disk_leaves_no_half_written_file(lib, monkeypatch):
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(library_module.os, "fsync", full)
+    monkeypatch.setattr(media_files.os, "fsync", full)
     with pytest.raises(StorageError) as info:
         lib.store_bytes(b"x" * 10_000, ".mp4", kind="videos")
     assert "disk" in info.value.message and "full" in info.value.message
@@ -415,12 +436,13 @@ def test_unwritable_media_folder_is_a_storage_error(lib, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(library_module.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(media_files.tempfile, "mkstemp", denied)
     with pytest.raises(StorageError) as info:
         lib.store_bytes(b"x", ".jpg", kind="posters")
     assert "read-only" in info.value.message
 
 
+@pytest.mark.sqlite_only
 def test_damaged_database_is_a_storage_error(studio_home):
     (studio_home / "library.sqlite3").write_bytes(b"this is not sqlite " * 200)
     with pytest.raises(StorageError) as info:
@@ -452,9 +474,9 @@ def test_short_lived_threads_do_not_leak_connections(lib):
 OPS_PER_WORKER = 50
 
 
-def _worker(home: str, name: str, ops: int = OPS_PER_WORKER) -> list[str]:
+def _worker(url: str | None, home: str, name: str, ops: int = OPS_PER_WORKER) -> list[str]:
     """Half inserts, half read-then-write updates; returns the ids it made."""
-    lib = Library(Path(home))
+    lib = open_store(url, Path(home))
     account = account_fingerprint(name) if name.startswith("acct") else "demo"
     made: list[str] = []
     for i in range(ops):
@@ -469,22 +491,22 @@ def _worker(home: str, name: str, ops: int = OPS_PER_WORKER) -> list[str]:
     return made
 
 
-def _process_worker(home: str, name: str, queue) -> None:
+def _process_worker(url: str | None, home: str, name: str, queue) -> None:
     try:
-        queue.put((name, _worker(home, name), None))
+        queue.put((name, _worker(url, home, name), None))
     except BaseException as exc:  # report, don't hang the parent
         queue.put((name, [], repr(exc)))
 
 
 @pytest.mark.slow
-def test_threads_and_processes_write_at_once_without_errors(lib):
-    home = str(lib.home)
+def test_threads_and_processes_write_at_once_without_errors(store, lib):
+    home, url = str(lib.home), store.url
     processes = []
     queues = []
     for method in ("spawn", "fork"):  # a fresh interpreter, and a fork carrying the open library
         ctx = multiprocessing.get_context(method)
         queue = ctx.Queue()
-        proc = ctx.Process(target=_process_worker, args=(home, f"acct-proc-{method}", queue))
+        proc = ctx.Process(target=_process_worker, args=(url, home, f"acct-proc-{method}", queue))
         proc.start()
         processes.append(proc)
         queues.append(queue)
@@ -494,7 +516,7 @@ def test_threads_and_processes_write_at_once_without_errors(lib):
 
     def thread_worker(name: str) -> None:
         try:
-            made[name] = _worker(home, name)
+            made[name] = _worker(url, home, name)
         except BaseException as exc:
             errors.append(exc)
 
@@ -538,11 +560,13 @@ def test_threads_and_processes_write_at_once_without_errors(lib):
     assert lib.count("demo") == 8 * per_worker
     assert lib.count(account_fingerprint("acct-proc-spawn")) == per_worker
     assert lib.integrity_check() == "ok"
-    db = sqlite3.connect(lib.db_path)
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert db.execute("SELECT COUNT(*) FROM takes").fetchone()[0] == 10 * per_worker
+    assert sql(lib, "SELECT COUNT(*) FROM takes")[0][0] == 10 * per_worker
+    if isinstance(lib, SQLiteLibrary):
+        db = sqlite3.connect(lib.db_path)
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.sqlite_only
 def test_a_library_emptied_to_zero_bytes_next_to_videos_is_set_aside_and_said(studio_home):
     lib = Library(studio_home)
     rel = lib.store_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, ".mp4", kind="videos")
@@ -558,6 +582,7 @@ def test_a_library_emptied_to_zero_bytes_next_to_videos_is_set_aside_and_said(st
     assert Library(studio_home).list("demo") == []  # a reload starts a new, empty one, knowingly
 
 
+@pytest.mark.sqlite_only
 def test_the_library_and_media_are_private_to_the_studio_user(studio_home):
     lib = Library(studio_home)
     rel = lib.store_bytes(b"data", ".jpg", kind="inputs")
@@ -567,8 +592,7 @@ def test_the_library_and_media_are_private_to_the_studio_user(studio_home):
     assert ((studio_home / "media" / rel).stat().st_mode & 0o077) == 0, "no group or world access"
 
 
-def test_partial_downloads_left_by_a_killed_run_are_swept(studio_home):
-    lib = Library(studio_home)
+def test_partial_downloads_left_by_a_killed_run_are_swept(lib, studio_home):
     old = studio_home / "media" / "videos" / ".take.mp4.abc.part"
     fresh = studio_home / "media" / "videos" / ".other.mp4.def.part"
     old.write_bytes(b"x")

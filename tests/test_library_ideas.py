@@ -1,24 +1,19 @@
-"""The library's ideas: migration 4 on an old library, lineage fields, verdicts, idea names, pages of ideas."""
+"""The library's ideas: migration 4 on an old library, lineage fields, verdicts, idea names, pages of ideas.
+
+Each test runs on SQLite and on PostgreSQL (`lib` and `store` in conftest.py).
+"""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
-from pathlib import Path
 
 import pytest
 
+from studio import migrations
 from studio.errors import InputError
 from studio.library import UNDECIDED, Library, NewTake
-from studio.migrations import MIGRATIONS, statements
+from studio.migrations import MIGRATIONS
 from studio.take import Relation, Verdict
-
-
-@pytest.fixture
-def lib(studio_home: Path) -> Library:
-    library = Library(studio_home)
-    yield library
-    library.close()
 
 
 def add(lib: Library, prompt: str = "a lighthouse at dusk", **kw) -> list:
@@ -96,33 +91,27 @@ def test_a_deleted_take_keeps_files_another_take_still_uses(lib):
     assert not lib.path(original).exists()
 
 
-def test_migration_4_gives_an_old_library_its_ideas(studio_home: Path):
-    db = studio_home / "library.sqlite3"
-    studio_home.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
-    for version, sql in MIGRATIONS:
-        if version < 4:
-            for statement in statements(sql):
-                conn.execute(statement)
-            conn.execute("INSERT INTO schema_migrations VALUES (?, 0)", (version,))
+def test_migration_4_gives_an_old_library_its_ideas(store, monkeypatch):
+    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in MIGRATIONS if m[0] < 4])
+    old = store()  # a library as migrations 1-3 left it
 
     def row(take_id, batch, source=None, mode="text-to-video"):
-        conn.execute(
-            "INSERT INTO takes (id, account, batch_id, submission_id, variant_index, mode, model, prompt,"
-            " source_take_id, created_at, updated_at) VALUES (?, 'demo', ?, ?, 0, ?, 'sora-2', 'p', ?, 1, 1)",
-            (take_id, batch, take_id, mode, source),
-        )
+        with old._write() as tx:
+            tx.execute(
+                "INSERT INTO takes (id, account, batch_id, submission_id, variant_index, mode, model, prompt,"
+                " source_take_id, created_at, updated_at) VALUES (?, 'demo', ?, ?, 0, ?, 'sora-2', 'p', ?, 1, 1)",
+                (take_id, batch, take_id, mode, source),
+            )
 
     row("root", "batch-a")
     row("remix", "batch-b", source="root", mode="remix")
     row("animated", "batch-c", source="remix", mode="image-to-video")
     row("orphan", "batch-d", source="gone", mode="remix")
     row("alone", "batch-e")
-    conn.commit()
-    conn.close()
+    old.close()
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS)
 
-    lib = Library(studio_home)
+    lib = store()
     try:
         assert lib.schema_version() == max(v for v, _ in MIGRATIONS)
         got = {t: lib.get(t) for t in ("root", "remix", "animated", "orphan", "alone")}

@@ -1,0 +1,246 @@
+"""The team library: takes in PostgreSQL (`STUDIO_DATABASE_URL=postgresql://…`), media in the data folder.
+
+Differences from SQLite, all deliberate:
+- Transactions run at READ COMMITTED; a read-then-write locks what it reads: a transaction-scoped
+  advisory lock per submission in `add_batch` (and for migrations), `FOR UPDATE` in `delete`,
+  `FOR UPDATE SKIP LOCKED` in `claim`. Single UPDATEs with their condition in WHERE (`transition`,
+  `renew`) are atomic as they are.
+- Search folds case with PostgreSQL's `lower()` (the database's character type; Unicode-aware in a
+  UTF-8 database), not Python's `casefold()`: 'É' finds 'é' on both, but 'STRASSE' finds 'Straße'
+  only on SQLite.
+- The migrations are the same text, with REAL read as DOUBLE PRECISION (PostgreSQL's REAL is 4 bytes:
+  a timestamp would lose minutes); NUMERIC comes back as int or float, as SQLite returns it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import functools
+import os
+import re
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from studio.errors import StorageError
+from studio.store import base
+from studio.store.base import _SELECT, Library, Tx, take_from_row
+from studio.store.media_files import MediaFolder
+from studio.take import OPEN_STATUSES, Take
+
+try:  # the team's driver is optional (requirements-team.txt)
+    import psycopg
+    from psycopg.adapt import Loader
+except ImportError:  # pragma: no cover - exercised only without the team requirements
+    psycopg = None  # type: ignore[assignment]
+    Loader = object  # type: ignore[assignment,misc]
+
+CONNECT_TIMEOUT = 10
+LOCK_TIMEOUT = "10s"
+_REAL = re.compile(r"\bREAL\b")
+
+
+@functools.lru_cache(maxsize=512)
+def _pg(sql: str) -> str:
+    """`?` placeholders as psycopg's `%s` (a literal `%` doubled). The studio's SQL has no `?` literal."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class _NumericLoader(Loader):  # type: ignore[misc,valid-type]
+    """NUMERIC as SQLite gives it back: an int when whole, else a float (never a Decimal)."""
+
+    def load(self, data: Any) -> int | float:
+        value = Decimal(bytes(data).decode())
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
+class _Tx:
+    """A psycopg connection inside a transaction, running `?` SQL."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
+        return self.conn.execute(_pg(sql), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any:
+        cur = self.conn.cursor()
+        cur.executemany(_pg(sql), rows)
+        return cur
+
+
+class _ThreadConnection:
+    """Holds one thread's connection and closes it when the thread ends (a thread per rerun)."""
+
+    __slots__ = ("conn", "key")
+
+    def __init__(self, conn: Any, key: tuple[int, int]) -> None:
+        self.conn = conn
+        self.key = key
+
+    def __del__(self) -> None:
+        try:
+            if self.key[0] == os.getpid():  # never close a connection inherited across a fork
+                self.conn.close()
+        except Exception:
+            pass
+
+
+def _where(url: str) -> str:
+    """The database named for people: host, port and name, never the password."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except Exception:
+        return "the configured PostgreSQL database"
+    host = info.get("host") or "localhost"
+    port = f":{info['port']}" if info.get("port") else ""
+    return f"PostgreSQL database {info.get('dbname') or '?'} on {host}{port}"
+
+
+class PostgresLibrary(Library):
+    """Takes in PostgreSQL (a connection per thread and process) and media files on disk."""
+
+    NO_LIMIT = None
+    FOR_UPDATE = " FOR UPDATE"
+
+    def __init__(self, url: str, home: Path) -> None:
+        if psycopg is None:
+            raise StorageError(
+                "STUDIO_DATABASE_URL names PostgreSQL, but its driver is not installed:"
+                " pip install -r requirements-team.txt",
+                field="studio_database_url",
+            )
+        self._url = url
+        self.where = _where(url)
+        self.media = MediaFolder(home)
+        self._local = threading.local()
+        self._all_lock = threading.Lock()
+        self._all: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._generation = 0
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"PostgresLibrary({self.where!r})"
+
+    # connections --------------------------------------------------------------------------
+    def _conn(self) -> Any:
+        key = (os.getpid(), self._generation)
+        held = getattr(self._local, "held", None)
+        if held is not None and held.key == key and not held.conn.closed and not held.conn.broken:
+            return held.conn
+        conn = psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        conn.adapters.register_loader("numeric", _NumericLoader)
+        conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        self._local.held = _ThreadConnection(conn, key)
+        with self._all_lock:
+            self._all.add(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this library opened (in this process)."""
+        with self._all_lock:
+            conns = list(self._all)
+            self._all = weakref.WeakSet()
+            self._generation += 1
+        for conn in conns:
+            if getattr(conn.pgconn, "_procpid", os.getpid()) == os.getpid():
+                with contextlib.suppress(Exception):
+                    conn.close()
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except psycopg.IntegrityError:
+            raise
+        except psycopg.OperationalError as exc:
+            raise StorageError(
+                f"The library's {self.where} cannot be reached or is busy: {_first_line(exc)}."
+                " Try again in a moment.",
+                field="studio_database_url",
+            ) from exc
+        except psycopg.Error as exc:
+            raise StorageError(
+                f"The library's {self.where} failed: {_first_line(exc)}.", field="studio_database_url"
+            ) from exc
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Tx]:
+        """A READ COMMITTED transaction; read-then-writes lock what they read (see `_lock`)."""
+        with self._errors():
+            conn = self._conn()
+            with conn.transaction():
+                yield _Tx(conn)
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> builtins.list[Any]:
+        with self._errors():
+            return self._conn().execute(_pg(sql), params).fetchall()
+
+    def _lock(self, tx: Tx, key: str) -> None:
+        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
+
+    def _contains(self, column: str, word: str) -> tuple[str, Any]:
+        return f"strpos(lower({column}), lower(?)) > 0", word
+
+    def _ddl(self, statement: str) -> str:
+        return _REAL.sub("DOUBLE PRECISION", statement)
+
+    # leases -------------------------------------------------------------------------------
+    def claim(self, take_id: str, owner: str, ttl: float) -> Take | None:
+        """Take the lease of an open take: free, lapsed, or already ours; None when another holds it.
+
+        `FOR UPDATE SKIP LOCKED`: a row another transaction is deciding about is not waited for,
+        it is someone else's. Only the owner re-asserting its own lease waits for the row.
+        """
+        now = base._now()
+        marks = ", ".join("?" for _ in OPEN_STATUSES)
+        due = (
+            f"id = ? AND status IN ({marks}) AND (lease_owner IS NULL OR lease_owner = ?"
+            " OR lease_expires IS NULL OR lease_expires < ?)"
+        )
+        params = [take_id, *OPEN_STATUSES, owner, now]
+        with self._write() as tx:
+            rows = tx.execute(f"SELECT lease_owner FROM takes WHERE {due} FOR UPDATE SKIP LOCKED", params)
+            if not rows.fetchall():
+                mine = tx.execute("SELECT lease_owner FROM takes WHERE id = ?", (take_id,)).fetchone()
+                if mine is None or mine[0] != owner:
+                    return None
+                if not tx.execute(f"SELECT 1 FROM takes WHERE {due} FOR UPDATE", params).fetchone():
+                    return None
+            tx.execute(
+                "UPDATE takes SET lease_owner = ?, lease_expires = ? WHERE id = ?", (owner, now + ttl, take_id)
+            )
+            row = tx.execute(f"{_SELECT} WHERE id = ?", (take_id,)).fetchone()
+            return take_from_row(row)
+
+    # health -------------------------------------------------------------------------------
+    def integrity_check(self) -> str:
+        """'ok' when every table reads through and the takes' indexes check out (with amcheck)."""
+        try:
+            with self._write() as tx:
+                for table in ("schema_migrations", "takes", "ideas"):
+                    tx.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+                amcheck = tx.execute("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").fetchone()
+                if amcheck:
+                    tx.execute(
+                        "SELECT bt_index_check(i.indexrelid) FROM pg_index i"
+                        " WHERE i.indrelid = 'takes'::regclass"
+                    ).fetchall()
+        except StorageError as exc:
+            return exc.message
+        return "ok"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
