@@ -600,3 +600,23 @@ def test_partial_downloads_left_by_a_killed_run_are_swept(lib, studio_home):
     os.utime(old, (time.time() - 3600, time.time() - 3600))
     assert lib.sweep_partial_files() == 1
     assert not old.exists() and fresh.exists(), "a download in progress elsewhere is left alone"
+
+
+# --- choosing the engine -------------------------------------------------------------------------
+def test_the_settings_choose_the_engine_and_never_show_the_password(studio_home, monkeypatch):
+    from studio.settings import load_settings
+    from studio.store import open_library
+
+    assert load_settings({"STUDIO_HOME": str(studio_home)}).database_url is None
+    lib = open_library(load_settings({"STUDIO_HOME": str(studio_home)}))
+    assert isinstance(lib, SQLiteLibrary) and lib.home == studio_home
+    lib.close()
+    url = "postgresql://studio:s3cret-pw@127.0.0.1:1/none"
+    settings = load_settings({"STUDIO_HOME": str(studio_home), "STUDIO_DATABASE_URL": f" {url} "})
+    assert settings.database_url == url and "s3cret-pw" not in repr(settings)
+    with pytest.raises(StorageError) as unreachable:  # nothing listens on port 1
+        open_library(settings)
+    assert "s3cret-pw" not in unreachable.value.message and "127.0.0.1:1" in unreachable.value.message
+    with pytest.raises(StorageError) as wrong:
+        open_library(settings.with_overrides(database_url="mysql://db/studio"))
+    assert "postgresql://" in wrong.value.message

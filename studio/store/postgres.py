@@ -139,6 +139,7 @@ class PostgresLibrary(Library):
         if held is not None and held.key == key and not held.conn.closed and not held.conn.broken:
             return held.conn
         conn = psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        conn.studio_pid = os.getpid()  # type: ignore[attr-defined]
         conn.adapters.register_loader("numeric", _NumericLoader)
         conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
         self._local.held = _ThreadConnection(conn, key)
@@ -153,7 +154,7 @@ class PostgresLibrary(Library):
             self._all = weakref.WeakSet()
             self._generation += 1
         for conn in conns:
-            if getattr(conn.pgconn, "_procpid", os.getpid()) == os.getpid():
+            if conn.studio_pid == os.getpid():  # never close a connection inherited across a fork
                 with contextlib.suppress(Exception):
                     conn.close()
 
