@@ -639,7 +639,7 @@ def probe_video(source: bytes | Path, *, limits: checks.SourceLimits | None = No
             first = None
         if first is None:
             raise InputError("This video is damaged: not a single frame could be decoded.", field="video")
-        if duration <= 0:
+        if round(duration, 3) <= 0:  # a few microseconds (a broken time base) is no length either
             raise InputError("This video has no length (zero seconds).", field="video")
         width = stream.codec_context.width or first.width
         height = stream.codec_context.height or first.height
