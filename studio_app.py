@@ -9,6 +9,7 @@ routes take varg's webhooks (`POST /hooks/varg`), answer `GET /healthz` and serv
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,6 +36,8 @@ DEMO = wiring.MountedDemoGateway(SETTINGS, WEBHOOK_SECRET, mount_path="/demo-gat
 async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
     hub = wiring.make_hub(SETTINGS, gateway_factory=DEMO.factory, webhook_secret=WEBHOOK_SECRET, serving=True)
     wiring.set_app_hub(hub)
+    # A team replica starts following its account's takes now, not at its first visitor.
+    threading.Thread(target=hub.start, name="hub-start", daemon=True).start()
     try:
         yield {"hub": hub}
     finally:

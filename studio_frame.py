@@ -9,7 +9,7 @@ import logging
 
 import streamlit as st
 
-from components import form_store, job_tray, sidebar, style
+from components import form_store, job_tray, live, sidebar, style
 
 st.set_page_config(
     page_title="Varg Studio",
@@ -53,7 +53,10 @@ account_slot = st.sidebar.container()
 tray_slot = st.sidebar.container()
 if studio is None:
     st.stop()
+live.mark()
 nav.run()
 # Drawn after the page so a take submitted in this run is already in the tray (and ticking).
 sidebar.account(studio, account_slot)
 job_tray.render(tray_slot)
+# A shared (team) library: what other replicas change shows up here without a reload.
+live.follow(st.sidebar.container())

@@ -92,8 +92,15 @@ class JobManager:
         self._delivered: dict[str, Job] = {}  # terminal jobs a webhook brought, by job id
         self._queued: list[str] = []  # scheduled, waiting for a free follower (oldest first)
         self._lost: set[str] = set()  # leases another process took over
+        self.workers = workers
         self.leases = LeaseKeeper(
-            library, account, owner=owner, ttl=lease_ttl, on_lost=self._lease_lost, on_due=self._due
+            library,
+            account,
+            owner=owner,
+            ttl=lease_ttl,
+            on_lost=self._lease_lost,
+            on_due=self._due,
+            capacity=self._room,
         )
         self.leases.start()
 
@@ -210,6 +217,7 @@ class JobManager:
         takes, created = self.library.add_batch(news)
         if created:
             for take in takes:
+                self.leases.claim(take.id)  # ours from the start: another replica's claim passes it by
                 self._schedule(take.id)
         return SubmitResult(tuple(takes), created=created)
 
@@ -302,16 +310,42 @@ class JobManager:
             self._schedule(take_id)
 
     def deliver(self, job: Job) -> bool:
-        """A job snapshot from a webhook: record it and let the take's follower finish. Idempotent."""
+        """A job snapshot from a webhook: record it and let the take's follower finish. Idempotent.
+
+        The follower may be in another process (a replica): it is woken through the library and
+        fetches the job itself. A take nobody holds is claimed and finished here.
+        """
         take = self.library.find_job(self.account, job.job_id)
         if take is None or not take.is_open:
             return False
-        if job.terminal:
-            with self._lock:
+        if not job.terminal:
+            return True
+        with self._lock:
+            following = take.id in self._active
+            if following or self._lease_free(take):
                 self._delivered[job.job_id] = job
+        if following:
             self._nudge(take.id)
+        elif self._lease_free(take):
             self._schedule(take.id)
+        else:
+            self.library.wake(take.id)
         return True
+
+    def _lease_free(self, take: Take) -> bool:
+        """Nobody else holds a live lease on this take (it is free, lapsed, or ours)."""
+        return (
+            take.lease_owner is None
+            or take.lease_owner == self.leases.owner
+            or (take.lease_expires or 0.0) < time.time()
+        )
+
+    def wake(self, take_id: str) -> None:
+        """Another process says this take's job moved (a webhook landed there): look at it now."""
+        with self._lock:
+            following = take_id in self._active
+        if following:
+            self._nudge(take_id)
 
     def _nudge(self, take_id: str) -> None:
         with self._lock:
@@ -362,6 +396,11 @@ class JobManager:
         with self._lock:
             return len(self._active)
 
+    def _room(self) -> int:
+        """Followers free for more takes (the lease keeper claims no more than this)."""
+        with self._lock:
+            return 0 if self._stop.is_set() else max(0, self.workers - len(self._active))
+
     # -- background work ---------------------------------------------------------------------
     def _own(self, take_id: str) -> Take:
         take = self.library.get(take_id, account=self.account)
@@ -391,8 +430,10 @@ class JobManager:
         try:
             take = self.leases.claim(take_id)
             if take is None:
+                self._forget_delivered(take_id)
                 return  # another process holds it (or it is finished): never two workers on one take
             claimed = True
+            log.info("following take %s as %s", take_id, self.leases.owner)
             if take.status == "submitting" and not take.job_id and not self.backend.idempotent:
                 # v1, interrupted mid-create: never re-send; look for the job it may have made.
                 take = self._reconcile(
@@ -427,6 +468,8 @@ class JobManager:
                 self._active.discard(take_id)
                 self._cancel_requested.discard(take_id)
                 self._wake.pop(take_id, None)
+            if claimed:
+                log.info("stopped following take %s as %s", take_id, self.leases.owner)
             if claimed and not self._stop.is_set():
                 self.leases.release(take_id)
 
@@ -620,6 +663,13 @@ class JobManager:
     def _was_lost(self, take_id: str) -> bool:
         with self._lock:
             return take_id in self._lost
+
+    def _forget_delivered(self, take_id: str) -> None:
+        """A webhook's snapshot for a take another process follows is of no use here."""
+        take = self.library.get(take_id)
+        if take is not None and take.job_id:
+            with self._lock:
+                self._delivered.pop(take.job_id, None)
 
     def _take_delivered(self, job_id: str) -> Job | None:
         with self._lock:

@@ -23,6 +23,7 @@ from studio import catalog as catalogs
 from studio import webhooks
 from studio.api import ApiVersion, Backend, Balance, open_backend, version_of
 from studio.catalog import Estimate
+from studio.changes import ChangeFeed
 from studio.errors import AuthError, StudioError, model_unavailable
 from studio.jobs import JobManager
 from studio.library import Library, account_fingerprint, open_library
@@ -200,6 +201,8 @@ class Hub:
         self._lock = threading.Lock()
         self._studios: OrderedDict[tuple[str, str], Studio] = OrderedDict()  # least recently used first
         self._library: Library | None = None
+        self.changes: ChangeFeed | None = None  # other processes' changes (a shared PostgreSQL library)
+        self._listening = threading.Event()  # set to stop the listener
         self.started_at = time.time()
         self.max_accounts = max(1, max_accounts)
 
@@ -211,7 +214,26 @@ class Hub:
                 swept = self._library.sweep_partial_files()
                 if swept:
                     log.info("removed %d partial downloads left by a killed run", swept)
+                feed = ChangeFeed()
+                if self._library.listen(feed, self._listening) is not None:
+                    feed.on_wake(self._wake)
+                    self.changes = feed
             return self._library
+
+    def _wake(self, take_id: str) -> None:
+        with self._lock:
+            studios = list(self._studios.values())
+        for studio in studios:
+            studio.jobs.wake(take_id)
+
+    def start(self) -> None:
+        """A team replica with its key in the environment follows its takes before anyone visits:
+        it opens the library and the account's studio now (a replica that died left work to take over)."""
+        if self.settings.database_url and self.settings.api_key:
+            try:
+                self.studio()
+            except StudioError as exc:
+                log.warning("the team studio could not start its followers yet: %s", exc.message)
 
     def gateway_url(self) -> str | None:
         """The demo gateway's v2 URL, starting it on first use (needs a factory)."""
@@ -265,7 +287,14 @@ class Hub:
         cat: LiveCatalog | StaticCatalog = (
             LiveCatalog(backend) if version is ApiVersion.V2 else StaticCatalog(catalogs.v1())  # type: ignore[arg-type]
         )
-        jobs = JobManager(backend, library, account, catalog=cat, webhook_url=self.webhook_url(demo))
+        jobs = JobManager(
+            backend,
+            library,
+            account,
+            catalog=cat,
+            webhook_url=self.webhook_url(demo),
+            lease_ttl=self.settings.lease_seconds,
+        )
         label = (
             "Demo mode: local previews, not Sora"
             if demo
@@ -322,9 +351,17 @@ class Hub:
             return 202, "unknown job"
         with self._lock:
             studios = [s for (account, _), s in self._studios.items() if account == take.account]
+        if not studios and take.account == account_fingerprint(self.settings.api_key) and take.is_open:
+            try:  # a replica nobody has visited yet: the key in its environment is this account's
+                studios = [self.studio()]
+            except StudioError:
+                studios = []
         for studio in studios:
             if studio.jobs.deliver(job):
                 return 200, "delivered"
+        if take.is_open and job.terminal:
+            self.library.wake(take.id)  # its follower is another replica: it looks now
+            return 202, "passed on"
         return 202, "nothing to do"
 
     def health(self) -> dict[str, object]:
@@ -368,6 +405,7 @@ class Hub:
             self._studios.clear()
             gateway, self._gateway = self._gateway, None
             library, self._library = self._library, None
+        self._listening.set()
         for studio in studios:
             studio.close()
         if gateway is not None:

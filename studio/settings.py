@@ -34,6 +34,8 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     # PostgreSQL for a team's shared library (`postgresql://…`); None: SQLite in studio_home.
     database_url: str | None = field(default=None, repr=False)
+    # How long a replica's hold on a take lasts without renewal: a dead replica's takes move on after it.
+    lease_seconds: float = 30.0
 
     @property
     def demo(self) -> bool:
@@ -73,4 +75,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_url=env.get("STUDIO_PUBLIC_URL", "").strip().rstrip("/") or None,
         webhook_secret=env.get("VARG_WEBHOOK_SECRET", "").strip() or None,
         database_url=env.get("STUDIO_DATABASE_URL", "").strip() or None,
+        lease_seconds=max(1.0, _float(env, "STUDIO_LEASE_SECONDS", 30.0)),
     )

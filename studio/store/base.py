@@ -11,6 +11,7 @@ import builtins
 import contextlib
 import dataclasses
 import hashlib
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, cast
 
 from studio import migrations
+from studio.changes import ChangeFeed
 from studio.errors import InputError, StorageError, TakeNotFound
 from studio.settings import DEMO_API_KEY
 from studio.store.media_files import MediaFolder
@@ -86,6 +88,7 @@ class Library:
 
     NO_LIMIT: ClassVar[Any] = None  # what `LIMIT ?` takes to mean "all rows"
     FOR_UPDATE: ClassVar[str] = ""  # the row lock a read-then-write SELECT needs
+    SKIP_LOCKED: ClassVar[str] = ""  # the lock a claim takes, passing over rows others are deciding
     media: MediaFolder
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Library:
@@ -141,6 +144,18 @@ class Library:
                 tx.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", (version, _now())
                 )
+            self._after_migrate(tx)
+
+    def _after_migrate(self, tx: Tx) -> None:
+        """Engine-only schema (PostgreSQL's change notifications), set up under the migration lock."""
+
+    # changes between processes --------------------------------------------------------------
+    def listen(self, feed: ChangeFeed, stop: threading.Event) -> threading.Thread | None:
+        """Feed `feed` with other processes' changes until `stop` (None: one process has them all)."""
+        return None
+
+    def wake(self, take_id: str) -> None:
+        """Ask whichever process follows `take_id` to look at it now (a webhook landed elsewhere)."""
 
     def schema_version(self) -> int:
         rows = self._read("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
@@ -368,6 +383,32 @@ class Library:
                 "UPDATE takes SET lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
                 (take_id, owner),
             )
+
+    def claim_due(self, account: str, owner: str, ttl: float, limit: int) -> builtins.list[Take]:
+        """Lease up to `limit` of the account's open takes nobody holds, oldest first, in one statement.
+
+        Several processes may run it at once: each row goes to one of them (PostgreSQL passes over
+        rows another claim has locked, `SKIP LOCKED`; SQLite has one writer at a time).
+        """
+        if limit <= 0:
+            return []
+        now = _now()
+        marks = ", ".join("?" for _ in OPEN_STATUSES)
+        lapsed = "(lease_owner IS NULL OR lease_expires IS NULL OR lease_expires < ?)"
+        with self._write() as tx:
+            rows = tx.execute(
+                "UPDATE takes SET lease_owner = ?, lease_expires = ?"
+                f" WHERE {lapsed} AND id IN (SELECT id FROM takes"
+                f" WHERE account = ? AND status IN ({marks}) AND {lapsed}"
+                f" ORDER BY created_at, batch_id, variant_index LIMIT ?{self.SKIP_LOCKED})"
+                " RETURNING id",
+                [owner, now + ttl, now, account, *OPEN_STATUSES, now, int(limit)],
+            ).fetchall()
+            if not rows:
+                return []
+            ids = [r[0] for r in rows]
+            where = f"id IN ({', '.join('?' for _ in ids)})"
+            return self._select(where, ids, "created_at ASC, batch_id ASC, variant_index ASC", tx)
 
     def unleased(self, account: str | None = None) -> builtins.list[Take]:
         """Open takes nobody holds a live lease on (what a process may pick up), oldest first."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import functools
+import logging
 import os
 import re
 import threading
@@ -26,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from studio.changes import TAKES_CHANNEL, WAKE_CHANNEL, Change, ChangeFeed
 from studio.errors import StorageError
 from studio.store import base
 from studio.store.base import _SELECT, Library, Tx, take_from_row
@@ -39,7 +41,26 @@ except ImportError:  # pragma: no cover - exercised only without the team requir
     psycopg = None  # type: ignore[assignment]
     Loader = object  # type: ignore[assignment,misc]
 
+log = logging.getLogger(__name__)
+
 CONNECT_TIMEOUT = 10
+# A take's visible changes, NOTIFYed at commit to every process LISTENing (see studio/changes.py).
+# Progress ticks and lease renewals are left out: other pages poll those while a take is open.
+_VISIBLE = ("status", "verdict", "verdict_reasons", "verdict_note", "favourite", "idea_id", "error", "job_id")
+_NOTIFY_DDL = (
+    f"""CREATE OR REPLACE FUNCTION studio_take_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE r takes;
+    BEGIN
+        IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+        PERFORM pg_notify('{TAKES_CHANNEL}', left(TG_OP, 1) || ' ' || r.account || ' ' || r.id || ' ' || r.status);
+        RETURN NULL;
+    END $$""",
+    "CREATE OR REPLACE TRIGGER takes_added AFTER INSERT OR DELETE ON takes"
+    " FOR EACH ROW EXECUTE FUNCTION studio_take_changed()",
+    "CREATE OR REPLACE TRIGGER takes_changed AFTER UPDATE ON takes FOR EACH ROW WHEN ("
+    + " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _VISIBLE)
+    + ") EXECUTE FUNCTION studio_take_changed()",
+)
 LOCK_TIMEOUT = "10s"
 _REAL = re.compile(r"\bREAL\b")
 
@@ -108,6 +129,7 @@ class PostgresLibrary(Library):
 
     NO_LIMIT = None
     FOR_UPDATE = " FOR UPDATE"
+    SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str, home: Path) -> None:
         if psycopg is None:
@@ -195,6 +217,47 @@ class PostgresLibrary(Library):
 
     def _ddl(self, statement: str) -> str:
         return _REAL.sub("DOUBLE PRECISION", statement)
+
+    # changes between processes --------------------------------------------------------------
+    def _after_migrate(self, tx: Tx) -> None:
+        """The trigger that NOTIFYs a take's visible changes (not its progress ticks or lease renewals)."""
+        for statement in _NOTIFY_DDL:
+            tx.execute(statement)
+
+    def listen(self, feed: ChangeFeed, stop: threading.Event) -> threading.Thread:
+        """A thread that LISTENs on its own connection and feeds `feed`; reconnects after a failure."""
+        thread = threading.Thread(target=self._listen, args=(feed, stop), name="library-listen", daemon=True)
+        thread.start()
+        return thread
+
+    def _listen(self, feed: ChangeFeed, stop: threading.Event) -> None:
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                with psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as conn:
+                    conn.execute(f"LISTEN {TAKES_CHANNEL}")
+                    conn.execute(f"LISTEN {WAKE_CHANNEL}")
+                    feed.connected = True
+                    feed.resync()  # what changed while we were not listening is drawn again
+                    backoff = 0.5
+                    while not stop.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            if note.channel == WAKE_CHANNEL:
+                                feed.wake(note.payload)
+                            elif (change := Change.parse(note.payload)) is not None:
+                                feed.publish(change)
+            except psycopg.Error as exc:
+                log.warning("listening to %s failed (%s); again in %.1fs", self.where, _first_line(exc), backoff)
+            except Exception:
+                log.exception("the library's listener failed; starting it again")
+            feed.connected = False
+            if stop.wait(backoff):
+                return
+            backoff = min(backoff * 2, 10.0)
+
+    def wake(self, take_id: str) -> None:
+        with self._write() as tx:
+            tx.execute("SELECT pg_notify(?, ?)", (WAKE_CHANNEL, take_id))
 
     # leases -------------------------------------------------------------------------------
     def claim(self, take_id: str, owner: str, ttl: float) -> Take | None:
