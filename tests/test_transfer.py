@@ -352,3 +352,19 @@ def test_a_malformed_url_is_refused_without_echoing_its_password(source):
     code = tr.main(["--from", str(source.home), "--to", "postgresql://studio:hunter2@[::1/team"], err=err)
     assert code == tr.Exit.TARGET
     assert "hunter2" not in err.getvalue() and err.getvalue().startswith("error: ")
+
+
+def test_a_library_still_open_in_a_running_studio_is_copied_with_its_latest_writes(source, pg_url):
+    running = SQLiteLibrary(source.home)  # its newest rows may still sit in the WAL file
+    try:
+        (late,), _ = running.add_batch(_new("b-running", "written a moment ago"))
+        result = tr.transfer(source.home, pg_url)
+        assert result.count("takes").copied == len(source.takes) + 1
+        assert running.add_batch(_new("b-after", "after the copy"))[1], "the studio goes on writing"
+    finally:
+        running.close()
+    team = open_store(pg_url, source.home)
+    try:
+        assert team.get(late.id) == late
+    finally:
+        team.close()
