@@ -2,10 +2,12 @@
 # Sets up a fresh Debian machine for the tests and runs them all (unit, contract, AppTest, browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Debian packages: chromium (browser tests) and postgresql (the team library's tests), when missing.
+# Debian packages, when missing: chromium (browser tests), postgresql (the team library's tests) and
+# nginx (the team deployment's sticky proxy config, run in front of two test servers).
 MISSING=""
 command -v chromium >/dev/null 2>&1 || MISSING="$MISSING chromium"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || MISSING="$MISSING postgresql"
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || MISSING="$MISSING nginx-light"
 if [ -n "$MISSING" ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq

@@ -194,7 +194,7 @@ def _value_row(table: _Table, row: Sequence[Any]) -> tuple:
 # --- the target ------------------------------------------------------------------------------
 def _where(url: str) -> str:
     """'the PostgreSQL database NAME on HOST:PORT', never the password."""
-    from studio.store.postgres import _where as where  # the one place that names a database safely
+    from studio.store.postgres import database_name as where  # the one place that names a database safely
 
     named = where(url)
     return named if named.startswith("the ") else f"the {named}"

@@ -113,7 +113,7 @@ class _ThreadConnection:
             pass
 
 
-def _where(url: str) -> str:
+def database_name(url: str) -> str:
     """The database named for people: host, port and name, never the password."""
     try:
         info = psycopg.conninfo.conninfo_to_dict(url)
@@ -139,7 +139,7 @@ class PostgresLibrary(Library):
                 field="studio_database_url",
             )
         self._url = url
-        self.where = _where(url)
+        self.where = database_name(url)
         self.media = MediaFolder(home)
         self._local = threading.local()
         self._all_lock = threading.Lock()
