@@ -242,3 +242,227 @@ def test_migration_5_gives_old_takes_no_maker(store, monkeypatch):
     assert lib.count("demo", created_by="ana@example.com") == 0
     assert lib.count("demo") == 1
     assert lib.spend_by("demo", "ana@example.com", 0) == 0
+
+
+# --- the pages, signed in through AppTest ------------------------------------------------------
+APP = str(Path(__file__).resolve().parents[1] / "studio_frame.py")
+CLIENT_SECRET = "oidc-client-secret-never-shown"
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "cookie-secret-never-shown",
+    "client_id": "studio",
+    "client_secret": CLIENT_SECRET,
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+
+
+@pytest.fixture
+def pages(monkeypatch: pytest.MonkeyPatch, studio_home: Path):
+    """Fast demo jobs, and a fresh hub (library, demo gateway) per test: STUDIO_HOME is per test."""
+    monkeypatch.setenv("STUDIO_DEMO_JOB_SECONDS", "0.5")
+    monkeypatch.delenv("STUDIO_GATEWAY_PORT", raising=False)
+    monkeypatch.delenv("STUDIO_SESSION_BUDGET", raising=False)
+    monkeypatch.delenv("STUDIO_PERSON_BUDGET", raising=False)
+    yield
+    from components import wiring
+
+    try:
+        wiring.hub().stop()
+    finally:
+        wiring._fallback_hub.clear()
+
+
+def _studio():
+    from components import wiring
+
+    return wiring.hub().studio(None)
+
+
+def _creates() -> int:
+    from components import wiring
+
+    hub = wiring.hub()
+    hub.gateway_url()
+    return int(hub._gateway.stats()["creates"])
+
+
+def _app(page: str | None = None, *, user: dict | None = None, auth: bool = True, budgets=None) -> AppTest:
+    _studio().catalog.wait()
+    at = AppTest.from_file(APP, default_timeout=60)
+    if auth:
+        at.secrets["auth"] = dict(AUTH)
+    if budgets:
+        at.secrets["budgets"] = dict(budgets)
+    if user is not None:
+        at.user = dict(user)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _seed(prompt: str, by: str | None):
+    """A completed Kling take with a seed (so it can be re-rolled), a real poster and short video,
+    written straight to the library."""
+    lib = _studio().library
+    video = lib.store_bytes(factories.mp4(1.0), ".mp4", kind="videos")
+    poster = lib.store_bytes(factories.photo(320, 180), ".jpg", kind="posters")
+    made, _ = lib.add_batch(
+        [
+            NewTake(
+                account="demo",
+                batch_id="b_" + uuid.uuid4().hex[:8],
+                submission_id=uuid.uuid4().hex,
+                variant_index=0,
+                mode="text-to-video",
+                model="kling_v3_standard",
+                prompt=prompt,
+                duration_requested=4,
+                duration=4,
+                aspect_ratio="16:9",
+                estimated_credits=100,
+                seed=1234,
+                created_by=by,
+            )
+        ]
+    )
+    return lib.update(
+        made[0].id, status="completed", video_path=video, poster_path=poster, job_id="j" + made[0].id
+    )
+
+
+def _sidebar_text(at: AppTest) -> str:
+    return " ".join([h.proto.body for h in at.sidebar.html] + [c.value for c in at.sidebar.caption])
+
+
+def _page_text(at: AppTest) -> str:
+    parts = [h.proto.body for h in at.html] + [c.value for c in at.caption] + [m.value for m in at.markdown]
+    return " ".join(parts + [e.value for e in at.error] + [w.value for w in at.warning])
+
+
+def _cards(at: AppTest) -> set[str]:
+    return {b.key.removeprefix("gopen_") for b in at.button if b.key and b.key.startswith("gopen_")}
+
+
+@pytest.mark.usefixtures("pages")
+def test_a_signed_in_persons_take_records_their_email():
+    at = _app(user=ANA)
+    sidebar = _sidebar_text(at)
+    assert "Signed in as <b>Ana</b> · ana@example.com" in sidebar
+    assert at.button(key="people_sign_out").label == "Sign out"
+    assert CLIENT_SECRET not in _page_text(at) + sidebar and "cookie-secret" not in sidebar
+    at.text_area(key="t2v_prompt").input("a lighthouse at dusk").run()
+    at.button(key="t2v_generate").click().run()
+    assert at.success and "Submitted" in at.success[0].value
+    takes = _studio().library.list("demo")
+    assert [t.created_by for t in takes] == ["ana@example.com"]
+    assert _studio().library.count("demo", created_by="ana@example.com") == 1
+
+
+@pytest.mark.usefixtures("pages")
+def test_the_gallery_shows_mine_first_and_everyone_on_request():
+    ana = _seed("ana's harbour", "ana@example.com")
+    ben = _seed("ben's desert", "ben@example.com")
+    at = _app("app_pages/library.py", user=ANA)
+    assert at.segmented_control(key="gallery_scope").value == "mine"
+    assert _cards(at) == {ana.id}, "Mine hides Ben's take"
+    assert "by Ana" in [c.value for c in at.caption]
+    at.segmented_control(key="gallery_scope").set_value("everyone").run()
+    assert _cards(at) == {ana.id, ben.id}
+    captions = [c.value for c in at.caption]
+    assert "by Ana" in captions and "by Ben" in captions
+    # Ben, signed in, sees his own first.
+    assert _cards(_app("app_pages/library.py", user=BEN)) == {ben.id}
+
+
+@pytest.mark.usefixtures("pages")
+def test_the_board_shows_my_ideas_first_and_everyones_on_request():
+    _seed("a harbour idea by ana", "ana@example.com")
+    _seed("a desert idea by ben", "ben@example.com")
+    at = _app("app_pages/board.py", user=ANA)
+
+    def board() -> str:
+        return " ".join(h.proto.body for h in at.html)
+
+    assert at.segmented_control(key="board_scope").value == "mine"
+    assert "Showing 1 of 1 idea" in board()
+    assert "a harbour idea by ana" in board() and "a desert idea by ben" not in board()
+    at.segmented_control(key="board_scope").set_value("everyone").run()
+    assert "Showing 2 of 2 ideas" in board()
+    assert "a harbour idea by ana" in board() and "a desert idea by ben" in board()
+
+
+@pytest.mark.usefixtures("pages")
+def test_a_person_budget_refuses_an_over_budget_submit_and_writes_nothing():
+    at = _app(user=ANA, budgets={"ana@example.com": 50})
+    assert "Your budget today: 50 of 50 credits left" in _sidebar_text(at)
+    at.text_area(key="t2v_prompt").input("over my budget").run()
+    at.button(key="t2v_generate").click().run()
+    assert any("budget" in e.value for e in at.error), [e.value for e in at.error]
+    assert _studio().library.count("demo") == 0
+    # One click on a take page: refused with whose budget it is, nothing written, nothing sent.
+    mine = _seed("spent already", "ana@example.com")  # 100 credits today: over the 50
+    at = _app("app_pages/gallery.py", user=ANA, budgets={"ana@example.com": 50})
+    at.query_params["take"] = mine.id
+    at.run()
+    assert "Your budget today: 0 of 50 credits left" in _sidebar_text(at)
+    at.button(key="detail_reroll").click().run()
+    toasts = [t.value for t in at.toast]
+    assert any("your daily budget has 0 left" in t for t in toasts), toasts
+    assert _studio().library.count("demo") == 1
+    assert _creates() == 0
+    # Ben has no override and no default applies: his re-roll goes through.
+    at = _app("app_pages/gallery.py", user=BEN, budgets={"ana@example.com": 50})
+    at.query_params["take"] = mine.id
+    at.run()
+    at.button(key="detail_reroll").click().run()
+    assert _studio().library.count("demo", created_by="ben@example.com") == 1
+
+
+@pytest.mark.usefixtures("pages")
+def test_the_confirm_shows_the_persons_budget_left(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("STUDIO_PERSON_BUDGET", "5000")
+    from components import wiring
+
+    wiring._fallback_hub.clear()  # the hub reads the settings once
+    at = _app(user=ANA)
+    at.selectbox(key="t2v_model").set_value("sora_2_pro").run()
+    at.text_area(key="t2v_prompt").input("a glacier calving").run()
+    at.button(key="t2v_generate").click().run()
+    notes = [c.value for c in at.caption]
+    assert any(n.startswith(":material/person: Your budget today: 5,000 credits left → ") for n in notes), (
+        notes
+    )
+    at.button(key="t2v_confirm_go").click().run()
+    take = _studio().library.list("demo")[0]
+    assert take.created_by == "ana@example.com"
+    left = 5000 - take.estimated_credits
+    assert f"Your budget today: {left:,} of 5,000 credits left" in _sidebar_text(at)
+
+
+@pytest.mark.usefixtures("pages")
+def test_signed_out_with_a_login_offers_sign_in_and_shares_the_workspace():
+    ben = _seed("ben's", "ben@example.com")
+    at = _app("app_pages/library.py", user={"is_logged_in": False})
+    assert at.button(key="people_sign_in").label == "Sign in"
+    assert "Signed out: takes made now are shared" in _sidebar_text(at)
+    assert not [s for s in at.segmented_control if s.key == "gallery_scope"]
+    assert _cards(at) == {ben.id}
+
+
+@pytest.mark.usefixtures("pages")
+def test_without_a_login_nothing_about_people_appears():
+    old = _seed("made before any login", None)
+    at = _app("app_pages/library.py", user=ANA, auth=False, budgets={"ana@example.com": 1})
+    sidebar = _sidebar_text(at)
+    assert "Signed in" not in sidebar and "Signed out" not in sidebar and "Your budget today" not in sidebar
+    assert not [b for b in at.button if b.key in ("people_sign_in", "people_sign_out")]
+    assert not [s for s in at.segmented_control if s.key == "gallery_scope"]
+    assert _cards(at) == {old.id}
+    assert not [c for c in at.caption if c.value.startswith("by ")]
+    at.switch_page("app_pages/text_to_video.py").run()
+    at.text_area(key="t2v_prompt").input("shared per key").run()
+    at.button(key="t2v_generate").click().run()
+    assert at.success, "the per-person budget does not apply without a login"
+    assert [t.created_by for t in _studio().library.list("demo")] == [None, None]
