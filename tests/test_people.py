@@ -358,6 +358,9 @@ def test_a_signed_in_persons_take_records_their_email():
     takes = _studio().library.list("demo")
     assert [t.created_by for t in takes] == ["ana@example.com"]
     assert _studio().library.count("demo", created_by="ana@example.com") == 1
+    at.button(key="people_sign_out").click().run()
+    assert at.button(key="people_sign_in").label == "Sign in", "signed out: Sign in is offered"
+    assert "Signed in as" not in _sidebar_text(at)
 
 
 @pytest.mark.usefixtures("pages")
