@@ -194,17 +194,22 @@ def _empty() -> None:
         st.page_link("app_pages/text_to_video.py", label="Start an idea", icon=":material/arrow_forward:")
 
 
+def _first_page() -> None:
+    st.session_state[LIMIT] = PAGE_SIZE
+
+
 def render(studio) -> None:
     library = studio.library
     account = studio.connection.account
     if library.count(account) == 0:
         _empty()
         return
+    mine = context.scope_filter(P, on_change=_first_page)  # only when someone is signed in
     chosen = _filter()
     verdict = None if chosen == ALL else Verdict(chosen)
     limit = int(st.session_state.get(LIMIT, PAGE_SIZE))
-    rows = library.ideas(account, verdict=verdict, limit=limit)
-    total = library.count_ideas(account, verdict=verdict)
+    rows = library.ideas(account, verdict=verdict, created_by=mine, limit=limit)
+    total = library.count_ideas(account, verdict=verdict, created_by=mine)
     ids = [row[0] for row in rows]
     built = idea_tree.build(library.idea_takes(account, ids), library.idea_names(account, ids))
     order = {idea_id: i for i, idea_id in enumerate(ids)}
@@ -212,11 +217,15 @@ def render(studio) -> None:
     line = f"Showing {len(shown):,} of {total:,} idea{'s' if total != 1 else ''} · most recent first"
     if not shown:
         st.caption(line)
-        st.html(
-            '<div class="vs-empty"><div class="big">No idea matches</div>'
-            f"No idea has a take marked {'kept' if verdict is Verdict.KEEP else 'rejected'} yet. "
-            "Keep or reject takes here or on their take page, or pick “All ideas”.</div>"
-        )
+        if verdict is None:  # only "Mine" can leave nothing here
+            why = "None of these ideas has a take of yours yet. Pick “Everyone” to see the team's ideas."
+        else:
+            why = (
+                f"No idea{' of yours' if mine else ''} has a take marked "
+                f"{'kept' if verdict is Verdict.KEEP else 'rejected'} yet. "
+                "Keep or reject takes here or on their take page, or pick “All ideas”."
+            )
+        st.html(f'<div class="vs-empty"><div class="big">No idea matches</div>{esc(why)}</div>')
         return
     for idea in shown:
         for node in _visible(idea):

@@ -21,6 +21,7 @@ from components.style import esc
 from studio.catalog import Estimate
 from studio.errors import StudioError
 from studio.jobs import SubmitResult
+from studio.people import BudgetKind
 from studio.submission import Prepared
 
 
@@ -56,15 +57,27 @@ def _record(prefix: str, chash: str, sid: str, take_ids: list[str], created: boo
 
 
 def send(prepared: Prepared, est: Estimate, sid: str) -> SubmitResult:
-    """Submit with this session's balance, budget and id; the tray watches the takes. Raises StudioError."""
+    """Submit with this session's balance, budget, id and person; the tray watches the takes.
+
+    The budget sent is the tighter of the session's and the signed-in person's; when the person's
+    is the tighter, it is checked here first so the refusal says whose budget it is. Raises StudioError.
+    """
     studio = context.get_studio()
+    allowed = context.allowance(studio)
+    if (
+        allowed is not None
+        and allowed.kind is BudgetKind.PERSON
+        and not studio.library.find_submission(studio.connection.account, sid)  # a rerun sends nothing
+    ):
+        allowed.check((est if est.count == prepared.estimate.count else prepared.estimate).total)
     result = studio.jobs.submit(
         prepared,
         sid,
         balance=context.balance(studio),
-        budget_left=context.budget_left(studio),
+        budget_left=None if allowed is None else allowed.left,
         estimate=est,
         session_id=context.session_id(),
+        created_by=context.created_by(),
     )
     studio.forget_balance()  # the next balance read shows the reservation
     job_tray.watch([t.id for t in result.takes])
@@ -133,6 +146,11 @@ def summary(prepared: Prepared, est: Estimate, balance: int | None, note: str | 
         st.caption(note)
     label = "Price from varg" if est.exact else "Estimate"
     st.html(f'<div class="vs-estimate"><span class="lbl">{label}</span>{esc(est.text(balance))}</div>')
+    mine = context.person_budget_left(context.get_studio())
+    if mine is not None and est.total > mine:
+        st.warning(f"Over your budget today: {max(mine, 0):,} credits left.", icon=":material/person:")
+    elif mine is not None:
+        st.caption(f":material/person: Your budget today: {mine:,} credits left → {mine - est.total:,} after")
     if prepared.identical_variants:
         st.warning(identical_warning(prepared), icon=":material/content_copy:")
     for warning in prepared.warnings:

@@ -1,4 +1,5 @@
-"""Per-session plumbing: where the API key comes from, the account's Studio, spend and budget.
+"""Per-session plumbing: where the API key comes from, the account's Studio, who is signed in,
+spend and budgets.
 
 The key lives only in `st.session_state` (memory) or comes from `VARG_API_KEY` / Streamlit
 secrets; it is never cached with `st.cache_*`, logged, put in a URL or drawn on the page.
@@ -12,12 +13,15 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import streamlit as st
 
-from components import wiring
-from studio import services
+from components import form_store, wiring
+from components.style import md_escape
+from studio import people, services
 from studio.errors import AuthError, InputError
 from studio.keys import check_key
 
@@ -221,11 +225,118 @@ def budget() -> int | None:
     return value if value > 0 else None
 
 
-def budget_left(studio: services.Studio) -> int | None:
+def session_budget_left(studio: services.Studio) -> int | None:
+    """What this browser session's own budget still allows, or None without one."""
     cap = budget()
     if cap is None:
         return None
     return cap - session_spent(studio)
+
+
+def budget_left(studio: services.Studio) -> int | None:
+    """What may still be spent: the tighter of the session's and the signed-in person's budget."""
+    allowed = allowance(studio)
+    return None if allowed is None else allowed.left
+
+
+def allowance(studio: services.Studio) -> people.Allowance | None:
+    """The tighter budget (session or person) and what it leaves, or None when neither applies."""
+    return people.tightest(session_budget_left(studio), person_budget_left(studio))
+
+
+# --- people: only with Streamlit's login configured (`[auth]` in the secrets) ------------------
+AUTH_SECTION = "auth"
+BUDGETS_SECTION = "budgets"  # `"ana@example.com" = 2000`: per-person daily budgets over the default
+SCOPE_LABELS = {people.Scope.MINE.value: "Mine", people.Scope.EVERYONE.value: "Everyone"}
+_budgets: dict[tuple[Any, ...], people.PersonBudget] = {}
+
+
+def _section(name: str) -> Mapping[str, Any] | None:
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        value = st.secrets.get(name)
+    except Exception:  # no secrets file, an unreadable one: no login
+        return None
+    return value if isinstance(value, Mapping) and value else None
+
+
+def auth_configured() -> bool:
+    """Whether the app has a login (an `[auth]` section in the secrets)."""
+    return _section(AUTH_SECTION) is not None
+
+
+def person() -> people.Person | None:
+    """Who is signed in, or None (always None without `[auth]`: the workspace is shared per key)."""
+    if not auth_configured():
+        return None
+    try:
+        user = st.user.to_dict()
+    except Exception:
+        log.warning("st.user could not be read; treated as signed out")
+        return None
+    return people.Person.from_user(user)
+
+
+def created_by() -> str | None:
+    """What a take made in this session records as its maker (the signed-in person's email)."""
+    who = person()
+    return who.email if who is not None else None
+
+
+def byline(maker: str | None) -> str:
+    """`by Ana` for a take with a maker (Markdown-escaped, for `st.caption`), else ""."""
+    return md_escape(people.byline(maker, person()) or "")
+
+
+def person_budget(studio: services.Studio) -> people.PersonBudget:
+    """The daily budgets: `STUDIO_PERSON_BUDGET` for everyone, `[budgets]` in the secrets per email."""
+    overrides = _section(BUDGETS_SECTION) or {}
+    key = (studio.settings.person_budget, *sorted((str(k), repr(v)) for k, v in overrides.items()))
+    if key not in _budgets:  # read once per configuration (a bad entry is logged once, not per run)
+        _budgets[key] = people.PersonBudget.from_config(studio.settings.person_budget, overrides)
+    return _budgets[key]
+
+
+def person_spent(studio: services.Studio, who: people.Person) -> int:
+    """What this person's takes cost today (UTC), in this account."""
+    try:
+        return studio.library.spend_by(studio.connection.account, who.email, people.day_start())
+    except Exception:
+        log.exception("spend lookup failed")
+        return 0
+
+
+def person_budget_left(studio: services.Studio) -> int | None:
+    """What the signed-in person may still spend today, or None (nobody signed in, no budget)."""
+    who = person()
+    rules = person_budget(studio)
+    if who is None or rules.cap(who) is None:
+        return None
+    return rules.budget_left(who, person_spent(studio, who))
+
+
+def scope_filter(prefix: str, on_change: Any = None) -> str | None:
+    """A Mine / Everyone control (Mine first) when someone is signed in; returns the `created_by`
+    filter it picks. Nobody signed in: no control, and everyone's takes (None)."""
+    who = person()
+    if who is None:
+        return None
+    options = list(SCOPE_LABELS)
+    key = form_store.bind(prefix, "scope", people.Scope.MINE.value, options)
+    value = st.segmented_control(
+        "Whose takes",
+        options,
+        key=key,
+        format_func=lambda v: SCOPE_LABELS.get(v, str(v)),
+        required=True,
+        on_change=on_change,
+        label_visibility="collapsed",
+        help=f"Mine: takes made by {who.name}. Everyone: every take on this key.",
+    )
+    scope = people.Scope(value or people.Scope.MINE.value)
+    form_store.remember(prefix, "scope", scope.value)
+    return scope.created_by(who)
 
 
 NOTES = "conn_notes"  # (text, icon) toasts waiting for the next full run (a rerun drops a toast)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import context, take_card
 from components import create_form as form
-from components import take_card
 from studio import catalog
 from studio.library import OPEN_STATUSES, UNDECIDED
 
@@ -47,8 +47,6 @@ def _start_compare() -> None:
 
 def filters() -> dict:
     modes = ["all", *catalog.MODES]
-    from components import context
-
     models = ["all", *[m.id for m in context.get_studio().catalog.current().all()]]
     c_search, c_mode, c_model, c_status, c_verdict, c_fav = st.columns(
         [3.4, 1.8, 1.8, 1.8, 1.8, 1.4], vertical_alignment="bottom"
@@ -150,7 +148,8 @@ def render(studio) -> None:
             )
         return
 
-    chosen = filters()
+    mine = context.scope_filter(P, on_change=_reset_limit)  # only when someone is signed in
+    chosen = {**filters(), "created_by": mine}
     compare_bar()
     limit = int(st.session_state.get(LIMIT, PAGE_SIZE))
     takes = library.list(account, limit=limit, **chosen)
@@ -158,9 +157,10 @@ def render(studio) -> None:
     total = library.count(account, **chosen) if filtered else everything
     st.caption(f"Showing {len(takes):,} of {total:,} take{'s' if total != 1 else ''} · newest first")
     if not takes:
+        hint = "pick “Everyone” to see the takes others made" if mine else "pick “All” to see every take"
         st.html(
             '<div class="vs-empty"><div class="big">Nothing matches these filters</div>'
-            "Clear the search or pick “All” to see every take.</div>"
+            f"Clear the search or {hint}.</div>"
         )
         return
     for start in range(0, len(takes), COLUMNS):

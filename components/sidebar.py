@@ -1,4 +1,4 @@
-"""The sidebar frame: connection (demo or varg), the key field, balance, session spend and budget."""
+"""The sidebar frame: connection (demo or varg), key field, who is signed in, balance, spend, budgets."""
 
 from __future__ import annotations
 
@@ -140,9 +140,53 @@ def _reset_demo_credits() -> None:
     st.toast(f"Demo credits reset: {available:,} available.", icon=":material/restart_alt:")
 
 
+SIGN_IN_ERROR = "people_sign_in_error"  # why the last Sign in could not start (shown once)
+
+
+def _sign_in() -> None:
+    try:
+        st.login()
+    except Exception as exc:  # Authlib missing, an incomplete [auth]: say so, never a traceback
+        log.warning("sign-in could not start: %s", type(exc).__name__)
+        st.session_state[SIGN_IN_ERROR] = (
+            "Sign-in is not set up correctly on this studio (the [auth] settings or the Authlib "
+            "package). Ask whoever runs it; meanwhile the studio works signed out."
+        )
+
+
+def person_block(studio) -> None:
+    """Who is signed in (with Sign out and their budget today), or Sign in. Nothing without [auth]."""
+    if not context.auth_configured():
+        return
+    who = context.person()
+    if who is None:
+        st.button(
+            "Sign in",
+            key="people_sign_in",
+            icon=":material/login:",
+            on_click=_sign_in,
+            help="Sign in so your takes say they are yours and your own budget applies.",
+        )
+        st.caption("Signed out: takes made now are shared by everyone using this key.")
+        problem = st.session_state.pop(SIGN_IN_ERROR, None)
+        if problem:
+            st.error(problem, icon=":material/no_accounts:")
+        return
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="people_me"):
+        st.html(f'<div class="vs-credits">Signed in as <b>{esc(who.name)}</b> · {esc(who.email)}</div>')
+        st.button(
+            "Sign out", key="people_sign_out", icon=":material/logout:", type="tertiary", on_click=st.logout
+        )
+    cap = context.person_budget(studio).cap(who)
+    if cap is not None:
+        left = max(cap - context.person_spent(studio, who), 0)
+        st.caption(f"Your budget today: {left:,} of {cap:,} credits left (resets at midnight UTC).")
+
+
 def account(studio, container) -> None:
-    """Balance, session spend and the optional session budget."""
+    """Who is signed in, balance, session spend and the optional session budget."""
     with container:
+        person_block(studio)
         balance, refused = context.balance_or_refused(studio)
         # The lookup above just read the balance (cached in the studio): its reserved part comes free.
         funds = None

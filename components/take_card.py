@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components import context
 from components.style import chip, credits_text, esc, snippet, status_label, take_meta, verdict_chip
 
 COMPARE = "gallery_compare"  # ids picked for comparison, in the order picked
@@ -74,6 +75,8 @@ def card(studio, take) -> None:
             f'<div class="vs-meta">{chip(take.status)}{verdict_chip(take)}{fav}<span>{take_meta(take)}</span></div>'
             f'<div class="vs-snip">{esc(snippet(take.prompt, 120))}</div>' + money_line(studio, take)
         )
+        if take.created_by:
+            st.caption(context.byline(take.created_by))
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             st.button(
                 "Open",

@@ -127,6 +127,7 @@ class JobManager:
         budget_left: int | None = None,
         estimate: Estimate | None = None,
         session_id: str | None = None,
+        created_by: str | None = None,
     ) -> SubmitResult:
         """Write the takes first, then upload/create/follow in the background. Returns at once.
 
@@ -198,6 +199,7 @@ class JobManager:
                 seed=prepared.seeds[i],
                 audio=prepared.request.audio and prepared.model.audio,
                 session_id=(session_id or "")[:64] or None,
+                created_by=created_by or None,
                 parent_id=parent_id,
                 relation=Relation(relation).value if relation else None,
                 # A sweep is one idea (its parts are separate submissions); a child joins its parent's.
@@ -229,6 +231,7 @@ class JobManager:
         balance: int | None = None,
         budget_left: int | None = None,
         session_id: str | None = None,
+        created_by: str | None = None,
     ) -> SubmitResult:
         """One confirmed submission of several recipes (a sweep): all are paid for, or none is sent.
 
@@ -252,7 +255,7 @@ class JobManager:
         takes: list[Take] = []
         created = False
         for (prepared, quoted), sid in zip(parts, ids, strict=True):
-            result = self.submit(prepared, sid, estimate=quoted, session_id=session_id)
+            result = self.submit(prepared, sid, estimate=quoted, session_id=session_id, created_by=created_by)
             takes.extend(result.takes)
             created = created or result.created
         return SubmitResult(tuple(takes), created=created)

@@ -106,6 +106,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        5,
+        """
+        ALTER TABLE takes ADD COLUMN created_by TEXT;
+        CREATE INDEX takes_person ON takes (account, created_by, created_at);
+        """,
+    ),
 ]
 
 

@@ -30,6 +30,7 @@ class Settings:
     read_timeout: float = 30.0
     demo_job_seconds: float = 6.0
     session_budget: int | None = None
+    person_budget: int | None = None  # credits one signed-in person may spend per day (UTC)
     public_url: str | None = None  # where varg can reach this studio (for webhooks)
     webhook_secret: str | None = field(default=None, repr=False)
     # PostgreSQL for a team's shared library (`postgresql://…`); None: SQLite in studio_home.
@@ -64,6 +65,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     key = env.get("VARG_API_KEY", "").strip() or None
     home = env.get("STUDIO_HOME", "").strip()
     budget_raw = env.get("STUDIO_SESSION_BUDGET", "").strip()
+    person_raw = env.get("STUDIO_PERSON_BUDGET", "").strip()
     return Settings(
         api_key=key,
         base_url=(env.get("VARG_BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/"),
@@ -72,6 +74,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         read_timeout=_float(env, "VARG_READ_TIMEOUT", 30.0),
         demo_job_seconds=_float(env, "STUDIO_DEMO_JOB_SECONDS", 6.0),
         session_budget=int(budget_raw) if budget_raw.isdigit() else None,
+        person_budget=int(person_raw) if person_raw.isdigit() and int(person_raw) > 0 else None,
         public_url=env.get("STUDIO_PUBLIC_URL", "").strip().rstrip("/") or None,
         webhook_secret=env.get("VARG_WEBHOOK_SECRET", "").strip() or None,
         database_url=env.get("STUDIO_DATABASE_URL", "").strip() or None,

@@ -94,6 +94,7 @@ class Take:
     original_file: str | None = None  # the uploaded image before framing, kept to re-frame later
     end_file: str | None = None  # the end frame image, for models that take one
     frame_time: float | None = None  # where in the source take the start frame was taken (s)
+    created_by: str | None = None  # the signed-in person's email (migration 5); None without a login
 
     @property
     def is_open(self) -> bool:
@@ -138,3 +139,4 @@ class NewTake:
     original_file: str | None = None
     end_file: str | None = None
     frame_time: float | None = None
+    created_by: str | None = None  # the signed-in person who made it (None without a login)

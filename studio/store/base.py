@@ -40,7 +40,7 @@ _now = time.time  # the clock; tests may replace it
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Take))
 _IMMUTABLE = frozenset(
     {"id", "account", "batch_id", "submission_id", "variant_index", "created_at", "idempotency_key"}
-)
+) | {"created_by"}  # who made a take never changes
 UPDATABLE_COLUMNS = frozenset(COLUMNS) - _IMMUTABLE - {"updated_at"}
 PATH_COLUMNS = ("video_path", "poster_path", "source_file", "original_file", "end_file")
 BOOL_COLUMNS = ("favourite", "cache_hit", "audio")
@@ -465,9 +465,13 @@ class Library:
         favourite: bool | None = None,
         search: str | None = None,
         verdict: str | None = None,
+        created_by: str | None = None,
     ) -> tuple[str, builtins.list[Any]]:
         clauses = ["account = ?"]
         params: builtins.list[Any] = [account]
+        if created_by:  # one person's takes (None: everyone's)
+            clauses.append("created_by = ?")
+            params.append(created_by)
         if mode:
             clauses.append("mode = ?")
             params.append(mode)
@@ -503,12 +507,21 @@ class Library:
         favourite: bool | None = None,
         search: str | None = None,
         verdict: str | None = None,
+        created_by: str | None = None,
         limit: int | None = 200,
         offset: int = 0,
     ) -> builtins.list[Take]:
-        """The account's takes, newest first (variants of one batch in order)."""
+        """The account's takes, newest first (variants of one batch in order); `created_by`: one
+        person's only."""
         where, params = self._filters(
-            account, mode=mode, model=model, status=status, favourite=favourite, search=search, verdict=verdict
+            account,
+            mode=mode,
+            model=model,
+            status=status,
+            favourite=favourite,
+            search=search,
+            verdict=verdict,
+            created_by=created_by,
         )
         order = "created_at DESC, batch_id DESC, variant_index ASC LIMIT ? OFFSET ?"
         lim = self.NO_LIMIT if limit is None else max(0, int(limit))
@@ -568,16 +581,26 @@ class Library:
         return self.update(take_id, verdict=value, verdict_reasons=tags, verdict_note=text)
 
     def ideas(
-        self, account: str, *, verdict: Verdict | str | None = None, limit: int = 10, offset: int = 0
+        self,
+        account: str,
+        *,
+        verdict: Verdict | str | None = None,
+        created_by: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
     ) -> builtins.list[tuple[str, int, float]]:
         """A page of the account's ideas as (idea id, takes, last activity), the busiest first.
 
-        `verdict` keeps the ideas holding at least one take with that verdict.
+        `verdict` keeps the ideas holding at least one take with that verdict; `created_by` those
+        holding at least one take that person made (their other takes still count and show).
         """
         where, params = "account = ?", [account]
         if verdict:
             where += " AND idea_id IN (SELECT idea_id FROM takes WHERE account = ? AND verdict = ?)"
             params += [account, Verdict(verdict).value]
+        if created_by:
+            where += " AND idea_id IN (SELECT idea_id FROM takes WHERE account = ? AND created_by = ?)"
+            params += [account, created_by]
         rows = self._read(
             f"SELECT idea_id, COUNT(*), MAX(created_at) AS last FROM takes WHERE {where}"
             " GROUP BY idea_id ORDER BY last DESC, idea_id LIMIT ? OFFSET ?",
@@ -585,11 +608,20 @@ class Library:
         )
         return [(str(r[0]), int(r[1]), float(r[2])) for r in rows]
 
-    def count_ideas(self, account: str, *, verdict: Verdict | str | None = None) -> int:
+    def count_ideas(
+        self, account: str, *, verdict: Verdict | str | None = None, created_by: str | None = None
+    ) -> int:
+        """How many ideas `ideas` pages through with the same filters."""
         where, params = "account = ?", [account]
         if verdict:
             where += " AND verdict = ?"
             params.append(Verdict(verdict).value)
+        if created_by and verdict:  # both, maybe on different takes of the idea
+            where += " AND idea_id IN (SELECT idea_id FROM takes WHERE account = ? AND created_by = ?)"
+            params += [account, created_by]
+        elif created_by:
+            where += " AND created_by = ?"
+            params.append(created_by)
         return int(self._read(f"SELECT COUNT(DISTINCT idea_id) FROM takes WHERE {where}", params)[0][0])
 
     def idea_takes(self, account: str, idea_ids: Sequence[str]) -> builtins.list[Take]:
@@ -645,6 +677,17 @@ class Library:
             " WHERE account = ? AND created_at >= ?"
             " AND NOT (job_id IS NULL AND status IN ('failed', 'cancelled'))",
             (account, since),
+        )
+        return int(rows[0][0])
+
+    def spend_by(self, account: str, person_email: str, since: float) -> int:
+        """What one person's takes created since `since` cost (billed where known, else estimated),
+        minus those that never reached a job: their spend against a per-person budget."""
+        rows = self._read(
+            "SELECT COALESCE(SUM(COALESCE(billed_credits, estimated_credits)), 0) FROM takes"
+            " WHERE account = ? AND created_by = ? AND created_at >= ?"
+            " AND NOT (job_id IS NULL AND status IN ('failed', 'cancelled'))",
+            (account, person_email, since),
         )
         return int(rows[0][0])
 
