@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import claim, frame_picker, take_card, take_iterate
+from components import claim, context, frame_picker, take_card, take_iterate
 from components import create_form as form
 from components.style import (
     badge,
@@ -244,6 +244,8 @@ def render(studio, take_id: str) -> None:
         return
     st.title(f"{model_label(take.model)} · {catalog.mode_label(take.mode)}", anchor=False)
     st.html(f'<div class="vs-sub">{take_meta(take)} · {esc(when(take.created_at))}</div>')
+    if take.created_by:
+        st.caption(context.byline(take.created_by))
 
     left, right = st.columns([3, 2], gap="large")
     video = studio.media_path(take.video_path) if take.video_path else None
