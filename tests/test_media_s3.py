@@ -86,6 +86,25 @@ def test_a_library_naming_no_media_sweeps_nothing(studio_home):
         lib.close()
 
 
+def test_the_studio_sweeps_orphaned_uploads_when_it_opens_its_library(studio_home):
+    from studio.services import Hub
+    from tests.test_library import add
+
+    lib = open_store(None, studio_home)
+    named = lib.store_bytes(b"named", ".jpg", kind="inputs")
+    orphan = lib.store_bytes(b"orphan", ".jpg", kind="inputs")
+    add(lib, mode="image-to-video", source_file=named)
+    for rel in (named, orphan):
+        os.utime(lib.path(rel), (time.time() - 2 * DAY,) * 2)
+    lib.close()
+    hub = Hub(load_settings())
+    try:
+        opened = hub.library
+        assert opened.path(named).exists() and not opened.path(orphan).exists()
+    finally:
+        hub.stop()
+
+
 # --- S3 (moto's server) -----------------------------------------------------------------------------
 @pytest.fixture
 def aws(monkeypatch, tmp_path):
@@ -291,7 +310,9 @@ def test_a_finished_take_is_in_the_bucket_before_its_row_says_completed(bucket, 
     try:
         done = _wait(mgr, mgr.submit(T2V, "s3-e2e").takes[0].id)
         assert done.status == "completed", done.error
-        assert len(seen) == 1 and seen[0][0] and seen[0][1], "both objects exist before the row says completed"
+        assert len(seen) == 1 and seen[0][0] and seen[0][1], (
+            "both objects exist before the row says completed"
+        )
         assert seen[0][0][4:8] == b"ftyp"
     finally:
         mgr.shutdown()
@@ -307,7 +328,9 @@ def test_a_finished_take_is_in_the_bucket_before_its_row_says_completed(bucket, 
         other.close()
 
 
-def test_a_failed_upload_keeps_the_paid_take_and_retry_completes_it(bucket, gateway, studio_home, monkeypatch):
+def test_a_failed_upload_keeps_the_paid_take_and_retry_completes_it(
+    bucket, gateway, studio_home, monkeypatch
+):
     from botocore.exceptions import EndpointConnectionError
 
     from studio.api.v2 import V2Backend
@@ -357,10 +380,14 @@ def test_widgets_get_a_presigned_url_from_s3_without_a_local_copy(bucket, tmp_pa
     try:
         poster = writer.store_bytes(b"\xff\xd8 poster", ".jpg", kind="posters")
         src = media_route.src(_studio(reader), poster)
-        assert src is not None and src.startswith(S3_ENDPOINT) and requests.get(src, timeout=10).content == (
-            b"\xff\xd8 poster"
+        assert (
+            src is not None
+            and src.startswith(S3_ENDPOINT)
+            and requests.get(src, timeout=10).content == (b"\xff\xd8 poster")
         )
-        assert not (tmp_path / "replica-b" / "media-cache" / poster).exists(), "the browser fetches it, not us"
+        assert not (tmp_path / "replica-b" / "media-cache" / poster).exists(), (
+            "the browser fetches it, not us"
+        )
         assert media_route.media_url(_studio(reader), poster) == src, "compare and board use the same link"
         assert media_route.src(_studio(reader), "../library.sqlite3") is None
         assert media_route.src(_studio(reader), None) is None

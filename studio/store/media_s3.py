@@ -98,8 +98,9 @@ def shown_endpoint(url: str | None) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
-def make_client(connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
-                attempts: int = ATTEMPTS) -> Any:
+def make_client(
+    connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT, attempts: int = ATTEMPTS
+) -> Any:
     """An S3 client from the standard AWS environment, with retries, timeouts and SigV4."""
     boto3, botocore = _botocore()
     # A self-hosted store (MinIO, Ceph, moto) rarely has a wildcard DNS name per bucket: path style.
@@ -122,7 +123,9 @@ def make_client(connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = 
 class S3Media:
     """A library's media as objects under `s3://bucket/prefix`, with local copies in media-cache/."""
 
-    def __init__(self, bucket: str, prefix: str, home: Path, *, client: Any = None, check: bool = True) -> None:
+    def __init__(
+        self, bucket: str, prefix: str, home: Path, *, client: Any = None, check: bool = True
+    ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.cache = MediaFolder(home, CACHE_FOLDER)
@@ -257,7 +260,9 @@ class S3Media:
 
     def has_videos(self) -> bool:
         with self._errors("list the media store"):
-            listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix + "videos/", MaxKeys=1)
+            listed = self.client.list_objects_v2(
+                Bucket=self.bucket, Prefix=self.prefix + "videos/", MaxKeys=1
+            )
         return bool(listed.get("KeyCount") or listed.get("Contents"))
 
     # writes ---------------------------------------------------------------------------------
