@@ -99,19 +99,33 @@ def media_url(studio, rel: str, ttl: int = DEFAULT_TTL) -> str:
     return f"{PREFIX}/{sign(rel, expires)}"
 
 
-def src(studio, rel: str | None, ttl: int = DEFAULT_TTL) -> str | None:
-    """What `st.image` / `st.video` should be given for a media file: the store's presigned URL
-    (nothing goes through this replica), else the local file's path; None when there is none."""
+def _find(studio, rel: str | None, ttl: int) -> tuple[str | None, Path | None]:
+    """(the store's presigned URL, None), or (None, the local file when it is there)."""
     if not rel:
-        return None
+        return None, None
     try:
         presigned = _presigned(studio, rel, ttl)
     except Exception:  # a bad path or an unsignable link: shown as missing, never a traceback
-        return None
+        return None, None
     if presigned:
-        return presigned
-    path = studio.media_path(rel)
-    return str(path) if path is not None else None
+        return presigned, None
+    return None, studio.media_path(rel)
+
+
+def src(studio, rel: str | None, ttl: int = DEFAULT_TTL) -> str | None:
+    """What `st.image` / `st.video` should be given for a media file: the store's presigned URL
+    (nothing goes through this replica), else the local file's path; None when there is none."""
+    url, path = _find(studio, rel, ttl)
+    return url or (str(path) if path is not None else None)
+
+
+def link(studio, rel: str | None, ttl: int = DEFAULT_TTL) -> str | None:
+    """A URL for a custom player (compare, board), or None when there is no file: the store's
+    presigned URL (no local copy is made), else a signed route URL to the local file."""
+    url, path = _find(studio, rel, ttl)
+    if url or path is None or not rel:
+        return url
+    return media_url(studio, rel, ttl)
 
 
 def _app_library_path(rel: str) -> Path:

@@ -389,6 +389,8 @@ def test_widgets_get_a_presigned_url_from_s3_without_a_local_copy(bucket, tmp_pa
             "the browser fetches it, not us"
         )
         assert media_route.media_url(_studio(reader), poster) == src, "compare and board use the same link"
+        assert media_route.link(_studio(reader), poster) == src
+        assert not (tmp_path / "replica-b" / "media-cache" / poster).exists()
         assert media_route.src(_studio(reader), "../library.sqlite3") is None
         assert media_route.src(_studio(reader), None) is None
     finally:
@@ -405,5 +407,7 @@ def test_widgets_get_the_local_file_or_a_signed_route_from_a_folder(studio_home)
         assert media_route.src(_studio(lib), poster) == str(lib.path(poster))
         assert media_route.src(_studio(lib), "posters/missing.jpg") is None
         assert media_route.media_url(_studio(lib), poster).startswith(media_route.PREFIX + "/")
+        assert media_route.link(_studio(lib), poster) == media_route.media_url(_studio(lib), poster)
+        assert media_route.link(_studio(lib), "posters/missing.jpg") is None
     finally:
         lib.close()
