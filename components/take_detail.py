@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import claim, context, frame_picker, take_card, take_iterate
+from components import claim, context, frame_picker, media_route, take_card, take_iterate
 from components import create_form as form
 from components.style import (
     badge,
@@ -251,7 +251,7 @@ def render(studio, take_id: str) -> None:
     video = studio.media_path(take.video_path) if take.video_path else None
     with left:
         if take.status == "completed" and video is not None:
-            st.video(str(video))
+            st.video(media_route.src(studio, take.video_path) or str(video))
         elif take.is_open:
             st.html('<div class="vs-ph">Rendering… it plays here when it is done.</div>')
         else:

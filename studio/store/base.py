@@ -2,7 +2,8 @@
 
 The queries are written once, here, with `?` placeholders; an engine (`sqlite`, `postgres`) supplies
 connections, transactions that lock what they read-then-write, and the few phrases that differ
-(case-folded search, "no limit", row locks). Media files live in a `MediaFolder`, apart from SQL.
+(case-folded search, "no limit", row locks). Media live in a media store (`MediaFolder`, a local
+folder, or `S3Media`), apart from SQL: a file is stored before the row naming it is committed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from studio import migrations
 from studio.changes import ChangeFeed
 from studio.errors import InputError, StorageError, TakeNotFound
 from studio.settings import DEMO_API_KEY
-from studio.store.media_files import MediaFolder
+from studio.store.media_files import ORPHAN_GRACE, MediaStore
 from studio.take import (
     OPEN_STATUSES,
     STATUSES,
@@ -89,7 +90,7 @@ class Library:
     NO_LIMIT: ClassVar[Any] = None  # what `LIMIT ?` takes to mean "all rows"
     FOR_UPDATE: ClassVar[str] = ""  # the row lock a read-then-write SELECT needs
     SKIP_LOCKED: ClassVar[str] = ""  # the lock a claim takes, passing over rows others are deciding
-    media: MediaFolder
+    media: MediaStore
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Library:
         if cls is Library:
@@ -185,6 +186,34 @@ class Library:
     def sweep_partial_files(self, older_than: float = 300.0) -> int:
         """Remove `.part` files a killed download left in the media folders. Returns how many."""
         return self.media.sweep_partial_files(older_than)
+
+    def media_url(self, rel: str, expires: int = 12 * 3600) -> str | None:
+        """A URL a browser can fetch the file from directly (presigned, S3), or None (a local folder)."""
+        return self.media.url(rel, expires=expires)
+
+    def commit_media(self, *rels: str | None) -> None:
+        """Store files a writer produced at `path(rel)` (an upload on S3): before the row naming them."""
+        for rel in rels:
+            if rel:
+                self.media.put(rel)
+
+    def media_paths(self) -> set[str]:
+        """Every media path a take names, in every account."""
+        found: set[str] = set()
+        for row in self._read(f"SELECT {', '.join(PATH_COLUMNS)} FROM takes"):
+            found.update(value for value in row if value)
+        return found
+
+    def sweep_orphans(self, older_than: float = ORPHAN_GRACE) -> int:
+        """Remove stored media no take names, older than the grace period. Returns how many.
+
+        A library naming no media at all is new or restored from elsewhere: nothing is swept then,
+        so pointing an empty database at a bucket (or a folder) full of media never empties it.
+        """
+        referenced = self.media_paths()  # read before listing: a file stored after it is fresh
+        if not referenced:
+            return 0
+        return self.media.sweep_orphans(referenced, older_than)
 
     # rows ---------------------------------------------------------------------------------
     def _select(

@@ -1,4 +1,4 @@
-"""The team library: takes in PostgreSQL (`STUDIO_DATABASE_URL=postgresql://…`), media in the data folder.
+"""The team library: takes in PostgreSQL (`STUDIO_DATABASE_URL=postgresql://…`), media in a media store.
 
 Differences from SQLite, all deliberate:
 - Transactions run at READ COMMITTED; a read-then-write locks what it reads: a transaction-scoped
@@ -31,7 +31,7 @@ from studio.changes import TAKES_CHANNEL, WAKE_CHANNEL, Change, ChangeFeed
 from studio.errors import StorageError
 from studio.store import base
 from studio.store.base import _SELECT, Library, Tx, take_from_row
-from studio.store.media_files import MediaFolder
+from studio.store.media_files import MediaFolder, MediaStore
 from studio.take import OPEN_STATUSES, Take
 
 try:  # the team's driver is optional (requirements-team.txt)
@@ -125,13 +125,13 @@ def database_name(url: str) -> str:
 
 
 class PostgresLibrary(Library):
-    """Takes in PostgreSQL (a connection per thread and process) and media files on disk."""
+    """Takes in PostgreSQL (a connection per thread and process) and media in a media store (default: on disk)."""
 
     NO_LIMIT = None
     FOR_UPDATE = " FOR UPDATE"
     SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
 
-    def __init__(self, url: str, home: Path) -> None:
+    def __init__(self, url: str, home: Path, media: MediaStore | None = None) -> None:
         if psycopg is None:
             raise StorageError(
                 "STUDIO_DATABASE_URL names PostgreSQL, but its driver is not installed:"
@@ -140,7 +140,7 @@ class PostgresLibrary(Library):
             )
         self._url = url
         self.where = database_name(url)
-        self.media = MediaFolder(home)
+        self.media = media if media is not None else MediaFolder(home)
         self._local = threading.local()
         self._all_lock = threading.Lock()
         self._all: weakref.WeakSet[Any] = weakref.WeakSet()
