@@ -90,6 +90,7 @@ class Library:
     NO_LIMIT: ClassVar[Any] = None  # what `LIMIT ?` takes to mean "all rows"
     FOR_UPDATE: ClassVar[str] = ""  # the row lock a read-then-write SELECT needs
     SKIP_LOCKED: ClassVar[str] = ""  # the lock a claim takes, passing over rows others are deciding
+    SHARED: ClassVar[bool] = False  # one library for a team (several studio processes), not one computer
     media: MediaStore
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Library:
