@@ -9,7 +9,7 @@ import streamlit as st
 from components import camera_picker, context, media_route, uploader
 from components import create_form as form
 from components.errors import Slots, guard
-from components.style import esc, header, model_label, panel_title, seconds, snippet
+from components.style import esc, header, panel_title, seconds, snippet, take_label
 from studio import catalog
 from studio.submission import TakeRequest
 from studio.take import Relation
@@ -63,7 +63,7 @@ def _poster_grid(studio, takes: list, chosen: str | None) -> None:
                     st.image(poster, width="stretch")
                 else:
                     st.html('<div class="vs-ph still">No poster</div>')
-                chips = f"<b>{esc(model_label(take.model))}</b>"
+                chips = f"<b>{esc(take_label(take))}</b>"
                 if catalog.made_by_sora(take.model):
                     chips += '<span class="vs-chip sora">Sora</span>'
                 if take.duration:

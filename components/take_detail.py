@@ -17,6 +17,7 @@ from components.style import (
     model_label,
     seconds,
     snippet,
+    take_label,
     take_meta,
     verdict_chip,
     when,
@@ -134,7 +135,7 @@ def confirm_delete(take_id: str) -> None:
 
 def _recipe(studio, take) -> None:
     rows: list[tuple[str, str]] = [
-        ("Model", model_label(take.model)),
+        ("Model", take_label(take)),
         ("Mode", catalog.mode_label(take.mode)),
     ]
     if take.mode == "remix":
@@ -242,7 +243,7 @@ def render(studio, take_id: str) -> None:
             "This take is not in your library (it may have been deleted).", icon=":material/search_off:"
         )
         return
-    st.title(f"{model_label(take.model)} · {catalog.mode_label(take.mode)}", anchor=False)
+    st.title(f"{take_label(take)} · {catalog.mode_label(take.mode)}", anchor=False)
     st.html(f'<div class="vs-sub">{take_meta(take)} · {esc(when(take.created_at))}</div>')
     if take.created_by:
         st.caption(context.byline(take.created_by))
@@ -269,7 +270,7 @@ def render(studio, take_id: str) -> None:
                 st.download_button(
                     "Download",
                     data=_reader(video),
-                    file_name=f"varg-{take.model}-{take.id[:8]}.mp4",
+                    file_name=catalog.download_name(take),
                     mime="video/mp4",
                     key="detail_download",
                     icon=":material/download:",

@@ -25,6 +25,7 @@ from studio.errors import InputError, StorageError, TakeNotFound
 from studio.settings import DEMO_API_KEY
 from studio.store.media_files import ORPHAN_GRACE, MediaStore
 from studio.take import (
+    DEMO_ACCOUNT,
     OPEN_STATUSES,
     STATUSES,
     TERMINAL_STATUSES,
@@ -51,10 +52,10 @@ _SELECT = f"SELECT {', '.join(COLUMNS)} FROM takes"
 def account_fingerprint(api_key: str | None) -> str:
     """A one-way, stable account id for scoping the library; the key itself is never stored."""
     if api_key is None:
-        return "demo"
+        return DEMO_ACCOUNT
     key = api_key.strip()
     if not key or key == DEMO_API_KEY:
-        return "demo"
+        return DEMO_ACCOUNT
     digest = hashlib.sha256(_FINGERPRINT_SALT + key.encode("utf-8")).hexdigest()
     return "acct_" + digest[:20]
 
