@@ -1,4 +1,4 @@
-"""The library: takes, ideas, verdicts and leases in SQL, one interface over SQLite and PostgreSQL.
+"""The library: takes in SQL, one interface over SQLite and PostgreSQL (leases and ideas in mixins).
 
 The queries are written once, here, with `?` placeholders; an engine (`sqlite`, `postgres`) supplies
 connections, transactions that lock what they read-then-write, and the few phrases that differ
@@ -21,15 +21,16 @@ from typing import Any, ClassVar, Protocol, cast
 
 from studio import migrations
 from studio.changes import ChangeFeed
-from studio.errors import InputError, StorageError, TakeNotFound
+from studio.errors import StorageError, TakeNotFound
 from studio.settings import DEMO_API_KEY
+from studio.store.ideas import IdeaStore
+from studio.store.leasing import LeaseStore
 from studio.store.media_files import ORPHAN_GRACE, MediaStore
 from studio.take import (
     DEMO_ACCOUNT,
     OPEN_STATUSES,
     STATUSES,
     TERMINAL_STATUSES,
-    VERDICT_REASONS,
     NewTake,
     Take,
     Verdict,
@@ -81,8 +82,8 @@ class Tx(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any: ...
 
 
-class Library:
-    """Takes in a SQL database and their media files in a folder.
+class Library(LeaseStore, IdeaStore):
+    """Takes in a SQL database and their media files in a folder (leases and ideas in their mixins).
 
     `Library(home)` opens the single-user SQLite library in `home` (as `Path(...)` gives a
     `PosixPath`); `open_library(settings)` picks PostgreSQL when `STUDIO_DATABASE_URL` says so.
@@ -90,7 +91,6 @@ class Library:
 
     NO_LIMIT: ClassVar[Any] = None  # what `LIMIT ?` takes to mean "all rows"
     FOR_UPDATE: ClassVar[str] = ""  # the row lock a read-then-write SELECT needs
-    SKIP_LOCKED: ClassVar[str] = ""  # the lock a claim takes, passing over rows others are deciding
     SHARED: ClassVar[bool] = False  # one library for a team (several studio processes), not one computer
     media: MediaStore
 
@@ -372,85 +372,6 @@ class Library:
         for rel in orphans:
             self.media.remove(rel)
 
-    # leases: exactly one process works on a take at a time ------------------------------
-    def claim(self, take_id: str, owner: str, ttl: float) -> Take | None:
-        """Take the lease of an open take for `ttl` seconds: free, lapsed, or already ours.
-
-        None when another owner holds a live lease (or the take is gone or finished). The one
-        atomic UPDATE is the whole decision, so two processes can never both win.
-        """
-        now = _now()
-        marks = ", ".join("?" for _ in OPEN_STATUSES)
-        with self._write() as tx:
-            cur = tx.execute(
-                "UPDATE takes SET lease_owner = ?, lease_expires = ?"
-                f" WHERE id = ? AND status IN ({marks})"
-                " AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires IS NULL OR lease_expires < ?)",
-                [owner, now + ttl, take_id, *OPEN_STATUSES, owner, now],
-            )
-            if cur.rowcount == 0:
-                return None
-            return self._select("id = ?", (take_id,), "id", tx)[0]
-
-    def renew(self, owner: str, ttl: float, take_ids: Sequence[str]) -> set[str]:
-        """Extend this owner's leases; returns the ids it still holds (a lost one was taken over)."""
-        if not take_ids:
-            return set()
-        now = _now()
-        held: set[str] = set()
-        with self._write() as tx:
-            for take_id in take_ids:
-                cur = tx.execute(
-                    "UPDATE takes SET lease_expires = ? WHERE id = ? AND lease_owner = ?",
-                    (now + ttl, take_id, owner),
-                )
-                if cur.rowcount:
-                    held.add(take_id)
-        return held
-
-    def release(self, take_id: str, owner: str) -> None:
-        with self._write() as tx:
-            tx.execute(
-                "UPDATE takes SET lease_owner = NULL, lease_expires = NULL WHERE id = ? AND lease_owner = ?",
-                (take_id, owner),
-            )
-
-    def claim_due(self, account: str, owner: str, ttl: float, limit: int) -> builtins.list[Take]:
-        """Lease up to `limit` of the account's open takes nobody holds, oldest first, in one statement.
-
-        Several processes may run it at once: each row goes to one of them (PostgreSQL passes over
-        rows another claim has locked, `SKIP LOCKED`; SQLite has one writer at a time).
-        """
-        if limit <= 0:
-            return []
-        now = _now()
-        marks = ", ".join("?" for _ in OPEN_STATUSES)
-        lapsed = "(lease_owner IS NULL OR lease_expires IS NULL OR lease_expires < ?)"
-        with self._write() as tx:
-            rows = tx.execute(
-                "UPDATE takes SET lease_owner = ?, lease_expires = ?"
-                f" WHERE {lapsed} AND id IN (SELECT id FROM takes"
-                f" WHERE account = ? AND status IN ({marks}) AND {lapsed}"
-                f" ORDER BY created_at, batch_id, variant_index LIMIT ?{self.SKIP_LOCKED})"
-                " RETURNING id",
-                [owner, now + ttl, now, account, *OPEN_STATUSES, now, int(limit)],
-            ).fetchall()
-            if not rows:
-                return []
-            ids = [r[0] for r in rows]
-            where = f"id IN ({', '.join('?' for _ in ids)})"
-            return self._select(where, ids, "created_at ASC, batch_id ASC, variant_index ASC", tx)
-
-    def unleased(self, account: str | None = None) -> builtins.list[Take]:
-        """Open takes nobody holds a live lease on (what a process may pick up), oldest first."""
-        marks = ", ".join("?" for _ in OPEN_STATUSES)
-        where = f"status IN ({marks}) AND (lease_owner IS NULL OR lease_expires IS NULL OR lease_expires < ?)"
-        params: builtins.list[Any] = [*OPEN_STATUSES, _now()]
-        if account is not None:
-            where += " AND account = ?"
-            params.append(account)
-        return self._select(where, params, "created_at ASC, batch_id ASC, variant_index ASC")
-
     # reads --------------------------------------------------------------------------------
     def get(self, take_id: str, account: str | None = None) -> Take | None:
         if account is None:
@@ -571,156 +492,21 @@ class Library:
             params.append(account)
         return self._select(where, params, "created_at ASC, batch_id ASC, variant_index ASC")
 
-    def lineage(self, take_id: str) -> builtins.list[Take]:
-        """The chain of source takes, root first, ending with the take itself ([] if unknown)."""
-        chain: builtins.list[Take] = []
-        seen: set[str] = set()
-        current: str | None = take_id
-        while current and current not in seen:
-            seen.add(current)
-            take = self.get(current)
-            if take is None:
-                break
-            chain.append(take)
-            current = take.parent_id or take.source_take_id
-        chain.reverse()
-        return chain
-
-    def children(self, take_id: str) -> builtins.list[Take]:
-        """Takes made from this one (re-rolls, finals, remixes, animated frames...), oldest first."""
-        return self._select(
-            "parent_id = ? OR (parent_id IS NULL AND source_take_id = ?)",
-            (take_id, take_id),
-            "created_at ASC, variant_index ASC",
-        )
-
-    # verdicts and ideas -------------------------------------------------------------------
-    def set_verdict(
-        self,
-        take_id: str,
-        verdict: Verdict | str | None,
-        reasons: Sequence[str] = (),
-        note: str | None = None,
-    ) -> Take:
-        """Keep or reject a take, with reason tags and a note (None clears the verdict)."""
-        value = Verdict(verdict).value if verdict else None
-        unknown = [r for r in reasons if r not in VERDICT_REASONS]
-        if unknown:
-            raise InputError(f"Unknown reason {unknown[0][:40]!r}.", field="verdict")
-        text = (note or "").strip()[:500] or None
-        tags = ",".join(dict.fromkeys(reasons)) or None
-        return self.update(take_id, verdict=value, verdict_reasons=tags, verdict_note=text)
-
-    def ideas(
-        self,
-        account: str,
-        *,
-        verdict: Verdict | str | None = None,
-        created_by: str | None = None,
-        limit: int = 10,
-        offset: int = 0,
-    ) -> builtins.list[tuple[str, int, float]]:
-        """A page of the account's ideas as (idea id, takes, last activity), the busiest first.
-
-        `verdict` keeps the ideas holding at least one take with that verdict; `created_by` those
-        holding at least one take that person made (their other takes still count and show).
-        """
-        where, params = "account = ?", [account]
-        if verdict:
-            where += " AND idea_id IN (SELECT idea_id FROM takes WHERE account = ? AND verdict = ?)"
-            params += [account, Verdict(verdict).value]
-        if created_by:
-            where += " AND idea_id IN (SELECT idea_id FROM takes WHERE account = ? AND created_by = ?)"
-            params += [account, created_by]
-        rows = self._read(
-            f"SELECT idea_id, COUNT(*), MAX(created_at) AS last FROM takes WHERE {where}"
-            " GROUP BY idea_id ORDER BY last DESC, idea_id LIMIT ? OFFSET ?",
-            [*params, max(0, int(limit)), max(0, int(offset))],
-        )
-        return [(str(r[0]), int(r[1]), float(r[2])) for r in rows]
-
-    def count_ideas(
-        self, account: str, *, verdict: Verdict | str | None = None, created_by: str | None = None
-    ) -> int:
-        """How many ideas `ideas` pages through with the same filters."""
-        where, params = "account = ?", [account]
-        if verdict:
-            where += " AND verdict = ?"
-            params.append(Verdict(verdict).value)
-        if created_by and verdict:  # both, maybe on different takes of the idea
-            where += " AND idea_id IN (SELECT idea_id FROM takes WHERE account = ? AND created_by = ?)"
-            params += [account, created_by]
-        elif created_by:
-            where += " AND created_by = ?"
-            params.append(created_by)
-        return int(self._read(f"SELECT COUNT(DISTINCT idea_id) FROM takes WHERE {where}", params)[0][0])
-
-    def idea_takes(self, account: str, idea_ids: Sequence[str]) -> builtins.list[Take]:
-        """Every take of these ideas, oldest first (one query, whatever the number of ideas)."""
-        if not idea_ids:
-            return []
-        marks = ", ".join("?" for _ in idea_ids)
-        return self._select(
-            f"account = ? AND idea_id IN ({marks})",
-            [account, *idea_ids],
-            "created_at ASC, batch_id ASC, variant_index ASC",
-        )
-
-    def idea_names(self, account: str, idea_ids: Sequence[str]) -> dict[str, tuple[str | None, bool]]:
-        """The names and collapsed flags set for these ideas: {idea id: (name, collapsed)}."""
-        if not idea_ids:
-            return {}
-        marks = ", ".join("?" for _ in idea_ids)
-        rows = self._read(
-            f"SELECT id, name, collapsed FROM ideas WHERE account = ? AND id IN ({marks})",
-            [account, *idea_ids],
-        )
-        return {str(r[0]): (r[1], bool(r[2])) for r in rows}
-
-    def name_idea(self, account: str, idea_id: str, name: str | None) -> None:
-        """Rename an idea (an empty name goes back to its first prompt)."""
-        text = " ".join((name or "").split())[:80] or None
-        with self._write() as tx:
-            tx.execute(
-                "INSERT INTO ideas (account, id, name) VALUES (?, ?, ?)"
-                " ON CONFLICT (account, id) DO UPDATE SET name = excluded.name",
-                (account, idea_id, text),
-            )
-
-    def collapse_idea(self, account: str, idea_id: str, collapsed: bool) -> None:
-        with self._write() as tx:
-            tx.execute(
-                "INSERT INTO ideas (account, id, collapsed) VALUES (?, ?, ?)"
-                " ON CONFLICT (account, id) DO UPDATE SET collapsed = excluded.collapsed",
-                (account, idea_id, 1 if collapsed else 0),
-            )
-
-    def sweep_takes(self, account: str, sweep_id: str) -> builtins.list[Take]:
-        return self._select(
-            "account = ? AND sweep_id = ?", (account, sweep_id), "submission_id, variant_index"
-        )
-
-    def spend(self, account: str, since: float) -> int:
+    def spend(self, account: str, since: float, *, created_by: str | None = None) -> int:
         """Credits of takes created since `since` (billed where known, else estimated), minus those
-        that never reached a job."""
+        that never reached a job; with `created_by`, one person's (their spend against their budget)."""
+        who, params = ("", [account, since]) if created_by is None else (" AND created_by = ?", [account, since, created_by])
         rows = self._read(
             "SELECT COALESCE(SUM(COALESCE(billed_credits, estimated_credits)), 0) FROM takes"
-            " WHERE account = ? AND created_at >= ?"
+            f" WHERE account = ? AND created_at >= ?{who}"
             " AND NOT (job_id IS NULL AND status IN ('failed', 'cancelled'))",
-            (account, since),
+            params,
         )
         return int(rows[0][0])
 
     def spend_by(self, account: str, person_email: str, since: float) -> int:
-        """What one person's takes created since `since` cost (billed where known, else estimated),
-        minus those that never reached a job: their spend against a per-person budget."""
-        rows = self._read(
-            "SELECT COALESCE(SUM(COALESCE(billed_credits, estimated_credits)), 0) FROM takes"
-            " WHERE account = ? AND created_by = ? AND created_at >= ?"
-            " AND NOT (job_id IS NULL AND status IN ('failed', 'cancelled'))",
-            (account, person_email, since),
-        )
-        return int(rows[0][0])
+        """What one person's takes created since `since` cost (see `spend`)."""
+        return self.spend(account, since, created_by=person_email)
 
 
 __all__ = [
