@@ -22,6 +22,7 @@ from studio import migrations
 from studio.changes import ChangeFeed
 from studio.errors import InputError, StorageError, TakeNotFound
 from studio.settings import DEMO_API_KEY
+from studio.store.boards import StoryboardStore
 from studio.store.media_files import MediaFolder
 from studio.take import (
     OPEN_STATUSES,
@@ -79,7 +80,7 @@ class Tx(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any: ...
 
 
-class Library:
+class Library(StoryboardStore):
     """Takes in a SQL database and their media files in a folder.
 
     `Library(home)` opens the single-user SQLite library in `home` (as `Path(...)` gives a
