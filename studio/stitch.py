@@ -136,12 +136,17 @@ def probe(clip: Clip) -> Source:
         aud = container.streams.audio[0] if container.streams.audio else None
         tb = Fraction(vs.time_base) if vs.time_base else Fraction(1, 90000)
         start = vs.start_time or 0
-        packets = tuple(
-            (float((p.pts - start) * tb), bool(p.is_keyframe))
-            for p in container.demux(vs)
-            if p.pts is not None
-        )
         cc = vs.codec_context
+        # Without B-frames the container's index has every frame's time: no packet needs reading.
+        index = [] if cc.has_b_frames else [e for e in vs.index_entries or () if not e.is_discard]
+        if index:
+            packets = tuple((float((e.timestamp - start) * tb), bool(e.is_keyframe)) for e in index)
+        else:
+            packets = tuple(
+                (float((p.pts - start) * tb), bool(p.is_keyframe))
+                for p in container.demux(vs)
+                if p.pts is not None
+            )
         rate = vs.average_rate or vs.guessed_rate or DEFAULT_FPS
         audio = None
         if aud is not None:
