@@ -25,6 +25,7 @@ RELATION_ICONS = {
     Relation.ANIMATE.value: "▶",
     Relation.FINAL.value: "★",
     Relation.SWEEP.value: "⋯",
+    Relation.CONTINUE.value: "⏭",
 }
 
 

@@ -184,6 +184,7 @@ RELATIONS = {
     "animate": "animating a frame of a take",
     "final": "making a draft final",
     "sweep": "a sweep over a shot card",
+    "continue": "continuing a storyboard shot from its last frame",
 }
 
 

@@ -19,6 +19,7 @@ EDGE_LABELS = {
     Relation.ANIMATE: "animate",
     Relation.FINAL: "final",
     Relation.SWEEP: "sweep",
+    Relation.CONTINUE: "continue",
 }
 
 

@@ -113,6 +113,42 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX takes_person ON takes (account, created_by, created_at);
         """,
     ),
+    (
+        6,
+        # Storyboards (issue 12): shots in order, each with candidate takes, the chosen one and a trim.
+        # A deleted take leaves its shots (unchosen) and its candidacies go; a deleted storyboard
+        # takes its shots along. Positions are kept dense by the library, not by a constraint.
+        """
+        CREATE TABLE storyboards (
+            id         TEXT PRIMARY KEY,
+            account    TEXT NOT NULL,
+            name       TEXT NOT NULL,
+            ratio      TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX storyboards_account ON storyboards (account, updated_at);
+        CREATE TABLE shots (
+            id            TEXT PRIMARY KEY,
+            storyboard_id TEXT NOT NULL REFERENCES storyboards (id) ON DELETE CASCADE,
+            position      INTEGER NOT NULL,
+            name          TEXT,
+            take_id       TEXT REFERENCES takes (id) ON DELETE SET NULL,
+            trim_in       REAL NOT NULL DEFAULT 0,
+            trim_out      REAL,
+            created_at    REAL NOT NULL
+        );
+        CREATE INDEX shots_storyboard ON shots (storyboard_id, position);
+        CREATE INDEX shots_take ON shots (take_id);
+        CREATE TABLE shot_takes (
+            shot_id  TEXT NOT NULL REFERENCES shots (id) ON DELETE CASCADE,
+            take_id  TEXT NOT NULL REFERENCES takes (id) ON DELETE CASCADE,
+            added_at REAL NOT NULL,
+            PRIMARY KEY (shot_id, take_id)
+        );
+        CREATE INDEX shot_takes_take ON shot_takes (take_id);
+        """,
+    ),
 ]
 
 

@@ -21,6 +21,7 @@ class Relation(StrEnum):
     ANIMATE = "animate"  # image-to-video from a frame of the parent
     FINAL = "final"  # the same recipe at a higher tier or length (draft -> final)
     SWEEP = "sweep"  # one value of a sweep over a shot-card field
+    CONTINUE = "continue"  # image-to-video from a storyboard shot's frame: the next shot
 
 
 class Verdict(StrEnum):

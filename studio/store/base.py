@@ -23,6 +23,7 @@ from studio import migrations
 from studio.changes import ChangeFeed
 from studio.errors import StorageError, TakeNotFound
 from studio.settings import DEMO_API_KEY
+from studio.store.boards import StoryboardStore
 from studio.store.ideas import IdeaStore
 from studio.store.leasing import LeaseStore
 from studio.store.media_files import ORPHAN_GRACE, MediaStore
@@ -82,8 +83,8 @@ class Tx(Protocol):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any: ...
 
 
-class Library(LeaseStore, IdeaStore):
-    """Takes in a SQL database and their media files in a folder (leases and ideas in their mixins).
+class Library(LeaseStore, IdeaStore, StoryboardStore):
+    """Takes in a SQL database and their media files (leases, ideas and storyboards in their mixins).
 
     `Library(home)` opens the single-user SQLite library in `home` (as `Path(...)` gives a
     `PosixPath`); `open_library(settings)` picks PostgreSQL when `STUDIO_DATABASE_URL` says so.

@@ -314,7 +314,7 @@ class PostgresLibrary(Library):
         """'ok' when every table reads through and the takes' indexes check out (with amcheck)."""
         try:
             with self._write() as tx:
-                for table in ("schema_migrations", "takes", "ideas"):
+                for table in ("schema_migrations", "takes", "ideas", "storyboards", "shots", "shot_takes"):
                     tx.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
                 amcheck = tx.execute("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").fetchone()
                 if amcheck:

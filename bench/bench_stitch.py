@@ -1,0 +1,118 @@
+"""Benchmark: stitching a storyboard of 10 shots of 8 s at 720p (issue 12).
+
+- Stream copy (10 matching 16:9 shots) against a plain file copy of the same number of bytes
+  (`shutil.copyfile` of one file as big as the sources together).
+- Re-encode (mixed 16:9 and 9:16 shots, letterboxed to 16:9) against PyAV re-encoding the same
+  frames with the same encoder settings and no letterbox work: the letterboxed film decoded and
+  encoded again (what `ffmpeg -i film.mp4 -c:v libx264 …` does). Stretching the tall takes to
+  16:9 instead would not be the same frames: black bars are cheaper to encode than pictures.
+
+Run: python bench/bench_stitch.py [--repeat 3] [--shots 10] [--seconds 8]
+Prints timings (best of N) and the two ratios (aim: ≤ 1.5× each); asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from demo_gateway.render import render_text_to_video  # noqa: E402
+from studio import stitch  # noqa: E402
+from studio.stitch import Clip, StitchMode  # noqa: E402
+
+PROMPTS = ["a lighthouse at dusk", "waves on rocks", "a fox in snow", "a city at night", "a desert road"]
+
+
+def best_of(repeat: int, fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def plain_reencode(clips: list[Clip], out: Path, width: int, height: int) -> int:
+    """The baseline: every frame decoded, scaled to the output size, encoded with the same settings."""
+    frames = 0
+    with av.open(str(out), "w", format="mp4") as box:
+        v = box.add_stream("libx264", rate=24)
+        v.width, v.height, v.pix_fmt = width, height, "yuv420p"
+        v.options = dict(stitch.X264)
+        for clip in clips:
+            with av.open(str(clip.path)) as src:
+                src.streams.video[0].thread_type = "AUTO"
+                for frame in src.decode(video=0):
+                    small = frame.reformat(width=width, height=height, format="yuv420p")
+                    small.pts, small.time_base = frames, Fraction(1, 24)
+                    box.mux(v.encode(small))
+                    frames += 1
+        box.mux(v.encode(None))
+    return frames
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--shots", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench_stitch_") as tmp:
+        root = Path(tmp)
+        print(f"rendering {args.shots} shots of {args.seconds:g} s at 720p (16:9 and 9:16)…", flush=True)
+        wide, mixed = [], []
+        for i in range(args.shots):
+            prompt = PROMPTS[i % len(PROMPTS)]
+            w = render_text_to_video(prompt, args.seconds, "16:9", root / f"wide{i}.mp4", seed=i).path
+            wide.append(Clip(w, name=f"Shot {i + 1}"))
+            if i % 2:
+                t = render_text_to_video(prompt, args.seconds, "9:16", root / f"tall{i}.mp4", seed=i).path
+                mixed.append(Clip(t, name=f"Shot {i + 1}"))
+            else:
+                mixed.append(Clip(w, name=f"Shot {i + 1}"))
+
+        # 1. stream copy against a plain file copy of the same bytes
+        size = sum(c.path.stat().st_size for c in wide)
+        blob = root / "same_bytes.bin"
+        with blob.open("wb") as out:
+            for c in wide:
+                out.write(c.path.read_bytes())
+        result = stitch.stitch(wide, root / "copy.mp4", 1280, 720)
+        assert result.mode is StitchMode.COPY, result.reasons
+        t_copy = best_of(args.repeat, lambda: stitch.stitch(wide, root / "copy.mp4", 1280, 720))
+        t_file = best_of(args.repeat, lambda: shutil.copyfile(blob, root / "copy.bin"))
+        print(f"stream copy: {result.frames} frames, {size / 1e6:.1f} MB")
+        print(f"  stitch (stream copy)  {t_copy * 1000:8.1f} ms")
+        print(f"  shutil.copyfile       {t_file * 1000:8.1f} ms")
+        print(f"  ratio                 {t_copy / t_file:8.2f}×  (aim ≤ 1.5×)")
+
+        # 2. letterboxed re-encode against a plain re-encode of the same frames
+        result = stitch.stitch(mixed, root / "mixed.mp4", 1280, 720)
+        assert result.mode is StitchMode.ENCODE
+        encode_repeat = max(1, min(args.repeat, 2))
+        t_mixed = best_of(encode_repeat, lambda: stitch.stitch(mixed, root / "mixed.mp4", 1280, 720))
+        # The same frames the encoder saw (the letterboxed film's), decoded and encoded again: the
+        # encoder's work is identical, only our decoding of the takes and letterboxing are extra.
+        film = [Clip(root / "film.mp4")]
+        shutil.copyfile(root / "mixed.mp4", root / "film.mp4")
+        t_plain = best_of(encode_repeat, lambda: plain_reencode(film, root / "plain.mp4", 1280, 720))
+        print(
+            f"re-encode: {result.frames} frames, {sum(1 for c in mixed if 'tall' in c.path.name)} shots letterboxed"
+        )
+        print(f"  stitch (letterboxed)  {t_mixed:8.2f} s")
+        print(f"  plain PyAV re-encode  {t_plain:8.2f} s")
+        print(f"  ratio                 {t_mixed / t_plain:8.2f}×  (aim ≤ 1.5×)")
+
+
+if __name__ == "__main__":
+    main()
