@@ -24,7 +24,7 @@ def page() -> None:
     if params.get("compare"):
         compare.render(studio, [i for i in params["compare"].split(",") if i])
         return
-    header("Gallery", "Every take you made, kept on this computer. Play, reuse, remix or compare them.")
+    header("Gallery", gallery_grid.subtitle(studio))
     gallery_grid.render(studio)
 
 

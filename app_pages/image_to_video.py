@@ -11,7 +11,7 @@ from components import camera_picker, context, frame_picker, uploader
 from components import create_form as form
 from components import framing as framing_ui
 from components.errors import Slots, guard
-from components.style import esc, header, model_label, panel_title, snippet
+from components.style import esc, header, panel_title, snippet, take_label
 from studio import media
 from studio.catalog import Model
 from studio.submission import TakeRequest
@@ -76,7 +76,7 @@ def _take_source(studio, take: Take) -> Source:
         with text:
             title = st.empty()
             st.html(
-                f'<div class="vs-meta"><b>{esc(model_label(take.model))}</b></div>'
+                f'<div class="vs-meta"><b>{esc(take_label(take))}</b></div>'
                 f'<div class="vs-snip">{esc(snippet(take.prompt, 140))}</div>'
             )
             if path is not None and duration:

@@ -17,8 +17,9 @@ def page() -> None:
     params = st.query_params
     if params.get("take") or params.get("compare"):
         st.switch_page(TAKE_VIEW, query_params=params.to_dict())
-    header("Gallery", "Every take you made, kept on this computer. Play, reuse, remix or compare them.")
-    gallery_grid.render(context.get_studio())
+    studio = context.get_studio()
+    header("Gallery", gallery_grid.subtitle(studio))
+    gallery_grid.render(studio)
 
 
 page()

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from components import camera_picker, context, uploader
+from components import camera_picker, context, media_route, uploader
 from components import create_form as form
 from components.errors import Slots, guard
-from components.style import esc, header, model_label, panel_title, seconds, snippet
+from components.style import esc, header, panel_title, seconds, snippet, take_label
 from studio import catalog
 from studio.submission import TakeRequest
 from studio.take import Relation
@@ -58,12 +58,12 @@ def _poster_grid(studio, takes: list, chosen: str | None) -> None:
             on = take.id == chosen
             key = f"remix_src_on_{take.id}" if on else f"remix_src_{take.id}"
             with col, st.container(border=True, key=key):
-                poster = studio.media_path(take.poster_path) if take.poster_path else None
+                poster = media_route.src(studio, take.poster_path)
                 if poster is not None:
-                    st.image(str(poster), width="stretch")
+                    st.image(poster, width="stretch")
                 else:
                     st.html('<div class="vs-ph still">No poster</div>')
-                chips = f"<b>{esc(model_label(take.model))}</b>"
+                chips = f"<b>{esc(take_label(take))}</b>"
                 if catalog.made_by_sora(take.model):
                     chips += '<span class="vs-chip sora">Sora</span>'
                 if take.duration:
@@ -166,7 +166,10 @@ def page() -> None:
         slots.error("source", info_err)
     elif info is not None and (upload is not None or reused is not None):
         with main:  # the upload, playable, once it is known to be a video
-            st.video(upload.data if upload is not None else str(reused))
+            if upload is not None:
+                st.video(upload.data)
+            else:
+                st.video(media_route.src(studio, saved.get("source_file")) or str(reused))
 
     with side, st.container(border=True, key=f"{P}_panel"):
         panel_title("Settings")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import context, quick_submit
 from components.errors import message
-from components.media_route import media_url
+from components.media_route import link
 from components.style import chip, esc, snippet, status_label, take_meta, verdict_chip
 from studio import recipe
 from studio.errors import StudioError
@@ -149,11 +149,9 @@ def poster_html(studio, take: Take) -> str:
 
     Only URLs are made here: no media file is read while the page runs.
     """
-    poster = studio.media_path(take.poster_path) if take.poster_path else None
-    video = studio.media_path(take.video_path) if take.status == "completed" and take.video_path else None
-    try:
-        poster_src = media_url(studio, take.poster_path) if poster is not None and take.poster_path else None
-        video_src = media_url(studio, take.video_path) if video is not None and take.video_path else None
+    try:  # presigned URLs from the media store, or signed routes to local files: nothing is copied
+        poster_src = link(studio, take.poster_path) if take.poster_path else None
+        video_src = link(studio, take.video_path) if take.status == "completed" and take.video_path else None
     except StudioError:
         poster_src = video_src = None
     if video_src:

@@ -18,7 +18,7 @@ import streamlit as st
 
 from components import take_card
 from components.media_route import media_url
-from components.style import esc, model_label, seconds, snippet, verdict_chip
+from components.style import esc, seconds, snippet, take_label, verdict_chip
 from studio import media
 from studio.take import Take
 
@@ -76,7 +76,7 @@ def label(p: Player) -> str:
     take = p.take
     seed = f"seed {take.seed}" if take.seed is not None else "no seed"
     length = seconds(round(p.duration, 1)) if p.duration else seconds(take.duration)
-    return f"{model_label(take.model)} · variant {take.variant_index + 1} · {seed} · {length}"
+    return f"{take_label(take)} · variant {take.variant_index + 1} · {seed} · {length}"
 
 
 def _cell(p: Player, index: int) -> str:
@@ -99,7 +99,7 @@ def player_html(players: list[Player]) -> str:
     ids = ",".join(str(p.take.id) for p in players)
     root = "vc-" + uuid.uuid5(uuid.NAMESPACE_URL, ids).hex[:12]
     options = "".join(
-        f'<option value="{i}">{p.letter} · {esc(model_label(p.take.model))}</option>'
+        f'<option value="{i}">{p.letter} · {esc(take_label(p.take))}</option>'
         for i, p in enumerate(players)
     )
     fps = max(p.fps for p in players)

@@ -16,7 +16,7 @@ import streamlit as st
 from components import context
 from components.confirm import confirm, content_hash, identical_warning, rotate, submission_id, submit
 from components.errors import Slots
-from components.estimate import QUOTE_WAIT, estimate_line, price_of, quote, refusal
+from components.estimate import QUOTE_WAIT, budget_left_text, estimate_line, price_of, quote, refusal
 from components.form_fields import (
     RATIO_LABELS,
     SEED_MODES,
@@ -51,6 +51,7 @@ __all__ = [
     "choice",
     "content_hash",
     "duration_select",
+    "budget_left_text",
     "estimate_line",
     "generate_area",
     "identical_warning",
@@ -141,7 +142,7 @@ def generate_area(
     }
     studio = context.get_studio()
     balance = context.balance(studio)
-    left = context.budget_left(studio)
+    left = context.allowance(studio)
     est = quote(studio, settings, mode, prompt, source_seconds=source_seconds)
     chash = content_hash(content)
 

@@ -7,22 +7,22 @@ import streamlit as st
 from components.style import esc
 from studio.catalog import Estimate
 from studio.errors import StudioError
+from studio.people import Allowance
 from studio.submission import Prepared, pricing_sketch
 
 QUOTE_WAIT = 1.0  # the longest one run waits for the gateway's exact price
 
 
-def refusal(est: Estimate, balance: int | None, budget_left: int | None) -> str | None:
-    """Why this would be refused before any call, or None."""
+def refusal(est: Estimate, balance: int | None, allowed: Allowance | None) -> str | None:
+    """Why this would be refused before any call, or None (`allowed`: the tighter budget, if any)."""
     if balance is not None and est.total > balance:
         return (
             f"Not enough credits: this needs {est.total:,} and {balance:,} are available. "
             "Lower the variants or pick a cheaper model."
         )
-    if budget_left is not None and est.total > budget_left:
-        return (
-            f"Over this session's budget: this needs {est.total:,} credits and the budget has "
-            f"{max(budget_left, 0):,} left. Raise the budget in the sidebar to go on."
+    if allowed is not None and (why := allowed.refusal(est.total)):
+        return f"Over {allowed.label}. {why}" + (
+            " Raise the budget in the sidebar to go on." if allowed.label == "this session's budget" else ""
         )
     return None
 
@@ -56,17 +56,25 @@ def price_of(studio, prepared: Prepared) -> Estimate:
     return est
 
 
-def estimate_line(est: Estimate, balance: int | None, budget_left: int | None) -> None:
+def estimate_line(est: Estimate, balance: int | None, allowed: Allowance | None) -> None:
     """`Estimate · 2 × 210 = 420 credits · available 5,000 → 4,580 after`, drawn above Generate."""
     line = est.text(balance)
     if balance is None:
         line += " · balance unavailable"
-    over = refusal(est, balance, budget_left) is not None
+    over = refusal(est, balance, allowed) is not None
     extra = ""
-    if budget_left is not None:
-        extra = f'<div class="vs-meta">Session budget left: {max(budget_left, 0):,} credits</div>'
+    if allowed is not None:
+        extra = f'<div class="vs-meta">{esc(budget_left_text(allowed))}</div>'
     label = "Price from varg" if est.exact else "Estimate"
     st.html(
         f'<div class="vs-estimate"><span class="lbl">{label}</span>'
         f'<span class="{"over" if over else ""}">{esc(line)}</span></div>{extra}'
     )
+
+
+def budget_left_text(allowed: Allowance, spend: int | None = None) -> str:
+    """`Your daily budget left: 800 credits` (and `→ 380 after` when `spend` is given)."""
+    text = f"{allowed.label[0].upper()}{allowed.label[1:]} left: {max(allowed.left, 0):,}"
+    if spend is not None:
+        text += f" → {allowed.left - spend:,}"
+    return text + " credits" + (" after" if spend is not None else "")

@@ -177,3 +177,9 @@ def render(studio) -> None:
             icon=":material/expand_more:",
             width="stretch",
         )
+
+
+def subtitle(studio) -> str:
+    """The Gallery's line under its title: where the takes are kept."""
+    where = "in the team's shared library" if studio.library.SHARED else "on this computer"
+    return f"Every take you made, kept {where}. Play, reuse, remix or compare them."

@@ -8,7 +8,16 @@ import time
 import streamlit as st
 
 from components import claim, context
-from components.style import STATUS, chip, clock, credits_text, esc, md_escape, model_label, snippet
+from components.style import (
+    STATUS,
+    chip,
+    clock,
+    credits_text,
+    esc,
+    md_escape,
+    snippet,
+    take_label,
+)
 from studio.errors import StudioError, describe
 
 log = logging.getLogger("varg_studio.ui")
@@ -17,7 +26,7 @@ TICK_SECONDS = 1.0
 SEEN = "tray_seen"  # take ids this session saw open (or submitted), oldest first
 OPEN = "tray_open"  # ids open at the last tick
 TOASTED = "tray_toasted"  # ids whose finish was announced
-TOAST_QUEUE = "tray_toast_queue"  # (take id, status, model, prompt) waiting for the next full run
+TOAST_QUEUE = "tray_toast_queue"  # (take id, status, label, prompt) waiting for the next full run
 MAX_OPEN_SHOWN = 8
 MAX_RECENT_SHOWN = 5
 
@@ -71,8 +80,8 @@ def _waiting(take, ahead: int | None = None) -> str:
 def _announce() -> None:
     queue = st.session_state.get(TOAST_QUEUE) or []
     st.session_state[TOAST_QUEUE] = []
-    for _tid, status, model, prompt in queue:
-        text = f"{model_label(model)} · “{md_escape(snippet(prompt, 34))}”"
+    for _tid, status, label, prompt in queue:
+        text = f"{md_escape(label)} · “{md_escape(snippet(prompt, 34))}”"
         if status == "completed":
             st.toast(f"**Take ready** · {text}", icon=":material/check_circle:")
         elif status == "failed":
@@ -168,7 +177,7 @@ def _tray() -> None:
         queue = state.setdefault(TOAST_QUEUE, [])
         for t in newly:
             toasted.append(t.id)
-            queue.append((t.id, t.status, t.model, t.prompt))
+            queue.append((t.id, t.status, take_label(t), t.prompt))
     if newly or (before and not open_ids):
         # A take finished (or nothing is pending any more): rerun the whole app so the gallery
         # shows it and the tray is re-mounted without its timer.
@@ -181,7 +190,7 @@ def _tray() -> None:
     for take in asking[:MAX_RECENT_SHOWN]:
         with st.container(border=True, key=f"tray_ask_{take.id}"):
             st.html(
-                f'<div class="vs-meta">{chip(take.status)}<b>{esc(model_label(take.model))}</b></div>'
+                f'<div class="vs-meta">{chip(take.status)}<b>{esc(take_label(take))}</b></div>'
                 f'<div class="vs-snip one">{esc(snippet(take.prompt, 60))}</div>'
             )
             if claim.ask(take, "tray", compact=True):
@@ -194,7 +203,7 @@ def _tray() -> None:
     for take in open_takes[:MAX_OPEN_SHOWN]:
         with st.container(border=True, key=f"tray_open_{take.id}"):
             st.html(
-                f'<div class="vs-meta">{chip(take.status)}<b>{esc(model_label(take.model))}</b>'
+                f'<div class="vs-meta">{chip(take.status)}<b>{esc(take_label(take))}</b>'
                 f'<span style="margin-left:auto">{clock(now - take.created_at)}</span></div>'
                 f'<div class="vs-snip one">{esc(snippet(take.prompt, 60))}</div>'
             )
@@ -222,7 +231,7 @@ def _tray() -> None:
         for take in finished[:MAX_RECENT_SHOWN]:
             with st.container(key=f"tray_done_{take.id}"):
                 line = (
-                    f'<div class="vs-meta">{chip(take.status)}<b>{esc(model_label(take.model))}</b>'
+                    f'<div class="vs-meta">{chip(take.status)}<b>{esc(take_label(take))}</b>'
                     f'<span style="margin-left:auto">{esc(credits_text(take))}</span></div>'
                     f'<div class="vs-snip one">{esc(snippet(take.prompt, 60))}</div>'
                 )

@@ -7,7 +7,9 @@ already loaded for its account. Paths go through `Library.path`, which refuses `
 and anything outside the media folder. Expiry is rounded to the `ttl` grid, so the same file gets the
 same URL on every rerun within a window (players are not reloaded), and each URL lives ttl..2·ttl.
 
-Streamlit reserves `/media/`, hence `/studio-media/`.
+Streamlit reserves `/media/`, hence `/studio-media/`. With media on S3 (`STUDIO_MEDIA_URL`) the
+browser gets the store's presigned URLs instead, so replicas need no shared disk: `src` and
+`media_url` make that choice, in one place, for every widget.
 """
 
 from __future__ import annotations
@@ -80,12 +82,50 @@ def verify(token: str, now: float | None = None) -> str | None:
     return rel
 
 
+def _presigned(studio, rel: str, ttl: int) -> str | None:
+    """The media store's own URL for `rel` (S3, valid ttl..2·ttl like ours), or None (a local folder)."""
+    return studio.library.media_url(rel, expires=2 * max(60, int(ttl)))
+
+
 def media_url(studio, rel: str, ttl: int = DEFAULT_TTL) -> str:
-    """A same-origin URL for one media file of `studio`'s library (raises InputError for a bad path)."""
+    """A URL for one media file of `studio`'s library: the store's presigned URL, or a same-origin
+    signed one (raises InputError for a bad path)."""
+    presigned = _presigned(studio, rel, ttl)
+    if presigned:
+        return presigned
     studio.library.path(rel)  # refuses escapes before anything is signed
     ttl = max(60, int(ttl))
     expires = (int(time.time()) // ttl + 2) * ttl
     return f"{PREFIX}/{sign(rel, expires)}"
+
+
+def _find(studio, rel: str | None, ttl: int) -> tuple[str | None, Path | None]:
+    """(the store's presigned URL, None), or (None, the local file when it is there)."""
+    if not rel:
+        return None, None
+    try:
+        presigned = _presigned(studio, rel, ttl)
+    except Exception:  # a bad path or an unsignable link: shown as missing, never a traceback
+        return None, None
+    if presigned:
+        return presigned, None
+    return None, studio.media_path(rel)
+
+
+def src(studio, rel: str | None, ttl: int = DEFAULT_TTL) -> str | None:
+    """What `st.image` / `st.video` should be given for a media file: the store's presigned URL
+    (nothing goes through this replica), else the local file's path; None when there is none."""
+    url, path = _find(studio, rel, ttl)
+    return url or (str(path) if path is not None else None)
+
+
+def link(studio, rel: str | None, ttl: int = DEFAULT_TTL) -> str | None:
+    """A URL for a custom player (compare, board), or None when there is no file: the store's
+    presigned URL (no local copy is made), else a signed route URL to the local file."""
+    url, path = _find(studio, rel, ttl)
+    if url or path is None or not rel:
+        return url
+    return media_url(studio, rel, ttl)
 
 
 def _app_library_path(rel: str) -> Path:

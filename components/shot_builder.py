@@ -21,6 +21,7 @@ from components.style import esc, md_escape
 from studio import camera, shot_card
 from studio.catalog import Estimate
 from studio.errors import InputError, StudioError
+from studio.people import Allowance
 from studio.shot_card import FIELDS, LABELS, ShotCard
 from studio.submission import MAX_SEED, Prepared, TakeRequest, pricing_sketch
 from studio.take import Relation
@@ -218,7 +219,7 @@ def _sweep(prefix: str, mode: str, settings: form.Settings, card: ShotCard) -> N
         st.warning(message(exc), icon=":material/info:")
         return
     studio = context.get_studio()
-    balance, left_budget = context.balance(studio), context.budget_left(studio)
+    balance, left_budget = context.balance(studio), context.allowance(studio)
     content = {
         "mode": mode, "model": settings.model.key, "duration": settings.duration, "ratio": settings.aspect_ratio,
         "seed": settings.seed, "audio": settings.audio, "field": field,
@@ -277,7 +278,7 @@ def _confirm(
     sid: str,
     chash: str,
     balance: int | None,
-    budget_left: int | None,
+    budget_left: Allowance | None,
 ) -> None:
     first = parts[0].request
     model = form.catalog_now().find(first.model)
@@ -298,9 +299,7 @@ def _confirm(
         f'<div class="vs-estimate"><span class="lbl">{label} · total</span>{esc(price.text(balance))}</div>'
     )
     if budget_left is not None:
-        st.caption(
-            f"Session budget left: {max(budget_left, 0):,} → {budget_left - price.total:,} credits after"
-        )
+        st.caption(form.budget_left_text(budget_left, price.total))
     reason = form.refusal(price, balance, budget_left)
     if reason:
         st.error(reason, icon=":material/account_balance_wallet:")
@@ -331,6 +330,7 @@ def _submit(prefix: str, parts: list[Part], sid: str, chash: str) -> bool:
             balance=context.balance(studio),
             budget_left=context.budget_left(studio),
             session_id=context.session_id(),
+            created_by=context.created_by(),
         )
     except StudioError as exc:
         st.error(message(exc), icon=":material/error:")

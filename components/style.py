@@ -194,6 +194,11 @@ def badge(status: str) -> None:
     st.badge(label, icon=icon, color=color)
 
 
+def take_label(take) -> str:
+    """`Sora 2`, or `Local preview · as Sora 2` for a demo-mode take (the rule is the catalogue's)."""
+    return catalog.take_label(take)
+
+
 def model_label(model_id: str | None) -> str:
     """A model's label under either id spelling (old takes keep their dashed ids)."""
     return catalog.label_of(model_id)
@@ -234,7 +239,7 @@ def when(ts: float | None) -> str:
 
 def take_meta(take) -> str:
     """`Sora 2 · 8 s · 16:9` for a take (HTML, escaped)."""
-    parts = [model_label(take.model)]
+    parts = [take_label(take)]
     if take.duration:
         parts.append(seconds(float(take.duration)))
     if take.aspect_ratio:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import context
+from components import context, media_route
 from components.style import chip, credits_text, esc, snippet, status_label, take_meta, verdict_chip
 
 COMPARE = "gallery_compare"  # ids picked for comparison, in the order picked
@@ -62,10 +62,10 @@ def money_line(studio, take) -> str:
 def card(studio, take) -> None:
     picked = selected()
     with st.container(border=True, key=f"gcard_{take.id}"):
-        poster = studio.media_path(take.poster_path) if take.poster_path else None
+        poster = media_route.src(studio, take.poster_path)
         if poster is not None:
             # Posters are JPEGs: saying so spares Streamlit a decode to sniff the format.
-            st.image(str(poster), width="stretch", output_format="JPEG")
+            st.image(poster, width="stretch", output_format="JPEG")
         else:
             text = "Rendering…" if take.is_open else status_label(take.status)
             still = "" if take.is_open else " still"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import claim, frame_picker, take_card, take_iterate
+from components import claim, context, frame_picker, media_route, take_card, take_iterate
 from components import create_form as form
 from components.style import (
     badge,
@@ -17,6 +17,7 @@ from components.style import (
     model_label,
     seconds,
     snippet,
+    take_label,
     take_meta,
     verdict_chip,
     when,
@@ -134,7 +135,7 @@ def confirm_delete(take_id: str) -> None:
 
 def _recipe(studio, take) -> None:
     rows: list[tuple[str, str]] = [
-        ("Model", model_label(take.model)),
+        ("Model", take_label(take)),
         ("Mode", catalog.mode_label(take.mode)),
     ]
     if take.mode == "remix":
@@ -242,14 +243,16 @@ def render(studio, take_id: str) -> None:
             "This take is not in your library (it may have been deleted).", icon=":material/search_off:"
         )
         return
-    st.title(f"{model_label(take.model)} · {catalog.mode_label(take.mode)}", anchor=False)
+    st.title(f"{take_label(take)} · {catalog.mode_label(take.mode)}", anchor=False)
     st.html(f'<div class="vs-sub">{take_meta(take)} · {esc(when(take.created_at))}</div>')
+    if take.created_by:
+        st.caption(context.byline(take.created_by))
 
     left, right = st.columns([3, 2], gap="large")
     video = studio.media_path(take.video_path) if take.video_path else None
     with left:
         if take.status == "completed" and video is not None:
-            st.video(str(video))
+            st.video(media_route.src(studio, take.video_path) or str(video))
         elif take.is_open:
             st.html('<div class="vs-ph">Rendering… it plays here when it is done.</div>')
         else:
@@ -267,7 +270,7 @@ def render(studio, take_id: str) -> None:
                 st.download_button(
                     "Download",
                     data=_reader(video),
-                    file_name=f"varg-{take.model}-{take.id[:8]}.mp4",
+                    file_name=catalog.download_name(take),
                     mime="video/mp4",
                     key="detail_download",
                     icon=":material/download:",

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from studio.api.request import canonical_model_id, same_model
 from studio.errors import InputError
@@ -219,6 +221,22 @@ def get_model(model_id: object) -> Model:
 def models_for(mode: str) -> list[Model]:
     """Models of the offline catalogue that offer a mode, in catalogue order."""
     return [m for m in _load().values() if mode in m.modes]
+
+
+LOCAL_PREVIEW = "Local preview"
+
+
+def take_label(take: Any) -> str:
+    """What made a take, honestly: `Sora 2`, or `Local preview · as Sora 2` for a demo-mode render."""
+    label = label_of(take.model)
+    return f"{LOCAL_PREVIEW} · as {label}" if take.local_preview else label
+
+
+def download_name(take: Any) -> str:
+    """The file name a take downloads as: `varg-sora-2-1a2b3c4d.mp4`, or `local-preview-as-sora-2-….mp4`."""
+    model = re.sub(r"[^a-z0-9]+", "-", label_of(take.model).lower()).strip("-") or "video"
+    lead = "local-preview-as" if take.local_preview else "varg"
+    return f"{lead}-{model}-{take.id[:8]}.mp4"
 
 
 def label_of(model_id: str | None) -> str:

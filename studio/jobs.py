@@ -806,6 +806,15 @@ class JobManager:
         except (StudioError, OSError):
             log.warning("no poster for take %s", take.id)
             poster = None
+        try:  # stored (uploaded, on S3) before the row names them: never a row without its files
+            self.library.commit_media(rel_video, poster)
+        except StorageError as exc:
+            self.library.update(
+                take.id,
+                status="downloading",
+                error=f"The video is ready and paid for, but {_lower_first(exc.message)} It is kept: use Retry.",
+            )
+            return
         self.library.transition(
             take.id,
             ("downloading",),

@@ -214,6 +214,13 @@ class Hub:
                 swept = self._library.sweep_partial_files()
                 if swept:
                     log.info("removed %d partial downloads left by a killed run", swept)
+                try:
+                    orphans = self._library.sweep_orphans()
+                except StudioError as exc:  # the store is down: the next start sweeps
+                    log.warning("media not swept: %s", exc.message)
+                else:
+                    if orphans:
+                        log.info("removed %d stored media files no take names", orphans)
                 feed = ChangeFeed()
                 if self._library.listen(feed, self._listening) is not None:
                     feed.on_wake(self._wake)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +14,12 @@ import platformdirs
 DEFAULT_BASE_URL = "https://api.varg.ai/v2"
 # The local gateway accepts any bearer key; demo mode uses this public placeholder.
 DEMO_API_KEY = "varg_demo_local"
+_BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
+_PREFIX_PART = re.compile(r"[A-Za-z0-9!_.*'()=+,;@ -]+")
+_MEDIA_URL_FORM = (
+    "STUDIO_MEDIA_URL must look like s3://bucket or s3://bucket/prefix (letters, digits and . _ -; the"
+    " credentials come from the AWS variables, never the URL); leave it empty for the data folder."
+)
 
 
 def default_home() -> Path:
@@ -37,6 +44,9 @@ class Settings:
     database_url: str | None = field(default=None, repr=False)
     # How long a replica's hold on a take lasts without renewal: a dead replica's takes move on after it.
     lease_seconds: float = 30.0
+    # S3-compatible storage for media (`s3://bucket/prefix`); None: the data folder. Not shown in repr:
+    # it holds no secret by design, but one typed into it by mistake must not reach a log.
+    media_url: str | None = field(default=None, repr=False)
 
     @property
     def demo(self) -> bool:
@@ -59,8 +69,25 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return default
 
 
+def parse_media_url(url: str) -> tuple[str, str]:
+    """(bucket, prefix) of `s3://bucket[/prefix]`, the prefix ending in `/` (or empty).
+
+    ValueError (naming STUDIO_MEDIA_URL, never echoing the value) for anything else."""
+    scheme, sep, rest = url.strip().partition("://")
+    bucket, _, prefix = rest.partition("/")
+    parts = [p for p in prefix.split("/") if p]
+    if (
+        scheme.lower() != "s3"
+        or not sep
+        or not _BUCKET.fullmatch(bucket)
+        or any(p in (".", "..") or not _PREFIX_PART.fullmatch(p) for p in parts)
+    ):
+        raise ValueError(_MEDIA_URL_FORM)
+    return bucket, "".join(p + "/" for p in parts)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read `VARG_API_KEY`, `VARG_BASE_URL`, `STUDIO_HOME`, `STUDIO_DATABASE_URL` and friends."""
+    """Read `VARG_API_KEY`, `VARG_BASE_URL`, `STUDIO_HOME`, `STUDIO_DATABASE_URL`, `STUDIO_MEDIA_URL`..."""
     env = os.environ if env is None else env
     key = env.get("VARG_API_KEY", "").strip() or None
     home = env.get("STUDIO_HOME", "").strip()
@@ -79,4 +106,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_secret=env.get("VARG_WEBHOOK_SECRET", "").strip() or None,
         database_url=env.get("STUDIO_DATABASE_URL", "").strip() or None,
         lease_seconds=max(1.0, _float(env, "STUDIO_LEASE_SECONDS", 30.0)),
+        media_url=env.get("STUDIO_MEDIA_URL", "").strip() or None,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+DEMO_ACCOUNT = "demo"  # the account demo mode's takes belong to (no key)
 OPEN_STATUSES = ("pending", "submitting", "queued", "processing", "downloading")
 TERMINAL_STATUSES = ("completed", "failed", "cancelled", "unknown")
 STATUSES = OPEN_STATUSES + TERMINAL_STATUSES
@@ -96,6 +97,11 @@ class Take:
     end_file: str | None = None  # the end frame image, for models that take one
     frame_time: float | None = None  # where in the source take the start frame was taken (s)
     created_by: str | None = None  # the signed-in person's email (migration 5); None without a login
+
+    @property
+    def local_preview(self) -> bool:
+        """Rendered by the studio's local demo gateway (demo mode), not by the model it names."""
+        return self.account == DEMO_ACCOUNT
 
     @property
     def is_open(self) -> bool:

@@ -176,3 +176,53 @@ def overlaps(found: list[Follow]) -> list[tuple[Follow, Follow]]:
                 if a.owner != b.owner and a.start < b.end and b.start < a.end:
                     bad.append((a, b))
     return bad
+
+
+@contextlib.contextmanager
+def s3_bucket(endpoint: str | None) -> Iterator[dict[str, str]]:
+    """A fresh bucket on the test S3 server: yields the variables that point a studio's media at it
+    (nothing when no S3 server runs: the replicas then keep media in their data folders)."""
+    if not endpoint:
+        yield {}
+        return
+    import boto3
+
+    env = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    bucket = "rep-" + uuid.uuid4().hex[:12]
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=bucket)
+    yield {**env, "STUDIO_MEDIA_URL": f"s3://{bucket}/team"}
+
+
+def objects(env: dict[str, str]) -> set[str]:
+    """The keys under the media prefix of the bucket `env` names (relative to the prefix)."""
+    import boto3
+
+    bucket, _, prefix = env["STUDIO_MEDIA_URL"].removeprefix("s3://").partition("/")
+    client = boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    )
+    keys: set[str] = set()
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
+        keys.update(o["Key"].removeprefix(prefix + "/") for o in page.get("Contents", []))
+    return keys
+
+
+def owners(log: Path) -> set[str]:
+    """The lease owners a replica's log names (one per process)."""
+    return {m["owner"] for line in log.read_text(errors="replace").splitlines() if (m := _FOLLOW.match(line))}

@@ -128,3 +128,24 @@ def test_pro_and_multi_variant_submissions_need_confirmation():
     assert catalog.needs_confirmation(catalog.get_model("sora-2-pro"), 1)
     assert catalog.needs_confirmation(catalog.get_model("sora-2"), 2)
     assert not catalog.needs_confirmation(catalog.get_model("sora-2"), 1)
+
+
+def test_a_demo_take_is_labelled_a_local_preview_and_downloads_under_that_name():
+    from studio.catalog import download_name, take_label
+    from studio.take import Take
+
+    def take(account: str) -> Take:
+        return Take(
+            id="1a2b3c4d5e6f", account=account, batch_id="b", submission_id="s", variant_index=0,
+            mode="text-to-video", model="sora_2", prompt="p", duration_requested=4, duration=4,
+            aspect_ratio="16:9", source_take_id=None, source_file=None, source_name=None,
+            estimated_credits=40, job_id=None, status="completed", error=None, created_at=1.0,
+            updated_at=1.0, completed_at=None, video_path=None, poster_path=None, favourite=False,
+            cache_hit=False,
+        )  # fmt: skip
+
+    demo, paid = take("demo"), take("acct_0123")
+    assert take_label(demo) == "Local preview · as Sora 2"
+    assert take_label(paid) == "Sora 2"
+    assert download_name(demo) == "local-preview-as-sora-2-1a2b3c4d.mp4"
+    assert download_name(paid) == "varg-sora-2-1a2b3c4d.mp4"

@@ -170,7 +170,7 @@ def test_gallery_detail_and_compare_views_render_with_takes():
     player = [h.proto.body for h in at.html if 'class="vc"' in h.proto.body]
     assert len(player) == 1, "one block with one clock for all players"
     assert player[0].count("<video ") == 2 and player[0].count('src="/studio-media/') == 2
-    assert "Sora 2 · variant 1 · no seed" in player[0], "each player is labelled"
+    assert "Local preview · as Sora 2 · variant 1 · no seed" in player[0], "each player is labelled, honestly"
 
 
 def test_empty_gallery_invites_a_first_take():

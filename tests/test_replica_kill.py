@@ -46,14 +46,17 @@ def _wait(what: str, check, timeout: float):
 @pytest.mark.timeout(300)
 def test_three_replicas_one_killed_every_take_completes_exactly_once(database_url, tmp_path: Path):
     account = account_fingerprint(KEY)
-    with rc.gateway_process(tmp_path, job_seconds=3.0, render_workers=2) as gateway:
+    with (
+        rc.gateway_process(tmp_path, job_seconds=3.0, render_workers=2) as gateway,
+        rc.s3_bucket(os.environ.get("STUDIO_TEST_S3_ENDPOINT")) as bucket,
+    ):
         start_balance = gateway.balance(KEY)
         homes = [tmp_path / f"home{i}" for i in range(REPLICAS)]
         logs = [tmp_path / f"replica{i}.log" for i in range(REPLICAS)]
         workers = []
         try:
             for i in range(REPLICAS):
-                env = rc.replica_env(database_url, gateway, KEY, homes[i], STUDIO_LEASE_SECONDS=LEASE)
+                env = rc.replica_env(database_url, gateway, KEY, homes[i], STUDIO_LEASE_SECONDS=LEASE, **bucket)
                 workers.append(rc.start_worker(f"r{i}", PER_REPLICA, env, logs[i]))
             for w in workers:
                 assert w.stdout is not None and w.stdout.readline().strip() == "submitted"
@@ -90,13 +93,22 @@ def test_three_replicas_one_killed_every_take_completes_exactly_once(database_ur
         cut = [f for f in found if f.end == killed_at]
         orphans = {t.id for t in open_before if t.submission_id.startswith("r0-")}
         assert orphans, "the killed replica had open takes"
+        victim_owners = rc.owners(logs[0])
         by_id = {t.id: t for t in takes}
-        for take_id in orphans:  # finished, and saved, by one of the others
-            t = by_id[take_id]
-            assert any((h / "media" / t.video_path).exists() for h in homes[1:]), take_id
-            assert not (homes[0] / "media" / t.video_path).exists(), take_id
+        for take_id in orphans:  # finished by one of the others, after the kill
+            assert any(
+                f.take_id == take_id and f.owner not in victim_owners and f.start >= killed_at for f in found
+            ), take_id
+        if bucket:  # one bucket: every video and poster is there, no replica's disk is needed
+            stored = rc.objects(bucket)
+            for t in takes:
+                assert t.video_path in stored and t.poster_path in stored, t.id
+        else:
+            for take_id in orphans:
+                assert any((h / "media" / by_id[take_id].video_path).exists() for h in homes[1:]), take_id
         print(
-            f"\nreplicas: {REPLICAS}, takes: {total}, follows: {len(found)}, overlaps: 0, "
+            f"\nreplicas: {REPLICAS}, takes: {total}, media: {'one S3 bucket' if bucket else 'data folders'}, "
+            f"follows: {len(found)}, overlaps: 0, "
             f"follows cut by the kill: {len(cut)}, the killed replica's open takes finished by the others: "
             f"{len(orphans)}"
         )

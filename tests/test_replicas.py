@@ -172,3 +172,33 @@ def test_a_webhook_landing_on_another_replica_finishes_the_take_at_once(store, t
         a.shutdown()
         b.shutdown()
         gateway.stop()
+
+
+def test_many_threads_share_a_bounded_pool_and_a_transaction_keeps_its_connection(store):
+    _pg(store)
+    from studio.store.postgres import POOL_SIZE
+
+    library = store()
+    take_id = _takes(library, 1, "p")[0]
+    start = threading.Barrier(40)
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        start.wait()
+        try:
+            for _ in range(5):
+                assert library.get(take_id) is not None
+        except BaseException as exc:  # noqa: BLE001 - collected for the assert below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert library._pool.get_stats()["pool_size"] <= POOL_SIZE, "40 page runs, at most POOL_SIZE connections"
+    with library._write() as tx:  # a call inside a transaction uses its connection: no self-deadlock
+        tx.execute("SELECT id FROM takes WHERE id = ? FOR UPDATE", (take_id,))
+        library.update(take_id, progress=0.5)
+    assert library.get(take_id).progress == 0.5

@@ -2,7 +2,8 @@
 
 The queries are written once, here, with `?` placeholders; an engine (`sqlite`, `postgres`) supplies
 connections, transactions that lock what they read-then-write, and the few phrases that differ
-(case-folded search, "no limit", row locks). Media files live in a `MediaFolder`, apart from SQL.
+(case-folded search, "no limit", row locks). Media live in a media store (`MediaFolder`, a local
+folder, or `S3Media`), apart from SQL: a file is stored before the row naming it is committed.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from studio.changes import ChangeFeed
 from studio.errors import InputError, StorageError, TakeNotFound
 from studio.settings import DEMO_API_KEY
 from studio.store.boards import StoryboardStore
-from studio.store.media_files import MediaFolder
+from studio.store.media_files import ORPHAN_GRACE, MediaStore
 from studio.take import (
+    DEMO_ACCOUNT,
     OPEN_STATUSES,
     STATUSES,
     TERMINAL_STATUSES,
@@ -51,10 +53,10 @@ _SELECT = f"SELECT {', '.join(COLUMNS)} FROM takes"
 def account_fingerprint(api_key: str | None) -> str:
     """A one-way, stable account id for scoping the library; the key itself is never stored."""
     if api_key is None:
-        return "demo"
+        return DEMO_ACCOUNT
     key = api_key.strip()
     if not key or key == DEMO_API_KEY:
-        return "demo"
+        return DEMO_ACCOUNT
     digest = hashlib.sha256(_FINGERPRINT_SALT + key.encode("utf-8")).hexdigest()
     return "acct_" + digest[:20]
 
@@ -90,7 +92,8 @@ class Library(StoryboardStore):
     NO_LIMIT: ClassVar[Any] = None  # what `LIMIT ?` takes to mean "all rows"
     FOR_UPDATE: ClassVar[str] = ""  # the row lock a read-then-write SELECT needs
     SKIP_LOCKED: ClassVar[str] = ""  # the lock a claim takes, passing over rows others are deciding
-    media: MediaFolder
+    SHARED: ClassVar[bool] = False  # one library for a team (several studio processes), not one computer
+    media: MediaStore
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Library:
         if cls is Library:
@@ -186,6 +189,34 @@ class Library(StoryboardStore):
     def sweep_partial_files(self, older_than: float = 300.0) -> int:
         """Remove `.part` files a killed download left in the media folders. Returns how many."""
         return self.media.sweep_partial_files(older_than)
+
+    def media_url(self, rel: str, expires: int = 12 * 3600) -> str | None:
+        """A URL a browser can fetch the file from directly (presigned, S3), or None (a local folder)."""
+        return self.media.url(rel, expires=expires)
+
+    def commit_media(self, *rels: str | None) -> None:
+        """Store files a writer produced at `path(rel)` (an upload on S3): before the row naming them."""
+        for rel in rels:
+            if rel:
+                self.media.put(rel)
+
+    def media_paths(self) -> set[str]:
+        """Every media path a take names, in every account."""
+        found: set[str] = set()
+        for row in self._read(f"SELECT {', '.join(PATH_COLUMNS)} FROM takes"):
+            found.update(value for value in row if value)
+        return found
+
+    def sweep_orphans(self, older_than: float = ORPHAN_GRACE) -> int:
+        """Remove stored media no take names, older than the grace period. Returns how many.
+
+        A library naming no media at all is new or restored from elsewhere: nothing is swept then,
+        so pointing an empty database at a bucket (or a folder) full of media never empties it.
+        """
+        referenced = self.media_paths()  # read before listing: a file stored after it is fresh
+        if not referenced:
+            return 0
+        return self.media.sweep_orphans(referenced, older_than)
 
     # rows ---------------------------------------------------------------------------------
     def _select(

@@ -9,7 +9,9 @@ import re
 import tempfile
 import time
 import uuid
+from collections.abc import Set
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Protocol
 
 from studio.errors import InputError, StorageError
 
@@ -17,6 +19,35 @@ MEDIA_KINDS = ("inputs", "videos", "posters")
 _SUFFIX_RE = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 _READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
 _FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+ORPHAN_GRACE = 24 * 3600.0  # seconds a stored file may wait for the row that will name it
+
+
+class MediaStore(Protocol):
+    """Where a library keeps its media, named by relative paths (`videos/<id>.mp4`); readers and
+    writers use local paths, a writer calls `put` before the row naming the file is committed."""
+
+    home: Path
+    root: Path
+
+    def path(self, rel: str) -> Path: ...
+
+    def new_path(self, suffix: str, *, kind: str) -> str: ...
+
+    def store_bytes(self, data: bytes, suffix: str, *, kind: str) -> str: ...
+
+    def put(self, rel: str) -> None: ...
+
+    def url(self, rel: str, expires: int = ...) -> str | None: ...
+
+    def remove(self, rel: str) -> None: ...
+
+    def has_videos(self) -> bool: ...
+
+    def sweep_partial_files(self, older_than: float = ...) -> int: ...
+
+    def sweep_orphans(
+        self, referenced: Set[str], older_than: float = ..., now: float | None = ...
+    ) -> int: ...
 
 
 def storage_error_from_os(exc: OSError, where: Path, doing: str) -> StorageError:
@@ -86,11 +117,14 @@ def _fsync_dir(folder: Path) -> None:
 
 
 class MediaFolder:
-    """The media files of a library, under `<home>/media/<kind>/`, named by relative paths."""
+    """The media files of a library, under `<home>/media/<kind>/`, named by relative paths.
 
-    def __init__(self, home: Path) -> None:
+    `subfolder` names another folder of `home` (the S3 store keeps its local copies in `media-cache`).
+    """
+
+    def __init__(self, home: Path, subfolder: str = "media") -> None:
         self.home = Path(home).expanduser()
-        self.root = self.home / "media"
+        self.root = self.home / subfolder
         for folder in (self.home, self.root, *(self.root / k for k in MEDIA_KINDS)):
             try:
                 folder.mkdir(parents=True, exist_ok=True)
@@ -134,6 +168,15 @@ class MediaFolder:
         atomic_write_bytes(self.path(rel), bytes(data))
         return rel
 
+    def put(self, rel: str) -> None:
+        """Nothing to do: a file written at `path(rel)` is already stored (the S3 store uploads here)."""
+        self.path(rel)
+
+    def url(self, rel: str, expires: int = 0) -> str | None:
+        """None: local files reach the browser through the studio's own signed route."""
+        self.path(rel)
+        return None
+
     def remove(self, rel: str) -> None:
         """Delete a media file if it is there (a bad or missing path is ignored)."""
         try:
@@ -154,4 +197,25 @@ class MediaFolder:
                     if path.stat().st_mtime < cutoff:
                         path.unlink()
                         removed += 1
+        return removed
+
+    def sweep_orphans(
+        self, referenced: Set[str], older_than: float = ORPHAN_GRACE, now: float | None = None
+    ) -> int:
+        """Remove uploads in media/inputs/ no take names, older than `older_than`. Returns how many.
+
+        Only inputs: they are stored before their takes' rows (a submission that then failed leaves
+        one behind). Videos and posters are named by their take and rewritten by Retry; they are
+        never swept here, where a lost library row must not cost the only copy of a paid video.
+        """
+        cutoff = (time.time() if now is None else now) - older_than
+        removed = 0
+        for path in (self.root / "inputs").iterdir():
+            rel = f"inputs/{path.name}"
+            if path.name.startswith(".") or rel in referenced:
+                continue
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
         return removed

@@ -1,4 +1,7 @@
-"""The team library: takes in PostgreSQL (`STUDIO_DATABASE_URL=postgresql://…`), media in the data folder.
+"""The team library: takes in PostgreSQL (`STUDIO_DATABASE_URL=postgresql://…`), media in a media store.
+
+Connections come from a pool per process (`psycopg_pool`, up to POOL_SIZE): a page run or a follower
+borrows one for a statement or a transaction, never one per thread.
 
 Differences from SQLite, all deliberate:
 - Transactions run at READ COMMITTED; a read-then-write locks what it reads: a transaction-scoped
@@ -21,7 +24,6 @@ import logging
 import os
 import re
 import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -31,36 +33,45 @@ from studio.changes import TAKES_CHANNEL, WAKE_CHANNEL, Change, ChangeFeed
 from studio.errors import StorageError
 from studio.store import base
 from studio.store.base import _SELECT, Library, Tx, take_from_row
-from studio.store.media_files import MediaFolder
+from studio.store.media_files import MediaFolder, MediaStore
 from studio.take import OPEN_STATUSES, Take
 
 try:  # the team's driver is optional (requirements-team.txt)
     import psycopg
     from psycopg.adapt import Loader
+    from psycopg_pool import ConnectionPool
 except ImportError:  # pragma: no cover - exercised only without the team requirements
     psycopg = None  # type: ignore[assignment]
     Loader = object  # type: ignore[assignment,misc]
+    ConnectionPool = None  # type: ignore[assignment,misc]
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 10
+POOL_SIZE = 16  # connections per process: followers and page runs take one per statement or transaction
 # A take's visible changes, NOTIFYed at commit to every process LISTENing (see studio/changes.py).
 # Progress ticks and lease renewals are left out: other pages poll those while a take is open.
 _VISIBLE = ("status", "verdict", "verdict_reasons", "verdict_note", "favourite", "idea_id", "error", "job_id")
-_NOTIFY_DDL = (
-    f"""CREATE OR REPLACE FUNCTION studio_take_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+_NOTIFY_FUNCTION = f"""CREATE OR REPLACE FUNCTION studio_take_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE r takes;
     BEGIN
         IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
         PERFORM pg_notify('{TAKES_CHANNEL}', left(TG_OP, 1) || ' ' || r.account || ' ' || r.id || ' ' || r.status);
         RETURN NULL;
-    END $$""",
-    "CREATE OR REPLACE TRIGGER takes_added AFTER INSERT OR DELETE ON takes"
-    " FOR EACH ROW EXECUTE FUNCTION studio_take_changed()",
-    "CREATE OR REPLACE TRIGGER takes_changed AFTER UPDATE ON takes FOR EACH ROW WHEN ("
-    + " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _VISIBLE)
-    + ") EXECUTE FUNCTION studio_take_changed()",
-)
+    END $$"""
+
+
+def _notify_ddl(columns: set[str]) -> tuple[str, ...]:
+    """The trigger statements for a takes table with these columns (an older schema has fewer)."""
+    watched = [c for c in _VISIBLE if c in columns]
+    return (
+        _NOTIFY_FUNCTION,
+        "CREATE OR REPLACE TRIGGER takes_added AFTER INSERT OR DELETE ON takes"
+        " FOR EACH ROW EXECUTE FUNCTION studio_take_changed()",
+        "CREATE OR REPLACE TRIGGER takes_changed AFTER UPDATE ON takes FOR EACH ROW WHEN ("
+        + " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in watched)
+        + ") EXECUTE FUNCTION studio_take_changed()",
+    )
 LOCK_TIMEOUT = "10s"
 _REAL = re.compile(r"\bREAL\b")
 
@@ -96,23 +107,6 @@ class _Tx:
         return cur
 
 
-class _ThreadConnection:
-    """Holds one thread's connection and closes it when the thread ends (a thread per rerun)."""
-
-    __slots__ = ("conn", "key")
-
-    def __init__(self, conn: Any, key: tuple[int, int]) -> None:
-        self.conn = conn
-        self.key = key
-
-    def __del__(self) -> None:
-        try:
-            if self.key[0] == os.getpid():  # never close a connection inherited across a fork
-                self.conn.close()
-        except Exception:
-            pass
-
-
 def database_name(url: str) -> str:
     """The database named for people: host, port and name, never the password."""
     try:
@@ -125,13 +119,14 @@ def database_name(url: str) -> str:
 
 
 class PostgresLibrary(Library):
-    """Takes in PostgreSQL (a connection per thread and process) and media files on disk."""
+    """Takes in PostgreSQL (a connection per thread and process) and media in a media store (default: on disk)."""
 
     NO_LIMIT = None
     FOR_UPDATE = " FOR UPDATE"
     SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
+    SHARED = True
 
-    def __init__(self, url: str, home: Path) -> None:
+    def __init__(self, url: str, home: Path, media: MediaStore | None = None) -> None:
         if psycopg is None:
             raise StorageError(
                 "STUDIO_DATABASE_URL names PostgreSQL, but its driver is not installed:"
@@ -140,12 +135,13 @@ class PostgresLibrary(Library):
             )
         self._url = url
         self.where = database_name(url)
-        self.media = MediaFolder(home)
-        self._local = threading.local()
-        self._all_lock = threading.Lock()
-        self._all: weakref.WeakSet[Any] = weakref.WeakSet()
-        self._generation = 0
+        self.media = media if media is not None else MediaFolder(home)
+        self._local = threading.local()  # the connection a thread's open transaction holds
+        self._pool_lock = threading.Lock()
+        self._pool: Any = None
+        self._pool_pid = 0
         try:
+            self._probe()
             self._migrate()
         except BaseException:
             self.close()
@@ -155,30 +151,54 @@ class PostgresLibrary(Library):
         return f"PostgresLibrary({self.where!r})"
 
     # connections --------------------------------------------------------------------------
-    def _conn(self) -> Any:
-        key = (os.getpid(), self._generation)
-        held = getattr(self._local, "held", None)
-        if held is not None and held.key == key and not held.conn.closed and not held.conn.broken:
-            return held.conn
-        conn = psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
-        conn.studio_pid = os.getpid()  # type: ignore[attr-defined]
+    def _probe(self) -> None:
+        """Fail at once, with the database named, when it cannot be reached (the pool would wait)."""
+        with self._errors():
+            psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT).close()
+
+    def _configure(self, conn: Any) -> None:
         conn.adapters.register_loader("numeric", _NumericLoader)
         conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-        self._local.held = _ThreadConnection(conn, key)
-        with self._all_lock:
-            self._all.add(conn)
-        return conn
+
+    def _pooled(self) -> Any:
+        """This process's pool (made on first use; a forked child makes its own, never the parent's)."""
+        with self._pool_lock:
+            if self._pool is None or self._pool_pid != os.getpid():
+                self._pool = ConnectionPool(
+                    self._url,
+                    min_size=1,
+                    max_size=POOL_SIZE,
+                    timeout=CONNECT_TIMEOUT,
+                    kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
+                    configure=self._configure,
+                    name="studio-library",
+                    open=True,
+                )
+                self._pool_pid = os.getpid()
+            return self._pool
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """A pooled connection; inside a transaction, the one that transaction holds (so a nested
+        call never waits on its own thread's locks from a second connection)."""
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self._pooled().connection() as conn:
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
 
     def close(self) -> None:
-        """Close every connection this library opened (in this process)."""
-        with self._all_lock:
-            conns = list(self._all)
-            self._all = weakref.WeakSet()
-            self._generation += 1
-        for conn in conns:
-            if conn.studio_pid == os.getpid():  # never close a connection inherited across a fork
-                with contextlib.suppress(Exception):
-                    conn.close()
+        """Close this process's pool and every connection in it."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None and self._pool_pid == os.getpid():
+            with contextlib.suppress(Exception):
+                pool.close(timeout=2.0)
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -200,14 +220,12 @@ class PostgresLibrary(Library):
     @contextlib.contextmanager
     def _write(self) -> Iterator[Tx]:
         """A READ COMMITTED transaction; read-then-writes lock what they read (see `_lock`)."""
-        with self._errors():
-            conn = self._conn()
-            with conn.transaction():
-                yield _Tx(conn)
+        with self._errors(), self._connection() as conn, conn.transaction():
+            yield _Tx(conn)
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> builtins.list[Any]:
-        with self._errors():
-            return self._conn().execute(_pg(sql), params).fetchall()
+        with self._errors(), self._connection() as conn:
+            return conn.execute(_pg(sql), params).fetchall()
 
     def _lock(self, tx: Tx, key: str) -> None:
         tx.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
@@ -221,7 +239,11 @@ class PostgresLibrary(Library):
     # changes between processes --------------------------------------------------------------
     def _after_migrate(self, tx: Tx) -> None:
         """The trigger that NOTIFYs a take's visible changes (not its progress ticks or lease renewals)."""
-        for statement in _NOTIFY_DDL:
+        rows = tx.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = 'takes'"
+        ).fetchall()
+        for statement in _notify_ddl({r[0] for r in rows}):
             tx.execute(statement)
 
     def listen(self, feed: ChangeFeed, stop: threading.Event) -> threading.Thread:

@@ -15,7 +15,7 @@ from typing import Any
 
 from studio.errors import StorageError
 from studio.store.base import Library, Tx
-from studio.store.media_files import MediaFolder, private, storage_error_from_os
+from studio.store.media_files import MediaFolder, MediaStore, private, storage_error_from_os
 
 DB_NAME = "library.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
@@ -76,12 +76,12 @@ class _ThreadConnection:
 
 
 class SQLiteLibrary(Library):
-    """Takes in SQLite (WAL, one connection per thread and process) and media files on disk."""
+    """Takes in SQLite (WAL, one connection per thread and process) and media in a media store (default: on disk)."""
 
     NO_LIMIT = -1
 
-    def __init__(self, home: Path) -> None:
-        self.media = MediaFolder(home)
+    def __init__(self, home: Path, media: MediaStore | None = None) -> None:
+        self.media = media if media is not None else MediaFolder(home)
         self.db_path = self.home / DB_NAME
         self._refuse_an_emptied_library()
         self._local = threading.local()

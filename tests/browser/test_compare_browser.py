@@ -132,10 +132,10 @@ def test_a_shorter_take_holds_its_last_frame_or_loops_on_one_clock(page: Page, c
 
     # Labels: letter, model, variant, seed (or none), duration.
     expect(page.locator('.vc-cell[data-letter="A"] .vc-label')).to_have_text(
-        "ASora 2 · variant 1 · seed 11 · 4 s"
+        "ALocal preview · as Sora 2 · variant 1 · seed 11 · 4 s"
     )
     expect(page.locator('.vc-cell[data-letter="B"] .vc-label')).to_have_text(
-        "BSora 2 · variant 2 · seed 22 · 8 s"
+        "BLocal preview · as Sora 2 · variant 2 · seed 22 · 8 s"
     )
     expect(page.locator(".vc-time")).to_contain_text("/ 0:08.00")
 

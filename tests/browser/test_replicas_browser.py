@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from studio.library import account_fingerprint
 from studio.store import open_store
-from tests.replica_cluster import pg_schema
+from tests.replica_cluster import pg_schema, s3_bucket
 
 pytestmark = pytest.mark.browser
 KEY = "varg_team_key_browser_001"
@@ -30,16 +30,19 @@ def database_url():
 def test_a_take_made_on_one_replica_appears_playing_on_the_other(
     browser, launch, gateway_process, database_url, tmp_path, ui, shot
 ):
-    with gateway_process(tmp_path / "gateway", job_seconds=3.0) as gw:
-        shared = tmp_path / "media_home"  # the replicas' media; the S3 variant is in test_media_s3
+    endpoint = os.environ.get("STUDIO_TEST_S3_ENDPOINT")
+    with gateway_process(tmp_path / "gateway", job_seconds=3.0) as gw, s3_bucket(endpoint) as bucket:
         env = {
             "VARG_API_KEY": KEY,
             "VARG_BASE_URL": gw.v2_url,
             "STUDIO_DATABASE_URL": database_url,
             "STUDIO_LEASE_SECONDS": "5",
+            **bucket,
         }
-        replica_a = launch(shared, env=env, gateway=gw)
-        replica_b = launch(shared, env=env, gateway=gw)
+        # With a bucket the replicas share no disk (the browser gets presigned URLs); without one,
+        # they share a data folder for media.
+        replica_a = launch(tmp_path / ("home_a" if bucket else "media_home"), env=env, gateway=gw)
+        replica_b = launch(tmp_path / ("home_b" if bucket else "media_home"), env=env, gateway=gw)
         ctx_a, ctx_b = browser.new_context(), browser.new_context()
         try:
             page_a, page_b = ctx_a.new_page(), ctx_b.new_page()
@@ -74,6 +77,8 @@ def test_a_take_made_on_one_replica_appears_playing_on_the_other(
             card.get_by_role("button", name="Open").click()
             video = page_b.locator("video").first
             expect(video).to_be_visible(timeout=20_000)
+            if bucket:
+                assert video.get_attribute("src").startswith(endpoint), "played from the bucket, presigned"
             video.evaluate("v => { v.muted = true; return v.play(); }")
             page_b.wait_for_function(
                 "v => v.readyState >= 2 && v.currentTime > 0.2", arg=video.element_handle(), timeout=20_000
