@@ -144,6 +144,30 @@ def charged(take: Take) -> int:
     return int(take.billed_credits if take.billed_credits is not None else take.estimated_credits)
 
 
+def take_recipe(take: Take) -> dict[str, object]:
+    """A take's recipe as plain values, for an editor's metadata and an export's manifest."""
+    return {
+        "take_id": take.id,
+        "prompt": take.prompt,
+        "mode": take.mode,
+        "model": take.model,
+        "seed": take.seed,
+        "duration": take_duration(take),
+        "aspect_ratio": take.aspect_ratio,
+        "audio": take.audio,
+        "estimated_credits": take.estimated_credits,
+        "billed_credits": take.billed_credits,
+        "credits": charged(take),
+        "credits_are": "billed" if take.billed_credits is not None else "estimated",
+        "parent_id": take.parent_id,
+        "relation": take.relation,
+        "source_take_id": take.source_take_id,
+        "frame_time": take.frame_time,
+        "camera": take.camera,
+        "created_at": take.created_at,
+    }
+
+
 def total_spend(takes: object) -> Spend:
     """Every distinct take once (a take may be a candidate of several shots)."""
     seen: dict[str, Take] = {}

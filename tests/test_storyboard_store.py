@@ -97,7 +97,7 @@ def test_trims_are_checked_against_the_chosen_take_and_reset_by_a_new_choice(lib
 
 def test_boards_list_their_shot_counts_and_trimmed_lengths_newest_first(lib, clock):
     first = lib.create_storyboard("demo", "First")
-    second = lib.create_storyboard("demo", "Second", ratio="9:16")
+    lib.create_storyboard("demo", "Second", ratio="9:16")
     a, b = add(lib, "a", duration=8), add(lib, "b", duration=4)
     shot = lib.add_shot("demo", first.id, a.id)
     lib.set_trim("demo", shot.id, 1.0, 5.5)

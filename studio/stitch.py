@@ -1,0 +1,401 @@
+"""A stitched MP4 of a storyboard's chosen takes, in order and trimmed, made locally with PyAV.
+
+Two ways, decided for the whole film by `plan`:
+- **Stream copy** when every shot already matches (same codec, size, pixel format, pixel shape,
+  time base, frame rate and codec setup, the storyboard's format) and every trim can be cut from
+  the stored packets: it starts on a keyframe, and with B-frames its end does not split a group of
+  reordered frames. Packets are copied, nothing is decoded. An MP4 holds one codec setup per
+  stream, so a shot cannot be re-encoded alone and spliced in: when one trim starts between
+  keyframes (takes often have a single keyframe, at 0 s), the whole film is re-encoded, and the
+  plan says why.
+- **Re-encode** otherwise: frames are decoded, scaled to fit the storyboard's format with black
+  bars (letterbox or pillarbox), and encoded with libx264 at the takes' common frame rate (24 fps
+  when they differ; frames are repeated or dropped to keep time).
+
+Audio is kept when a take has it (copied alongside in stream copy; decoded, resampled to 48 kHz
+stereo AAC in re-encode, with silence for shots without sound). The file is written beside its
+destination and renamed into place, so a failed or interrupted stitch leaves nothing half-made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from studio.errors import InputError
+from studio.soundtrack import AUDIO_RATE, Soundtrack
+
+Progress = Callable[[int, int], None]  # (frames done, frames in all)
+DEFAULT_FPS = Fraction(24)
+X264 = {"preset": "veryfast", "crf": "20"}
+_AV_ERRORS = (av.FFmpegError, OSError, ValueError, EOFError, RuntimeError, IndexError)
+
+
+class StitchMode(StrEnum):
+    COPY = "copy"  # packets copied as they are
+    ENCODE = "encode"  # decoded, letterboxed, encoded again
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One shot to stitch: a video file and the part of it to keep (seconds; None: to the end)."""
+
+    path: Path
+    trim_in: float = 0.0
+    trim_out: float | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a probe of a clip's file learnt (packets read, nothing decoded)."""
+
+    clip: Clip
+    codec: str
+    width: int
+    height: int
+    pix_fmt: str
+    sar: Fraction
+    time_base: Fraction
+    fps: Fraction
+    extradata: bytes
+    packets: tuple[tuple[float, bool], ...]  # each frame's time (s, from the stream's start) and
+    # whether it is a keyframe, in stored (decoding) order: B-frames come out in another order
+    frame_times: tuple[float, ...]  # the same times in showing order
+    audio: tuple[str, int, str, bytes] | None  # codec, sample rate, layout, setup
+
+    @property
+    def duration(self) -> float:
+        return self.frame_times[-1] + float(1 / self.fps) if self.frame_times else 0.0
+
+    @property
+    def trim_in(self) -> float:
+        return max(0.0, self.clip.trim_in)
+
+    @property
+    def trim_out(self) -> float:
+        end = self.clip.trim_out
+        return self.duration if end is None else min(end, self.duration)
+
+    def kept(self) -> list[float]:
+        """The times of the frames inside the trim (a frame counts if it starts before the out point)."""
+        half = float(1 / self.fps) / 2
+        return [t for t in self.frame_times if self.trim_in - half <= t < self.trim_out - half]
+
+    def label(self, index: int) -> str:
+        return self.clip.name or f"Shot {index + 1}"
+
+
+@dataclass(frozen=True)
+class StitchPlan:
+    mode: StitchMode
+    width: int
+    height: int
+    fps: Fraction
+    audio: bool
+    reasons: tuple[str, ...]  # why the film is re-encoded (empty for stream copy)
+    sources: tuple[Source, ...]
+    total_frames: int
+
+
+@dataclass(frozen=True)
+class StitchResult:
+    path: Path
+    mode: StitchMode
+    width: int
+    height: int
+    frames: int
+    duration: float
+    audio: bool
+    reasons: tuple[str, ...]
+
+
+# --- planning ------------------------------------------------------------------------------------------
+def probe(clip: Clip) -> Source:
+    """Read a clip's packets (no decoding): its format, frame times and keyframes."""
+    try:
+        container = av.open(str(clip.path))
+    except _AV_ERRORS as exc:
+        raise InputError(
+            f"{clip.name or 'A shot'}: its video cannot be read ({exc}).", field="video"
+        ) from None
+    with container:
+        if not container.streams.video:
+            raise InputError(f"{clip.name or 'A shot'}: its file has no video.", field="video")
+        vs = container.streams.video[0]
+        aud = container.streams.audio[0] if container.streams.audio else None
+        tb = Fraction(vs.time_base) if vs.time_base else Fraction(1, 90000)
+        start = vs.start_time or 0
+        packets = tuple(
+            (float((p.pts - start) * tb), bool(p.is_keyframe))
+            for p in container.demux(vs)
+            if p.pts is not None
+        )
+        cc = vs.codec_context
+        rate = vs.average_rate or vs.guessed_rate or DEFAULT_FPS
+        audio = None
+        if aud is not None:
+            ac = aud.codec_context
+            audio = (ac.name, int(ac.sample_rate or 0), str(ac.layout.name), bytes(ac.extradata or b""))
+        return Source(
+            clip=clip,
+            codec=cc.name,
+            width=int(cc.width),
+            height=int(cc.height),
+            pix_fmt=cc.format.name if cc.format else "",
+            sar=Fraction(vs.sample_aspect_ratio) if vs.sample_aspect_ratio else Fraction(1),
+            time_base=tb,
+            fps=Fraction(rate).limit_denominator(1001),
+            extradata=bytes(cc.extradata or b""),
+            packets=packets,
+            frame_times=tuple(sorted(t for t, _ in packets)),
+            audio=audio,
+        )
+
+
+def plan(clips: Sequence[Clip], width: int, height: int, *, force_encode: bool = False) -> StitchPlan:
+    """How the film will be made: stream copy when it can be, else a re-encode, with the reasons."""
+    if not clips:
+        raise InputError("Add a shot to the storyboard first.", field="storyboard")
+    sources = tuple(probe(c) for c in clips)
+    for i, s in enumerate(sources):
+        if not s.frame_times:
+            raise InputError(f"{s.label(i)}: its video has no frames.", field="video")
+        if s.trim_in >= s.trim_out or not s.kept():
+            raise InputError(
+                f"{s.label(i)}: its trim ({s.trim_in:g}–{s.trim_out:g} s) is outside its video "
+                f"({s.duration:.2f} s).",
+                field="trim_in",
+            )
+    first = sources[0]
+    reasons: list[str] = ["asked for a re-encode"] if force_encode else []
+    if abs(Fraction(first.width) * first.sar * height - first.height * width) > width:  # off by > 1 px
+        reasons.append(f"{first.label(0)} is {first.width}×{first.height}, not the storyboard's format")
+    for i, s in enumerate(sources):
+        if i and _setup(s) != _setup(first):
+            reasons.append(
+                f"{s.label(i)} differs from the first shot ({_describe(s)} against {_describe(first)})"
+            )
+        if i and s.audio != first.audio:
+            reasons.append(f"{s.label(i)}'s sound differs from the first shot's")
+        cut = _uncuttable(s)
+        if cut:
+            reasons.append(f"{s.label(i)}'s trim {cut}")
+    audio = any(s.audio for s in sources)
+    if reasons:
+        rates = {s.fps for s in sources}
+        fps = rates.pop() if len(rates) == 1 else DEFAULT_FPS
+        total = sum(_slots(s, fps) for s in sources)
+        return StitchPlan(StitchMode.ENCODE, width, height, fps, audio, tuple(reasons), sources, total)
+    total = sum(len(s.kept()) for s in sources)
+    return StitchPlan(StitchMode.COPY, first.width, first.height, first.fps, audio, (), sources, total)
+
+
+def _uncuttable(s: Source) -> str | None:
+    """Why the trim cannot be cut from the stored packets as they are (None: it can).
+
+    The kept frames must be a run of stored packets that starts on a keyframe: then every kept
+    frame decodes from kept frames only. With B-frames a cut can fall where a kept frame needs one
+    shown after the out point: that run is broken, and the shot must be decoded and encoded again."""
+    half = float(1 / s.fps) / 2
+    inside = [s.trim_in - half <= t < s.trim_out - half for t, _ in s.packets]
+    first = inside.index(True)
+    last = len(inside) - 1 - inside[::-1].index(True)
+    if not s.packets[first][1] or abs(s.packets[first][0] - s.trim_in) >= half:
+        return f"starts at {s.trim_in:g} s, between keyframes"
+    if not all(inside[first : last + 1]):
+        return f"ends at {s.trim_out:g} s, inside a group of reordered frames (B-frames)"
+    return None
+
+
+def _setup(s: Source) -> tuple[Any, ...]:
+    return (s.codec, s.width, s.height, s.pix_fmt, s.sar, s.time_base, s.fps, s.extradata)
+
+
+def _describe(s: Source) -> str:
+    return f"{s.codec} {s.width}×{s.height} {s.pix_fmt} {float(s.fps):g} fps"
+
+
+def _slots(s: Source, fps: Fraction) -> int:
+    return max(1, round((s.trim_out - s.trim_in) * fps))
+
+
+# --- making it ------------------------------------------------------------------------------------------
+def stitch(
+    clips: Sequence[Clip],
+    out_path: Path,
+    width: int,
+    height: int,
+    *,
+    progress: Progress | None = None,
+    force_encode: bool = False,
+) -> StitchResult:
+    """Stitch the clips into `out_path` (MP4), atomically; `progress(done, total)` as frames go by."""
+    made = plan(clips, width, height, force_encode=force_encode)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    report = progress or (lambda done, total: None)
+    try:
+        with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+            frames = _copy(made, out, report) if made.mode is StitchMode.COPY else _encode(made, out, report)
+        os.replace(tmp, out_path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    report(made.total_frames, made.total_frames)
+    return StitchResult(
+        out_path,
+        made.mode,
+        made.width,
+        made.height,
+        frames,
+        round(float(frames / made.fps), 3),
+        made.audio,
+        made.reasons,
+    )
+
+
+def _copy(made: StitchPlan, out: Any, report: Progress) -> int:
+    """Packets copied with their times shifted; the first one of each shot is a keyframe."""
+    vout = aout = None
+    done, offset = 0, Fraction(0)  # the film's time where the shot starts (s)
+    last_dts = None
+    for s in made.sources:
+        with av.open(str(s.clip.path)) as src:
+            vs = src.streams.video[0]
+            aud = src.streams.audio[0] if made.audio else None
+            if vout is None:
+                vout = out.add_stream_from_template(vs)
+                aout = out.add_stream_from_template(aud) if aud is not None else None
+            kept = s.kept()
+            start, stop = kept[0], kept[-1]
+            end = start + float(len(kept) / s.fps)
+            half = float(1 / s.fps) / 2
+            v0 = vs.start_time or 0
+            shift = round((offset - Fraction(start).limit_denominator(100000)) / s.time_base)
+            for packet in src.demux(*(x for x in (vs, aud) if x is not None)):
+                if packet.pts is None:
+                    continue
+                if packet.stream.type == "video":
+                    t = float((packet.pts - v0) * s.time_base)
+                    if t < start - half or t > stop + half:
+                        continue
+                    packet.pts = packet.pts - v0 + shift
+                    dts = packet.pts if packet.dts is None else packet.dts - v0 + shift
+                    packet.dts = dts if last_dts is None or dts > last_dts else last_dts + 1
+                    last_dts = packet.dts
+                    packet.stream = vout
+                    done += 1
+                    report(done, made.total_frames)
+                elif aout is not None:
+                    atb = Fraction(packet.time_base)
+                    a0 = packet.stream.start_time or 0
+                    t = float((packet.pts - a0) * atb)
+                    if t < start - 0.01 or t >= end:
+                        continue
+                    packet.pts = packet.dts = (
+                        round(offset / atb) + packet.pts - a0 - round(Fraction(start) / atb)
+                    )
+                    packet.stream = aout
+                else:
+                    continue
+                out.mux(packet)
+            offset += Fraction(len(kept)) / s.fps
+    return done
+
+
+def _encode(made: StitchPlan, out: Any, report: Progress) -> int:
+    """Frames decoded, fitted to the format with black bars, encoded with libx264 (+ AAC sound)."""
+    vout = out.add_stream("libx264", rate=made.fps)
+    vout.width, vout.height, vout.pix_fmt = made.width, made.height, "yuv420p"
+    vout.options = dict(X264)
+    cc = vout.codec_context
+    cc.colorspace, cc.color_primaries, cc.color_trc, cc.color_range = 1, 1, 1, 1  # BT.709, limited
+    aout = out.add_stream("aac", rate=AUDIO_RATE, layout="stereo") if made.audio else None
+    sound = Soundtrack(out, aout) if aout is not None else None
+    done = 0
+    for s in made.sources:
+        slots = _slots(s, made.fps)
+        fit = _Fit(s, made.width, made.height)
+        for frame in _frames(s, slots, made.fps):
+            frame = fit(frame)
+            frame.pts = done
+            frame.time_base = Fraction(1) / made.fps
+            out.mux(vout.encode(frame))
+            done += 1
+            report(done, made.total_frames)
+        if sound is not None:
+            sound.add(s, round(Fraction(done) / made.fps * AUDIO_RATE))
+    out.mux(vout.encode(None))
+    if sound is not None:
+        sound.close()
+    return done
+
+
+def _frames(s: Source, slots: int, fps: Fraction) -> Any:
+    """The shot's frames at the film's rate: slot k shows the last frame shown by its time."""
+    start = s.kept()[0]
+    with av.open(str(s.clip.path)) as src:
+        vs = src.streams.video[0]
+        vs.thread_type = "AUTO"
+        v0 = vs.start_time or 0
+        if start > 0.5:
+            src.seek(round((start - 0.5) / s.time_base) + v0, stream=vs, backward=True)
+        k, held = 0, None
+        for frame in src.decode(vs):
+            t = float((frame.pts - v0) * s.time_base) - start if frame.pts is not None else 0.0
+            if t < -float(1 / s.fps) / 2:
+                continue
+            while held is not None and k < slots and k / fps < t - 1e-6:
+                yield held
+                k += 1
+            held = frame
+            if k >= slots:
+                break
+        while held is not None and k < slots:
+            yield held
+            k += 1
+
+
+class _Fit:
+    """Scales a shot's frames to fit the format, centred on black (no bars when it already fits)."""
+
+    def __init__(self, s: Source, width: int, height: int) -> None:
+        shown = Fraction(s.width) * s.sar
+        scale = min(Fraction(width) / shown, Fraction(height, s.height))
+        self.w = min(width, max(2, round(shown * scale / 2) * 2))
+        self.h = min(height, max(2, round(s.height * scale / 2) * 2))
+        self.width, self.height = width, height
+        self.x, self.y = (width - self.w) // 2 // 2 * 2, (height - self.h) // 2 // 2 * 2
+        self.canvas: np.ndarray | None = None
+        if (self.w, self.h) != (width, height):
+            canvas = np.empty((height * 3 // 2, width), np.uint8)
+            canvas[:height] = 16  # black in limited range
+            canvas[height:] = 128
+            self.canvas = canvas
+
+    def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
+        small = frame.reformat(width=self.w, height=self.h, format="yuv420p")
+        if self.canvas is None:
+            return small
+        pic = small.to_ndarray()
+        c, w, h, W, H, x, y = self.canvas, self.w, self.h, self.width, self.height, self.x, self.y
+        c[y : y + h, x : x + w] = pic[:h]
+        u, v = pic[h : h + h // 4].reshape(h // 2, w // 2), pic[h + h // 4 :].reshape(h // 2, w // 2)
+        cu = c[H : H + H // 4].reshape(H // 2, W // 2)
+        cv = c[H + H // 4 :].reshape(H // 2, W // 2)
+        cu[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2] = u
+        cv[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2] = v
+        return av.VideoFrame.from_ndarray(c, format="yuv420p")

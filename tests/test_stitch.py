@@ -1,0 +1,172 @@
+"""The stitched MP4: stream copy when the shots match, letterboxed re-encode when not, sound kept."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from demo_gateway.render import render_text_to_video
+from studio import stitch
+from studio.errors import InputError
+from studio.stitch import Clip, StitchMode
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("stitch_sources")
+    made = {}
+    for name, prompt, seconds, ratio in [
+        ("wide_a", "a lighthouse at dusk", 3, "16:9"),
+        ("wide_b", "a red fox running in snow", 2, "16:9"),
+        ("tall", "a forest in the rain", 2, "9:16"),
+    ]:
+        made[name] = render_text_to_video(prompt, seconds, ratio, root / f"{name}.mp4").path
+    made["loud"] = with_sound(root / "loud.mp4", 2.0, 1280, 720, tone=440.0)
+    made["loud_30fps_small"] = with_sound(root / "loud30.mp4", 1.5, 640, 360, tone=220.0, fps=30)
+    return made
+
+
+def with_sound(path: Path, seconds: float, width: int, height: int, *, tone: float, fps: int = 24) -> Path:
+    """An H.264 + AAC MP4: a grey ramp and a sine tone."""
+    with av.open(str(path), "w") as box:
+        v = box.add_stream("libx264", rate=fps)
+        v.width, v.height, v.pix_fmt = width, height, "yuv420p"
+        a = box.add_stream("aac", rate=48000, layout="stereo")
+        for i in range(round(seconds * fps)):
+            pic = np.full((height, width, 3), 40 + i % 150, np.uint8)
+            box.mux(v.encode(av.VideoFrame.from_ndarray(pic, format="rgb24")))
+        n = round(seconds * 48000)
+        t = np.arange(n) / 48000
+        pcm = np.tile((0.5 * np.sin(2 * np.pi * tone * t)).astype(np.float32), (2, 1))
+        for at in range(0, n, 1024):
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(pcm[:, at : at + 1024]), format="fltp", layout="stereo"
+            )
+            frame.sample_rate, frame.pts, frame.time_base = 48000, at, Fraction(1, 48000)
+            box.mux(a.encode(frame))
+        box.mux(v.encode(None))
+        box.mux(a.encode(None))
+    return path
+
+
+def decoded(path: Path) -> tuple[list[np.ndarray], int, int]:
+    """Every frame's luma plane, and the size."""
+    with av.open(str(path)) as box:
+        v = box.streams.video[0]
+        frames = [f.to_ndarray(format="gray") for f in box.decode(v)]
+        return frames, v.width, v.height
+
+
+def sound(path: Path) -> np.ndarray:
+    """The decoded sound as mono float samples at its rate (48 kHz here)."""
+    with av.open(str(path)) as box:
+        parts = [f.to_ndarray().reshape(-1, f.samples)[0] for f in box.decode(box.streams.audio[0])]
+    return np.concatenate(parts)
+
+
+def test_matching_shots_are_stream_copied_frame_for_frame(videos, tmp_path):
+    out = tmp_path / "film.mp4"
+    seen: list[tuple[int, int]] = []
+    clips = [Clip(videos["wide_a"]), Clip(videos["wide_b"], 0.0, 1.5)]
+    result = stitch.stitch(clips, out, 1280, 720, progress=lambda d, t: seen.append((d, t)))
+    assert result.mode is StitchMode.COPY and result.reasons == ()
+    frames, w, h = decoded(out)
+    assert (w, h) == (1280, 720) and len(frames) == 72 + 36 == result.frames
+    assert result.duration == pytest.approx(4.5)
+    a, _, _ = decoded(videos["wide_a"])
+    b, _, _ = decoded(videos["wide_b"])
+    assert np.array_equal(frames[0], a[0]) and np.array_equal(frames[71], a[71])
+    assert np.array_equal(frames[72], b[0]) and np.array_equal(frames[-1], b[35])  # cut after 1.5 s
+    assert seen[-1] == (108, 108) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert [p.name for p in tmp_path.iterdir()] == ["film.mp4"]  # no temp file left
+
+
+def test_mixed_ratios_are_letterboxed_to_the_storyboard_format_and_re_encoded(videos, tmp_path):
+    out = tmp_path / "mixed.mp4"
+    result = stitch.stitch([Clip(videos["wide_a"], 0, 2), Clip(videos["tall"])], out, 1280, 720)
+    assert result.mode is StitchMode.ENCODE
+    assert any("differs from the first shot" in r for r in result.reasons)
+    frames, w, h = decoded(out)
+    assert (w, h) == (1280, 720)
+    assert abs(len(frames) - 96) <= 2  # 2 s + 2 s at 24 fps, ± one frame per shot
+    wide, tall = frames[24], frames[72]
+    assert wide[:, :200].std() > 5  # a full-frame picture
+    assert tall[:, :200].max() <= 20 and tall[:, -200:].max() <= 20  # black bars either side
+    assert tall[:, :200].std() < 1 and tall[:, 560:720].std() > 5  # the tall picture in the middle
+
+
+def test_a_trim_between_keyframes_re_encodes_the_film_at_the_trimmed_length(videos, tmp_path):
+    out = tmp_path / "trimmed.mp4"
+    plan = stitch.plan([Clip(videos["wide_a"], 1.0, 2.5), Clip(videos["wide_b"])], 1280, 720)
+    assert plan.mode is StitchMode.ENCODE
+    assert plan.reasons == ("Shot 1's trim starts at 1 s, between keyframes",)
+    result = stitch.stitch([Clip(videos["wide_a"], 1.0, 2.5), Clip(videos["wide_b"])], out, 1280, 720)
+    frames, _, _ = decoded(out)
+    assert abs(len(frames) - (36 + 48)) <= 2 and result.frames == len(frames)
+    source, _, _ = decoded(videos["wide_a"])
+    # The first frame is the source's frame at 1.0 s (encoded again: close, not identical).
+    assert np.abs(frames[0].astype(int) - source[24]).mean() < 4
+    assert (
+        np.abs(frames[0].astype(int) - source[0]).mean() > np.abs(frames[0].astype(int) - source[24]).mean()
+    )
+
+
+def test_sound_is_copied_with_matching_shots(videos, tmp_path):
+    out = tmp_path / "copied_sound.mp4"
+    result = stitch.stitch([Clip(videos["loud"]), Clip(videos["loud"], 0, 1.0)], out, 1280, 720)
+    assert result.mode is StitchMode.COPY and result.audio
+    pcm = sound(out)
+    assert len(pcm) / 48000 == pytest.approx(3.0, abs=0.1)
+    assert np.sqrt(np.mean(pcm[48000:96000] ** 2)) > 0.2
+
+
+def test_with_b_frames_every_out_point_copies_cleanly_or_re_encodes_and_keeps_its_length(videos, tmp_path):
+    whole, _, _ = decoded(videos["loud"])  # libx264's defaults: B-frames
+    modes = set()
+    for frames_kept in (7, 12, 19, 25, 31, 40):
+        out = tmp_path / f"cut{frames_kept}.mp4"
+        result = stitch.stitch([Clip(videos["loud"], 0, frames_kept / 24)], out, 1280, 720)
+        modes.add(result.mode)
+        got, _, _ = decoded(out)
+        assert len(got) == frames_kept == result.frames
+        if result.mode is StitchMode.COPY:
+            assert all(np.array_equal(a, b) for a, b in zip(got, whole, strict=False))
+        else:
+            assert "B-frames" in result.reasons[0]
+    assert modes == {StitchMode.COPY, StitchMode.ENCODE}  # both kinds of cut met
+
+
+def test_sound_is_kept_and_silence_fills_shots_without_it_when_re_encoding(videos, tmp_path):
+    out = tmp_path / "sound.mp4"
+    clips = [Clip(videos["wide_b"], 0, 1.0), Clip(videos["loud_30fps_small"])]
+    result = stitch.stitch(clips, out, 1280, 720)
+    assert result.mode is StitchMode.ENCODE and result.audio
+    frames, w, h = decoded(out)
+    assert (w, h) == (1280, 720) and abs(len(frames) - (24 + 36)) <= 2  # 30 fps made 24 fps
+    pcm = sound(out)
+    assert len(pcm) / 48000 == pytest.approx(2.5, abs=0.1)
+    assert np.sqrt(np.mean(pcm[2400:45600] ** 2)) < 0.01  # the silent shot
+    assert np.sqrt(np.mean(pcm[60000:100000] ** 2)) > 0.2  # the tone
+
+
+def test_a_failed_stitch_leaves_no_file_behind(videos, tmp_path):
+    out = tmp_path / "film.mp4"
+
+    def cancel(done: int, total: int) -> None:
+        if done == 10:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        stitch.stitch([Clip(videos["wide_a"]), Clip(videos["tall"])], out, 1280, 720, progress=cancel)
+    assert list(tmp_path.iterdir()) == []
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video at all")
+    with pytest.raises(InputError, match="cannot be read"):
+        stitch.stitch([Clip(junk, name="Opening")], out, 1280, 720)
+    with pytest.raises(InputError, match="outside its video"):
+        stitch.stitch([Clip(videos["wide_b"], 5.0, None)], out, 1280, 720)
+    assert not out.exists()
