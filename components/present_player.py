@@ -78,7 +78,7 @@ def page_html(title: str, note: str, items: list[Clip], ratio: str = "16:9") -> 
         else '<p class="sp-empty">This storyboard has no finished shots to play yet.</p>'
     )
     return (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="robots" content="noindex, nofollow">'
         f"<title>{esc(title)} · Varg Studio</title><style>"
@@ -89,7 +89,7 @@ def page_html(title: str, note: str, items: list[Clip], ratio: str = "16:9") -> 
         ".sp-note { color: #A7A39C; margin: 0 0 1.1rem 0; font-size: 0.95rem; }"
         ".sp-empty { color: #A7A39C; padding: 3rem 0; text-align: center; }"
         ".sp-foot { color: #6F6B64; font-size: 0.8rem; margin-top: 1.2rem; }"
-        "</style></head><body><main class=\"sp\">"
+        '</style></head><body><main class="sp">'
         f'<h1>{esc(title)}</h1><p class="sp-note">{esc(note)}</p>{body}'
         '<p class="sp-foot">Shared read-only from Varg Studio.</p></main></body></html>'
     )

@@ -113,7 +113,9 @@ def route(hub_of: HubOf | None = None) -> Route:
         if checked.refusal is Refusal.EXPIRED:
             return _plain(410, "This link has expired", "Ask whoever shared it for a new link.")
         if checked.grant is None:
-            return _plain(403, "This link is not valid", "Check that it was copied whole, or ask for a new one.")
+            return _plain(
+                403, "This link is not valid", "Check that it was copied whole, or ask for a new one."
+            )
         hub = find()
         if hub is None:
             return _plain(503, "Starting", "The studio is starting. Try again in a moment.")
@@ -124,6 +126,8 @@ def route(hub_of: HubOf | None = None) -> Route:
             return _plain(500, "Something went wrong", "This storyboard could not be shown right now.")
         if status == 404:
             return _plain(404, "Not found", "This storyboard no longer exists.")
-        return HTMLResponse(html, status_code=status, headers={**_HEADERS, "Content-Security-Policy": _policy(urls)})
+        return HTMLResponse(
+            html, status_code=status, headers={**_HEADERS, "Content-Security-Policy": _policy(urls)}
+        )
 
     return Route(PREFIX + "/{token}", serve, methods=["GET"])

@@ -65,7 +65,9 @@ def check_ttl(ttl: object) -> int:
     return ttl
 
 
-def sign(secret: bytes, account: str, storyboard_id: str, ttl: int = DEFAULT_TTL, now: float | None = None) -> str:
+def sign(
+    secret: bytes, account: str, storyboard_id: str, ttl: int = DEFAULT_TTL, now: float | None = None
+) -> str:
     """A token for one storyboard, valid for `ttl` seconds from `now`."""
     if not account or not storyboard_id or ":" in storyboard_id:
         raise InputError("Only a saved storyboard can be shared.", field="storyboard")

@@ -45,7 +45,9 @@ def _take(lib, prompt: str, account: str = "demo"):
     )
     video = lib.store_bytes(factories.mp4(1.0), ".mp4", kind="videos")
     poster = lib.store_bytes(factories.photo(320, 180), ".jpg", kind="posters")
-    return lib.update(made[0].id, status="completed", video_path=video, poster_path=poster, job_id="j" + sub[:6])
+    return lib.update(
+        made[0].id, status="completed", video_path=video, poster_path=poster, job_id="j" + sub[:6]
+    )
 
 
 @pytest.fixture
