@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import claim, context, frame_picker, media_route, take_card, take_iterate
+from components import claim, context, frame_picker, media_route, storyboard_add, take_card, take_iterate
 from components import create_form as form
 from components.style import (
     badge,
@@ -26,6 +26,7 @@ from studio import camera, catalog, recipe
 from studio.errors import StudioError, describe
 
 log = logging.getLogger("varg_studio.ui")
+
 
 def back() -> None:
     st.query_params.pop("take", None)
@@ -59,7 +60,12 @@ def missing_video(studio, take) -> None:
 
 def remix_this(take) -> None:
     form.prefill(
-        "remix", source_kind="gallery", source_take_id=take.id, source_file=None, parent_id=take.id, relation="remix"
+        "remix",
+        source_kind="gallery",
+        source_take_id=take.id,
+        source_file=None,
+        parent_id=take.id,
+        relation="remix",
     )
     st.switch_page("app_pages/remix.py")
 
@@ -292,11 +298,15 @@ def render(studio, take_id: str) -> None:
                     remix_this(take)
                 if st.button("Animate last frame", key="detail_animate", icon=":material/animated_images:"):
                     animate_last_frame(take)
-            if take.original_file and take.mode == "image-to-video" and st.button(
-                "Re-frame",
-                key="detail_reframe",
-                icon=":material/crop:",
-                help="Open the original image again to move or zoom the crop.",
+            if (
+                take.original_file
+                and take.mode == "image-to-video"
+                and st.button(
+                    "Re-frame",
+                    key="detail_reframe",
+                    icon=":material/crop:",
+                    help="Open the original image again to move or zoom the crop.",
+                )
             ):
                 reframe(take)
             st.button(
@@ -317,6 +327,7 @@ def render(studio, take_id: str) -> None:
                     args=(take.id,),
                     disabled=not inside and len(picked) >= take_card.MAX_COMPARE,
                 )
+            storyboard_add.popover(studio, take, "detail_storyboard")
             if st.button(
                 "Delete",
                 key="detail_delete",
