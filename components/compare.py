@@ -99,7 +99,8 @@ def player_html(players: list[Player]) -> str:
     ids = ",".join(str(p.take.id) for p in players)
     root = "vc-" + uuid.uuid5(uuid.NAMESPACE_URL, ids).hex[:12]
     options = "".join(
-        f'<option value="{i}">{p.letter} · {esc(take_label(p.take))}</option>' for i, p in enumerate(players)
+        f'<option value="{i}">{p.letter} · {esc(take_label(p.take))}</option>'
+        for i, p in enumerate(players)
     )
     fps = max(p.fps for p in players)
     return (

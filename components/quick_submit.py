@@ -179,9 +179,7 @@ def button(
                 diff = est.total - compare_to
                 text += f" ({'+' if diff >= 0 else '−'}{abs(diff):,})"
             tip = (tip + "\n\n" if tip else "") + (
-                f"Price from varg: {est.text()}."
-                if est.exact
-                else f"Estimate: {est.text()} (varg has not priced it yet)."
+                f"Price from varg: {est.text()}." if est.exact else f"Estimate: {est.text()} (varg has not priced it yet)."
             )
     if disabled_reason:
         tip = (tip + "\n\n" if tip else "") + disabled_reason

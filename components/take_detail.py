@@ -27,7 +27,6 @@ from studio.errors import StudioError, describe
 
 log = logging.getLogger("varg_studio.ui")
 
-
 def back() -> None:
     st.query_params.pop("take", None)
     st.switch_page("app_pages/library.py")
@@ -60,12 +59,7 @@ def missing_video(studio, take) -> None:
 
 def remix_this(take) -> None:
     form.prefill(
-        "remix",
-        source_kind="gallery",
-        source_take_id=take.id,
-        source_file=None,
-        parent_id=take.id,
-        relation="remix",
+        "remix", source_kind="gallery", source_take_id=take.id, source_file=None, parent_id=take.id, relation="remix"
     )
     st.switch_page("app_pages/remix.py")
 
@@ -298,15 +292,11 @@ def render(studio, take_id: str) -> None:
                     remix_this(take)
                 if st.button("Animate last frame", key="detail_animate", icon=":material/animated_images:"):
                     animate_last_frame(take)
-            if (
-                take.original_file
-                and take.mode == "image-to-video"
-                and st.button(
-                    "Re-frame",
-                    key="detail_reframe",
-                    icon=":material/crop:",
-                    help="Open the original image again to move or zoom the crop.",
-                )
+            if take.original_file and take.mode == "image-to-video" and st.button(
+                "Re-frame",
+                key="detail_reframe",
+                icon=":material/crop:",
+                help="Open the original image again to move or zoom the crop.",
             ):
                 reframe(take)
             st.button(

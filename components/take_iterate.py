@@ -35,7 +35,9 @@ def _save_verdict(take_id: str) -> None:
         if value == "none":
             studio.library.set_verdict(take_id, None)
         else:
-            studio.library.set_verdict(take_id, value, reasons if value == Verdict.REJECT.value else (), note)
+            studio.library.set_verdict(
+                take_id, value, reasons if value == Verdict.REJECT.value else (), note
+            )
     except StudioError as exc:
         st.toast(str(exc), icon=":material/error:")
 

@@ -129,7 +129,9 @@ class MountedDemoGateway:
 
 def _shared(busy: GatewayBusy) -> SharedGateway:
     if not busy.url:
-        raise OSError("another studio is starting its demo gateway on this data folder; reload in a moment")
+        raise OSError(
+            "another studio is starting its demo gateway on this data folder; reload in a moment"
+        )
     log.info("demo mode: using the demo gateway another studio runs at %s", busy.url)
     return SharedGateway(busy.url)
 
