@@ -261,6 +261,8 @@ def _board(studio, board_id: str) -> None:
             '<div class="vs-empty"><div class="big">No shots yet</div>'
             "Add finished takes below, or use “Add to storyboard” on a take in the gallery or the board.</div>"
         )
+    for rs in reel.shots:
+        storyboard_shot.prefetch_price(studio, rs)
     for i, rs in enumerate(reel.shots):
         storyboard_shot.row(studio, rs, i, len(reel.shots))
     _picker(studio, reel)

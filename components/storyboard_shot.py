@@ -111,9 +111,18 @@ def continue_button(studio, rs: ReelShot, *, at: float | None = None, what: str 
         disabled_reason=None if rs.ready else "This shot has no finished take to continue from yet.",
         done="Continuing",
         wait=CONTINUE_WAIT,
-        type="primary" if at is None else "secondary",
     )
     place_continued(studio, rs, key)
+
+
+def prefetch_price(studio, rs: ReelShot) -> None:
+    """Start varg's price lookup for this shot's continuation now, so a page's lookups run at once."""
+    if not rs.ready:
+        return
+    try:
+        quick_submit.price(studio, rules.continue_request(rs, studio.catalog.current()), wait=0.0)
+    except StudioError:
+        pass
 
 
 def _from_frame(studio, rs: ReelShot) -> None:
@@ -184,12 +193,23 @@ def _trim(studio, rs: ReelShot) -> None:
         st.error(md_escape(err), icon=":material/content_cut:")
 
 
+def candidate_label(take, index: int) -> str:
+    """`A · Kling v3 · 5 s · seed 12` (seed only when the model takes one)."""
+    parts = [chr(65 + index), model_label(take.model)]
+    length = rules.take_duration(take)
+    if length:
+        parts.append(f"{length:g} s")
+    if take.seed is not None:
+        parts.append(f"seed {take.seed}")
+    if take.status != "completed":
+        parts.append("rendering" if take.is_open else take.status)
+    return " · ".join(parts)
+
+
 def _candidates(rs: ReelShot) -> None:
     if len(rs.candidates) < 2:
         return
-    letters = {
-        t.id: f"{chr(65 + i)} · {model_label(t.model)} · seed {t.seed}" for i, t in enumerate(rs.candidates)
-    }
+    letters = {t.id: candidate_label(t, i) for i, t in enumerate(rs.candidates)}
     key = f"sb_pick_{rs.shot.id}"
     st.session_state[key] = rs.shot.take_id
     st.segmented_control(
@@ -264,10 +284,11 @@ def row(studio, rs: ReelShot, index: int, count: int) -> None:
             else:
                 st.html('<div class="vs-ph still">No take</div>')
         with line.container():
-            st.html(_info(rs, index))
+            with st.container(horizontal=True, gap="small", vertical_alignment="top", wrap=False):
+                st.html(_info(rs, index), width="stretch")
+                _menu(rs, index, count)
             _candidates(rs)
             _trim(studio, rs)
             with st.container(horizontal=True, gap="small", vertical_alignment="center"):
                 continue_button(studio, rs)
                 _from_frame(studio, rs)
-                _menu(rs, index, count)
