@@ -202,3 +202,43 @@ def test_add_to_storyboard_on_a_take_page_makes_a_new_storyboard_then_a_candidat
     _button(at, "detail_storyboard_go").click().run()
     (shot,) = _lib().shots("demo", summary.board.id)
     assert shot.candidates == (take.id, second.id) and shot.take_id == take.id
+
+
+def test_continue_from_a_picked_frame_sends_that_time_and_joins_the_existing_next_shot():
+    lib = _lib()
+    board, takes = _board_with(2)
+    shots = lib.shots("demo", board.id)
+    at = _app(board.id)
+    at.slider(key=f"sb_frame_{shots[0].id}").set_value(0.5).run()
+    button = _button(at, f"sb_cont_frame_{shots[0].id}")
+    assert button.label.startswith("Continue from 0:00.5 · ") and "credits" in button.label
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    now = lib.shots("demo", board.id)
+    assert len(now) == 2, "the next shot existed: the take joins it, no new shot"
+    assert now[1].take_id == takes[1].id, "a candidate joins; the chosen take stays"
+    (new_id,) = [c for c in now[1].candidates if c != takes[1].id]
+    made = lib.get(new_id)
+    assert (made.frame_time, made.parent_id, made.relation) == (0.5, takes[0].id, "continue")
+
+
+def test_the_present_page_plays_the_chosen_takes_in_order_with_their_trims():
+    board, takes = _board_with(3)
+    lib = _lib()
+    shots = lib.shots("demo", board.id)
+    lib.set_trim("demo", shots[1].id, 0.25, 0.75)
+    lib.rename_shot("demo", shots[0].id, "Dawn </script><b>")
+    lib.remove_candidate("demo", shots[2].id, takes[2].id)  # no take left: left out of the film
+    _studio().catalog.wait()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.query_params["board"] = board.id
+    at.switch_page("app_pages/present.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (player,) = [h.proto.body for h in at.main.html if 'data-testid="present-player"' in h.proto.body]
+    raw = player.split('class="vp-data">', 1)[1].split("</script>", 1)[0]
+    data = json.loads(raw)
+    assert [d["label"] for d in data] == ["Dawn </script><b>", "Shot 2"]
+    assert (data[1]["a"], data[1]["b"], data[1]["len"]) == (0.25, 0.75, 0.5)
+    assert all(d["src"].startswith("/studio-media/") for d in data)
+    assert "1 shot without a finished take is left out." in [c.value for c in at.caption]

@@ -46,7 +46,7 @@ def _wait_for(check, timeout: float = 90.0, what: str = "condition"):
     raise AssertionError(f"{what} not met within {timeout}s")
 
 
-def _add_from_card(page: Page, take_id: str, *, new_name: str | None = None) -> None:
+def _add_from_card(page: Page, take_id: str, *, new_name: str | None = None, snap=None) -> None:
     card = page.locator(f".st-key-gcard_{take_id}")
     card.locator(f".st-key-gsb_{take_id} button").first.click()
     pop = page.locator('[data-testid="stPopoverBody"]').last
@@ -54,6 +54,8 @@ def _add_from_card(page: Page, take_id: str, *, new_name: str | None = None) -> 
     if new_name is not None:
         pop.get_by_label("Name").fill(new_name)
         pop.get_by_label("Name").press("Enter")
+    if snap is not None:
+        snap("storyboard_add_from_gallery_card")
     pop.get_by_role("button", name="Add to storyboard").click()
     expect(page.get_by_text("Added to “").first).to_be_visible(timeout=15_000)
     page.keyboard.press("Escape")
@@ -78,7 +80,7 @@ def test_a_new_user_builds_continues_exports_presents_and_shares_a_storyboard(
     # The gallery: each card's small storyboard button adds its take; the first makes the storyboard.
     page.locator(SIDEBAR).get_by_role("link", name="Gallery").click()
     expect(page.locator(f".st-key-gcard_{takes[0].id}")).to_be_visible(timeout=20_000)
-    _add_from_card(page, takes[0].id, new_name="The lighthouse")
+    _add_from_card(page, takes[0].id, new_name="The lighthouse", snap=shot)
     for take in takes[1:]:
         _add_from_card(page, take.id)
     board, shots = _board(fresh_server)
@@ -88,6 +90,7 @@ def test_a_new_user_builds_continues_exports_presents_and_shares_a_storyboard(
     page.locator(SIDEBAR).get_by_role("link", name="Storyboards").click()
     card = page.locator(f".st-key-sb_card_{board.id}")
     expect(card).to_contain_text("3 shots", timeout=20_000)
+    shot("storyboards_list")
     card.get_by_role("button", name="Open").click()
     expect(page.locator("h1").first).to_have_text("The lighthouse", timeout=20_000)
     totals = page.get_by_test_id("sb-totals")
@@ -98,7 +101,9 @@ def test_a_new_user_builds_continues_exports_presents_and_shares_a_storyboard(
 
     # Continue shot 1 from its last frame: the price is on the button, the new take joins shot 2.
     cont = page.locator(f".st-key-sb_cont_last_{shots[0].id} button").first
-    expect(cont).to_have_text(re.compile(r"Continue from last frame · (approx\. )?\d[\d,]* credits"), timeout=20_000)
+    expect(cont).to_have_text(
+        re.compile(r"Continue from last frame · (approx\. )?\d[\d,]* credits"), timeout=20_000
+    )
     price = int(re.search(r"([\d,]+) credits", cont.inner_text()).group(1).replace(",", ""))
     creates = fresh_server.stats()["creates"]
     cont.click()
@@ -112,7 +117,9 @@ def test_a_new_user_builds_continues_exports_presents_and_shares_a_storyboard(
     new_id = _wait_for(continued, 30, "the continued take in shot 2")
     lib = _library(fresh_server)
     try:
-        made = _wait_for(lambda: (t := lib.get(new_id)) and t.status == "completed" and t, 90, "the take done")
+        made = _wait_for(
+            lambda: (t := lib.get(new_id)) and t.status == "completed" and t, 90, "the take done"
+        )
     finally:
         lib.close()
     assert (made.parent_id, made.relation, made.mode) == (takes[0].id, "continue", "image-to-video")
