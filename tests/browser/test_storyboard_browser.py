@@ -46,7 +46,8 @@ def _wait_for(check, timeout: float = 90.0, what: str = "condition"):
     raise AssertionError(f"{what} not met within {timeout}s")
 
 
-def _add_from_card(page: Page, take_id: str, *, new_name: str | None = None, snap=None) -> None:
+def _add_from_card(page: Page, take_id: str, n: int, *, new_name: str | None = None, snap=None) -> None:
+    """Add a gallery card's take to the storyboard as shot `n` (through the card's small button)."""
     card = page.locator(f".st-key-gcard_{take_id}")
     card.locator(f".st-key-gsb_{take_id} button").first.click()
     pop = page.locator('[data-testid="stPopoverBody"]').last
@@ -57,7 +58,7 @@ def _add_from_card(page: Page, take_id: str, *, new_name: str | None = None, sna
     if snap is not None:
         snap("storyboard_add_from_gallery_card")
     pop.get_by_role("button", name="Add to storyboard").click()
-    expect(page.get_by_text("Added to “").first).to_be_visible(timeout=15_000)
+    expect(page.get_by_text(f"as Shot {n}.").first).to_be_visible(timeout=15_000)
     page.keyboard.press("Escape")
 
 
@@ -80,9 +81,9 @@ def test_a_new_user_builds_continues_exports_presents_and_shares_a_storyboard(
     # The gallery: each card's small storyboard button adds its take; the first makes the storyboard.
     page.locator(SIDEBAR).get_by_role("link", name="Gallery").click()
     expect(page.locator(f".st-key-gcard_{takes[0].id}")).to_be_visible(timeout=20_000)
-    _add_from_card(page, takes[0].id, new_name="The lighthouse", snap=shot)
-    for take in takes[1:]:
-        _add_from_card(page, take.id)
+    _add_from_card(page, takes[0].id, 1, new_name="The lighthouse", snap=shot)
+    for n, take in enumerate(takes[1:], start=2):
+        _add_from_card(page, take.id, n)
     board, shots = _board(fresh_server)
     assert board.name == "The lighthouse"
     assert [s.take_id for s in shots] == [t.id for t in takes]
