@@ -2,7 +2,8 @@
 
 Its lifespan makes the services hub (library, followers, the demo gateway) and stops it; its
 routes take varg's webhooks (`POST /hooks/varg`), answer `GET /healthz` and serve signed media
-(`GET /studio-media/<token>`, see components/media_route.py). The pages run in
+(`GET /studio-media/<token>`, see components/media_route.py) and storyboards' read-only share
+pages (`GET /share/<token>`, see components/present_share.py). The pages run in
 `studio_frame.py`.
 """
 
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from components import media_route, wiring
+from components import media_route, present_share, wiring
 from studio.settings import load_settings
 from studio.webhooks import HEADER, MAX_BODY
 
@@ -71,6 +72,7 @@ app = st.App(
         Route("/hooks/varg", varg_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         media_route.route(),  # GET /studio-media/{token}: signed, same-origin media (HTTP Range)
+        present_share.route(),  # GET /share/{token}: a storyboard's read-only present page (signed, expiring)
         Mount("/demo-gateway", app=DEMO.asgi),
     ],
 )

@@ -44,6 +44,15 @@ nav = st.navigation(
                 visibility="hidden",
             ),
             st.Page("app_pages/board.py", title="Board", icon=":material/account_tree:"),
+            st.Page("app_pages/storyboards.py", title="Storyboards", icon=":material/view_carousel:"),
+            # A storyboard played full screen (`/present?board=<id>`): opened from its storyboard.
+            st.Page(
+                "app_pages/present.py",
+                title="Present",
+                icon=":material/slideshow:",
+                url_path="present",
+                visibility="hidden",
+            ),
         ],
     }
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import context, quick_submit
+from components import context, quick_submit, storyboard_add
 from components.errors import message
 from components.media_route import link
 from components.style import chip, esc, snippet, status_label, take_meta, verdict_chip
@@ -236,6 +236,7 @@ def card(studio, node) -> None:
                     open_take(take.id)
                 reroll_button(studio, take)
                 _verdict_buttons(take)
+                storyboard_add.popover(studio, take, f"bsb_{take.id}", compact=True)
 
 
 def swept_value(node) -> str:

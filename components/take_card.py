@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import context, media_route
+from components import context, media_route, storyboard_add
 from components.style import chip, credits_text, esc, snippet, status_label, take_meta, verdict_chip
 
 COMPARE = "gallery_compare"  # ids picked for comparison, in the order picked
@@ -94,3 +94,4 @@ def card(studio, take) -> None:
                 args=(take.id,),
                 disabled=take.status != "completed" or (take.id not in picked and len(picked) >= MAX_COMPARE),
             )
+            storyboard_add.popover(studio, take, f"gsb_{take.id}", compact=True)

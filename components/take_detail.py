@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import claim, context, frame_picker, media_route, take_card, take_iterate
+from components import claim, context, frame_picker, media_route, storyboard_add, take_card, take_iterate
 from components import create_form as form
 from components.style import (
     badge,
@@ -318,6 +318,7 @@ def render(studio, take_id: str) -> None:
                     args=(take.id,),
                     disabled=not inside and len(picked) >= take_card.MAX_COMPARE,
                 )
+            storyboard_add.popover(studio, take, "detail_storyboard")
             if st.button(
                 "Delete",
                 key="detail_delete",
