@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from components import media_route, present_player
 from studio import share
+from studio.settings import load_settings
 from studio.share import Refusal
 
 log = logging.getLogger("varg_studio")
@@ -39,9 +40,19 @@ _HEADERS = {
 HubOf = Callable[[], Any]  # the app's services hub (its `.library`), or None while starting
 
 
+_KEYS: dict[tuple[str | None, str], bytes] = {}
+
+
 def secret() -> bytes:
-    """The signing secret: the one the studio's media URLs use (made per process)."""
-    return media_route._SECRET
+    """The share links' signing key for this studio's settings (read once per configuration)."""
+    from components import wiring
+
+    hub = wiring.app_hub()
+    settings = hub.settings if hub is not None else load_settings()
+    found = (settings.share_secret, str(settings.studio_home))
+    if found not in _KEYS:
+        _KEYS[found] = share.signing_key(settings)
+    return _KEYS[found]
 
 
 def link(account: str, storyboard_id: str, ttl: int = share.DEFAULT_TTL, base: str = "") -> str:

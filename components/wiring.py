@@ -17,6 +17,7 @@ import streamlit as st
 
 from demo_gateway import DemoGateway
 from demo_gateway.gateway import GatewayBusy
+from studio.secrets_file import folder_secret
 from studio.services import DEMO_BALANCE, Hub
 from studio.settings import Settings, load_settings
 
@@ -30,22 +31,7 @@ def _gateway_dir(settings: Settings):
 def demo_webhook_secret(settings: Settings) -> str:
     """The secret demo-mode webhooks are signed with: one per data folder (0600), so a second
     studio on the same folder, which uses the first one's gateway, verifies its callbacks too."""
-    import secrets as token
-
-    folder = _gateway_dir(settings)
-    path = folder / "webhook.secret"
-    try:
-        found = path.read_text(encoding="utf-8").strip()
-        if len(found) >= 32:
-            return found
-        folder.mkdir(parents=True, exist_ok=True)
-        made = token.token_hex(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(made)
-        return made
-    except OSError:  # a read-only folder: this run's own secret (the page says what is wrong)
-        return token.token_hex(32)
+    return folder_secret(_gateway_dir(settings) / "webhook.secret")
 
 
 class SharedGateway:

@@ -44,6 +44,8 @@ class Settings:
     database_url: str | None = field(default=None, repr=False)
     # How long a replica's hold on a take lasts without renewal: a dead replica's takes move on after it.
     lease_seconds: float = 30.0
+    # Signs storyboard share links; a team sets the same on every replica (else: one in the data folder).
+    share_secret: str | None = field(default=None, repr=False)
     # S3-compatible storage for media (`s3://bucket/prefix`); None: the data folder. Not shown in repr:
     # it holds no secret by design, but one typed into it by mistake must not reach a log.
     media_url: str | None = field(default=None, repr=False)
@@ -106,5 +108,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_secret=env.get("VARG_WEBHOOK_SECRET", "").strip() or None,
         database_url=env.get("STUDIO_DATABASE_URL", "").strip() or None,
         lease_seconds=max(1.0, _float(env, "STUDIO_LEASE_SECONDS", 30.0)),
+        share_secret=env.get("STUDIO_SHARE_SECRET", "").strip() or None,
         media_url=env.get("STUDIO_MEDIA_URL", "").strip() or None,
     )

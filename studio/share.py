@@ -1,7 +1,7 @@
 """A storyboard's read-only share link: the signed, expiring token that names it, and its checks.
 
 A token is `base64url(expiry:account:storyboard id).base64url(HMAC-SHA256)` under a secret the
-server keeps (the studio passes the one its signed media URLs use). It names one storyboard of one
+server keeps (`signing_key`: from the settings, else the data folder's, so links outlive a restart). It names one storyboard of one
 account and nothing else; it cannot be made or altered without the secret. Checking says why a
 token is refused, so the page can answer "expired" (410) apart from "not valid" (403).
 """
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from studio.errors import InputError
+from studio.secrets_file import folder_secret
+from studio.settings import Settings
 
 DAY = 24 * 3600
 DEFAULT_TTL = 7 * DAY
@@ -44,6 +46,14 @@ class Grant:
 class Checked:
     grant: Grant | None
     refusal: Refusal | None
+
+
+def signing_key(settings: Settings) -> bytes:
+    """What share links are signed with: `STUDIO_SHARE_SECRET` (the same on every replica of a team),
+    else a secret kept in the data folder, so links outlive a restart."""
+    if settings.share_secret:
+        return settings.share_secret.encode("utf-8")
+    return folder_secret(settings.studio_home / "share.secret").encode("ascii")
 
 
 def _b64(data: bytes) -> str:

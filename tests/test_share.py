@@ -169,3 +169,24 @@ def test_share_tokens_carry_one_board_of_one_account_until_they_expire():
     with pytest.raises(Exception, match="between a minute and 30 days"):
         share.sign(SECRET, "acct", "board1", ttl=share.MAX_TTL + 1)
     assert share.expires_text(4600, now=1000.0) == "in 60 minutes"
+
+
+def test_share_links_outlive_a_restart_and_a_team_shares_one_key(tmp_path):
+    import stat
+
+    from studio import share
+    from studio.settings import load_settings
+
+    home = tmp_path / "home"
+    first = share.signing_key(load_settings({"STUDIO_HOME": str(home)}))
+    token = share.sign(first, "demo", "board1", 3600)
+    again = share.signing_key(load_settings({"STUDIO_HOME": str(home)}))  # the studio restarted
+    assert again == first and share.check(again, token).grant is not None
+    assert stat.S_IMODE((home / "share.secret").stat().st_mode) == 0o600
+    other = share.signing_key(load_settings({"STUDIO_HOME": str(tmp_path / "elsewhere")}))
+    assert share.check(other, token).grant is None, "another data folder's key does not verify it"
+    team = {"STUDIO_SHARE_SECRET": "one secret for every replica of the team"}
+    a = share.signing_key(load_settings({**team, "STUDIO_HOME": str(tmp_path / "a")}))
+    b = share.signing_key(load_settings({**team, "STUDIO_HOME": str(tmp_path / "b")}))
+    assert share.check(b, share.sign(a, "demo", "board1", 3600)).grant is not None
+    assert "one secret" not in repr(load_settings(team))
