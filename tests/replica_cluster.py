@@ -109,12 +109,32 @@ def replica_env(database_url: str, gateway: GatewayProcess, key: str, home: Path
     return env
 
 
-def start_worker(name: str, count: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_worker(
+    name: str,
+    count: int,
+    env: dict[str, str],
+    log: Path,
+    *,
+    prompt: str | None = None,
+    wait_go: bool = False,
+    every: float = 0.0,
+) -> subprocess.Popen:
+    """tests/replica_worker.py: submits `count` takes and follows. `prompt` varies the takes (the
+    gateway answers an identical request from its cache); with `wait_go` it prints "ready" and
+    submits after a line on its stdin; `every` spaces the submissions (seconds)."""
+    cmd = [sys.executable, str(ROOT / "tests" / "replica_worker.py"), name, str(count)]
+    if prompt is not None:
+        cmd.append(prompt)
+    if wait_go:
+        cmd.append("--wait-go")
+    if every > 0:
+        cmd += ["--every", str(every)]
     with open(log, "ab") as err:
         return subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "replica_worker.py"), name, str(count)],
+            cmd,
             cwd=ROOT,
             env=env,
+            stdin=subprocess.PIPE if wait_go else None,
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
