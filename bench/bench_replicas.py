@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -145,7 +144,10 @@ def _replicas(n: int, replicas: int, render_workers: int, base_url: str, folder:
     """N takes across `replicas` worker processes on a fresh schema and a fresh gateway."""
     per = [n // replicas + (1 if i < n % replicas else 0) for i in range(replicas)]
     folder.mkdir(parents=True, exist_ok=True)
-    with rc.pg_schema(base_url) as url, rc.gateway_process(folder, job_seconds=0, render_workers=render_workers) as gw:
+    with (
+        rc.pg_schema(base_url) as url,
+        rc.gateway_process(folder, job_seconds=0, render_workers=render_workers) as gw,
+    ):
         workers = []
         try:
             for i, count in enumerate(per):
@@ -154,7 +156,9 @@ def _replicas(n: int, replicas: int, render_workers: int, base_url: str, folder:
                 prompt = f"{PROMPT}, replica {i} of {replicas}"
                 workers.append(rc.start_worker(f"r{i}", count, env, log, prompt=prompt, wait_go=True))
             for w in workers:  # every replica is up (imports, hub, listener) before any submits
-                assert w.stdout is not None and w.stdout.readline().strip() == "ready", "a replica did not start"
+                assert w.stdout is not None and w.stdout.readline().strip() == "ready", (
+                    "a replica did not start"
+                )
             pids = [w.pid for w in workers]
             cpu0, gw_cpu0 = _cpu(pids), _cpu([gw.proc.pid])
             for w in workers:
@@ -262,7 +266,9 @@ def _studio_b(env: dict[str, str], folder: Path):
         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         rc._wait_up(url + "/_stcore/health", proc, log, timeout=90)
@@ -279,7 +285,10 @@ def visible(args: argparse.Namespace, base_url: str, tmp: Path) -> None:
     m = args.visible
     (tmp / "vis").mkdir(parents=True, exist_ok=True)
     shared = tmp / "shared_home"  # A's and B's media folder (the S3 variant is the team default)
-    with rc.pg_schema(base_url) as url, rc.gateway_process(tmp / "vis", job_seconds=1.0, render_workers=2) as gw:
+    with (
+        rc.pg_schema(base_url) as url,
+        rc.gateway_process(tmp / "vis", job_seconds=1.0, render_workers=2) as gw,
+    ):
         env = rc.replica_env(url, gw, KEY, shared, PYTHONUNBUFFERED="1")
         log_a = tmp / "replica-a.log"
         worker = rc.start_worker("a", m, env, log_a, prompt=f"{PROMPT}, seen", wait_go=True, every=args.every)
