@@ -18,7 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = {"X-Admin-Token": "replica-admin"}
-_FOLLOW = re.compile(r"^(?P<t>[\d.]+) studio\.jobs (?P<what>following|stopped following) take (?P<take>\w+) as (?P<owner>\S+)")
+_FOLLOW = re.compile(
+    r"^(?P<t>[\d.]+) studio\.jobs (?P<what>following|stopped following) take (?P<take>\w+) as (?P<owner>\S+)"
+)
 
 
 def free_port() -> int:
@@ -62,7 +64,9 @@ class GatewayProcess:
         return get_json(self.url + "/_admin/stats", ADMIN)
 
     def balance(self, key: str) -> int:
-        return int(get_json(self.v2_url + "/billing/balance", {"Authorization": f"Bearer {key}"})["total_balance"])
+        return int(
+            get_json(self.v2_url + "/billing/balance", {"Authorization": f"Bearer {key}"})["total_balance"]
+        )
 
 
 def _wait_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
@@ -97,7 +101,9 @@ def gateway_process(folder: Path, *, job_seconds: float, render_workers: int = 2
         stop(proc)
 
 
-def replica_env(database_url: str, gateway: GatewayProcess, key: str, home: Path, **extra: str) -> dict[str, str]:
+def replica_env(
+    database_url: str, gateway: GatewayProcess, key: str, home: Path, **extra: str
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VARG_", "STUDIO_"))}
     env.update(
         VARG_API_KEY=key,
@@ -109,12 +115,32 @@ def replica_env(database_url: str, gateway: GatewayProcess, key: str, home: Path
     return env
 
 
-def start_worker(name: str, count: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_worker(
+    name: str,
+    count: int,
+    env: dict[str, str],
+    log: Path,
+    *,
+    prompt: str | None = None,
+    wait_go: bool = False,
+    every: float = 0.0,
+) -> subprocess.Popen:
+    """tests/replica_worker.py: submits `count` takes and follows. `prompt` varies the takes (the
+    gateway answers an identical request from its cache); with `wait_go` it prints "ready" and
+    submits after a line on its stdin; `every` spaces the submissions (seconds)."""
+    cmd = [sys.executable, str(ROOT / "tests" / "replica_worker.py"), name, str(count)]
+    if prompt is not None:
+        cmd.append(prompt)
+    if wait_go:
+        cmd.append("--wait-go")
+    if every > 0:
+        cmd += ["--every", str(every)]
     with open(log, "ab") as err:
         return subprocess.Popen(
-            [sys.executable, str(ROOT / "tests" / "replica_worker.py"), name, str(count)],
+            cmd,
             cwd=ROOT,
             env=env,
+            stdin=subprocess.PIPE if wait_go else None,
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
