@@ -201,7 +201,7 @@ def _first_page() -> None:
 def render(studio) -> None:
     library = studio.library
     account = studio.connection.account
-    if library.count(account) == 0:
+    if library.count(account, cap=1) == 0:
         _empty()
         return
     mine = context.scope_filter(P, on_change=_first_page)  # only when someone is signed in

@@ -16,6 +16,7 @@ from studio.library import OPEN_STATUSES, UNDECIDED
 P = "gallery"
 PAGE_SIZE = 12
 COLUMNS = 4
+COUNT_CAP = 10_000  # past this the caption says "10,000+": counting further would scan the library
 LIMIT = "gallery_limit"
 
 VERDICT_FILTERS = {"all": "Any verdict", "keep": "Kept", "reject": "Rejected", UNDECIDED: "Undecided"}
@@ -135,7 +136,7 @@ def compare_bar() -> None:
 def render(studio) -> None:
     library = studio.library
     account = studio.connection.account
-    everything = library.count(account)
+    everything = library.count(account, cap=COUNT_CAP + 1)
     if everything == 0:
         st.html(
             '<div class="vs-empty"><div class="big">No takes yet — make your first on Text to video</div>'
@@ -154,8 +155,8 @@ def render(studio) -> None:
     limit = int(st.session_state.get(LIMIT, PAGE_SIZE))
     takes = library.list(account, limit=limit, **chosen)
     filtered = any(v is not None for v in chosen.values())
-    total = library.count(account, **chosen) if filtered else everything
-    st.caption(f"Showing {len(takes):,} of {total:,} take{'s' if total != 1 else ''} · newest first")
+    total = library.count(account, cap=COUNT_CAP + 1, **chosen) if filtered else everything
+    st.caption(f"Showing {len(takes):,} of {count_text(total)} take{'s' if total != 1 else ''} · newest first")
     if not takes:
         hint = "pick “Everyone” to see the takes others made" if mine else "pick “All” to see every take"
         st.html(
@@ -170,13 +171,19 @@ def render(studio) -> None:
                 take_card.card(studio, take)
     if total > len(takes):
         _, mid, _ = st.columns([2, 1, 2])
+        left = "many" if total > COUNT_CAP else f"{total - len(takes):,}"
         mid.button(
-            f"Show more ({total - len(takes):,} left)",
+            f"Show more ({left} left)",
             key="gallery_more",
             on_click=_more,
             icon=":material/expand_more:",
             width="stretch",
         )
+
+
+def count_text(total: int) -> str:
+    """`1,234`, or `10,000+` once the library holds more than the page counts."""
+    return f"{COUNT_CAP:,}+" if total > COUNT_CAP else f"{total:,}"
 
 
 def subtitle(studio) -> str:

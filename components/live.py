@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import context, wiring
 
-TICK_SECONDS = 0.25  # reads a number in memory: no query, nothing drawn
+TICK_SECONDS = 0.15  # reads a number in memory: no query, nothing drawn
 SEEN_VERSION = "live_seen_version"
 
 

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from studio.take import OPEN_STATUSES
+
 log = logging.getLogger(__name__)
 
 TAKES_CHANNEL = "studio_takes"  # payload: "<op> <account> <take id> <status>"
@@ -58,9 +60,13 @@ class ChangeFeed:
             return self._last.get(account)
 
     def publish(self, change: Change) -> None:
+        """Record a change; pages redraw for a new or deleted take, a finish, or a change to a
+        finished take (a verdict, a favourite). An open take's steps are the job tray's to show."""
         with self._cond:
-            self._versions[change.account] = self._versions.get(change.account, 0) + 1
             self._last[change.account] = change
+            if change.op == "U" and change.status in OPEN_STATUSES:
+                return
+            self._versions[change.account] = self._versions.get(change.account, 0) + 1
             self._cond.notify_all()
 
     def resync(self) -> None:

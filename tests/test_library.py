@@ -620,3 +620,14 @@ def test_the_settings_choose_the_engine_and_never_show_the_password(studio_home,
     with pytest.raises(StorageError) as wrong:
         open_library(settings.with_overrides(database_url="mysql://db/studio"))
     assert "postgresql://" in wrong.value.message
+
+
+def test_a_capped_count_stops_at_the_cap(lib):
+    for i in range(5):
+        lib.add_batch(
+            [NewTake("acct", f"cap{i}", f"cap{i}", 0, "text-to-video", "sora-2", f"p {i}", 4, 4, "16:9", 10)]
+        )
+    assert lib.count("acct") == 5
+    assert lib.count("acct", cap=3) == 3
+    assert lib.count("acct", cap=10) == 5
+    assert lib.count("acct", cap=3, search="p 4") == 1

@@ -95,7 +95,9 @@ def test_a_visible_change_reaches_another_replica_and_a_progress_tick_does_not(s
         writer.update(take_id, progress=0.4)
         writer.claim(take_id, "A", 30.0)
         writer.renew("A", 30.0, [take_id])
-        assert feed.wait(ACCOUNT, v1, 0.5) == v1, "progress ticks and lease renewals are not broadcast"
+        writer.update(take_id, status="processing")  # an open take's step: the tray shows it
+        assert feed.wait(ACCOUNT, v1, 0.5) == v1, "progress, lease renewals and open steps redraw no page"
+        assert feed.last(ACCOUNT).status == "processing", "but the step was heard"
         writer.update(take_id, status="completed")
         assert feed.wait(ACCOUNT, v1, 5.0) == v1 + 1
         assert feed.last(ACCOUNT).status == "completed"

@@ -480,9 +480,13 @@ class Library(LeaseStore, IdeaStore, StoryboardStore):
         lim = self.NO_LIMIT if limit is None else max(0, int(limit))
         return self._select(where, [*params, lim, max(0, int(offset))], order)
 
-    def count(self, account: str, **filters: Any) -> int:
+    def count(self, account: str, *, cap: int | None = None, **filters: Any) -> int:
+        """How many takes match; with `cap`, counting stops there (a page needs "10,000+", not a scan)."""
         where, params = self._filters(account, **filters)
-        return int(self._read(f"SELECT COUNT(*) FROM takes WHERE {where}", params)[0][0])
+        if cap is None:
+            return int(self._read(f"SELECT COUNT(*) FROM takes WHERE {where}", params)[0][0])
+        sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM takes WHERE {where} LIMIT ?) AS capped"
+        return int(self._read(sql, [*params, int(cap)])[0][0])
 
     def open_takes(self, account: str | None = None) -> builtins.list[Take]:
         """Takes still in flight (all accounts when None), oldest first: what the follower resumes."""
