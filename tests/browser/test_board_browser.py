@@ -48,7 +48,7 @@ def test_a_new_user_re_rolls_from_the_board_keeps_it_and_sees_the_tree(page: Pag
     (root,) = _wait(fresh_server, prompt, 1)
     creates = fresh_server.stats()["creates"]
 
-    page.locator(SIDEBAR).get_by_role("link", name="Board").click()
+    page.locator(SIDEBAR).get_by_role("link", name="Board", exact=True).click()
     expect(page.locator("h1").first).to_have_text("Board", timeout=20_000)
     idea = page.locator(f".st-key-bidea_{root.idea_id}")
     expect(idea).to_contain_text(prompt[:30], timeout=20_000)

@@ -273,7 +273,7 @@ def test_the_a_b_wipe_stacks_two_takes_under_a_draggable_divider(page: Page, com
     assert len({round(b["y"]) for b in three}) == 1, "three landscape takes sit in a row"
     page.get_by_role("button", name="A/B wipe").click()
     expect(page.locator(".vc")).to_have_attribute("data-view", "wipe")
-    page.get_by_label("Right take").select_option(label="C · Sora 2")
+    page.get_by_label("Right take").select_option(label="C · Local preview · as Sora 2")
     a, c = page.locator('.vc-cell[data-letter="A"]'), page.locator('.vc-cell[data-letter="C"]')
     expect(page.locator('.vc-cell[data-letter="B"]')).to_be_hidden()
     box_a, box_c = a.bounding_box(), c.bounding_box()

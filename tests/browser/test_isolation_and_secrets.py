@@ -115,7 +115,7 @@ def _type_key(page: Page, key: str) -> None:
 
 def _nav(page: Page, title: str) -> None:
     """Go to a page inside the same session (a reload would start a new one, without the typed key)."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title, exact=True).click()
     expect(page.locator("h1", has_text=title)).to_be_visible(timeout=30_000)
 
 
