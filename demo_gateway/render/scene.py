@@ -9,8 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from demo_gateway.render.actors import Cast, habitat_of
 from demo_gateway.render.camera import CameraMove, CameraPath, Pose, camera_of
 from demo_gateway.render.encode import FPS, Finisher, YuvFrame, half, rgb_to_yuv, scale_crop, to_u8
+from demo_gateway.render.sprites import Light
+from demo_gateway.render.subjects import Habitat, Kind, Subject, find_subjects
 
 # --- reading the prompt ---------------------------------------------------------------------------
 
@@ -30,7 +33,8 @@ _TERRAIN = {
     "forest": r"forests?|woods|woodland|trees?|jungle|pines?|grove|rainforest|taiga",
     "desert": r"deserts?|dunes?|sand|sandy|sahara|canyon|mesa",
     "mountains": r"mountains?|alps|alpine|peaks?|summit|ridges?|valley|volcano|cliffs?|glacier|himalaya",
-    "hills": r"hills?|meadows?|fields?|countryside|prairie|grassland|farmland|vineyard",
+    "hills": r"hills?|meadows?|fields?|countryside|prairie|grassland|farmland|vineyard|gardens?|parks?|lawns?"
+    r"|backyard|orchard",
 }
 _TERRAIN_IMPLIED = {
     "city": r"neon|cyberpunk|synthwave|vaporwave|retrowave|blade runner",
@@ -86,17 +90,25 @@ class SceneSpec:
     lightning: bool
     seed: int
     camera: CameraMove = CameraMove.DRIFT
+    subjects: tuple[Subject, ...] = ()
 
 
-def read_prompt(prompt: str, seed: int) -> SceneSpec:
+def read_prompt(prompt: str, seed: int, *, subjects: bool = True) -> SceneSpec:
+    """The scene a prompt describes; `subjects=False` leaves its subjects out (the bare landscape)."""
     text = " ".join((prompt or "").lower().split())
     pick = np.random.default_rng(seed ^ 0xC0FFEE)
+    cast = find_subjects(text, seed) if subjects else ()
+    named_terrain = _earliest(text, _TERRAIN) is not None
     moods = frozenset(k for k, p in _MOODS.items() if _find(text, p) is not None)
     particles = {k for k, p in _PARTICLES.items() if _find(text, p) is not None}
     time = _earliest(text, _TIME_EXPLICIT) or _earliest(text, _TIME_IMPLIED)
     if time is None:
         time = str(pick.choice(["day", "sunset", "dawn", "day", "sunset", "night"]))
     water = _find(text, _WATER) is not None
+    # a boat, a swimming swan or a leaping whale needs water; a lighthouse stands by the sea
+    needs_water = any(habitat_of(s, True) is Habitat.WATER and s.kind is not Kind.LIGHTHOUSE for s in cast)
+    if needs_water or (any(s.kind is Kind.LIGHTHOUSE for s in cast) and not named_terrain):
+        water = True
     terrain = _earliest(text, _TERRAIN) or _earliest(text, _TERRAIN_IMPLIED)
     if terrain is None:
         terrain = "islands" if water else str(pick.choice(["mountains", "hills", "forest", "mountains"]))
@@ -132,6 +144,7 @@ def read_prompt(prompt: str, seed: int) -> SceneSpec:
         lightning=_find(text, r"thunder|thunderstorm|lightning") is not None,
         seed=seed,
         camera=camera_of(text),
+        subjects=cast,
     )
 
 
@@ -409,6 +422,96 @@ class TextScene:
         if spec.water or spec.wet:
             self._build_water()
         self._flashes = self._lightning_times() if spec.lightning else []
+        self.stage: _Layer | None = None
+        self.cast: Cast | None = None
+        if spec.subjects:
+            self._build_cast()
+
+    # ---- subjects ----
+    def _build_cast(self) -> None:
+        spec, pal, h = self.spec, self.pal, self.h
+        rng = np.random.default_rng(spec.seed ^ 0xCA57)
+        night = spec.time == "night" or "neon" in spec.moods
+        gain = 0.55 + 0.45 * pal["light"]
+        light = Light(
+            gain=(float(gain[0]), float(gain[1]), float(gain[2])),
+            haze=tuple(float(c) for c in pal["haze"]),  # type: ignore[arg-type]
+            haze_amt=0.12 if "misty" in spec.moods else 0.06,
+            night=night,
+            rim=tuple(float(c) for c in pal["glow"]),  # type: ignore[arg-type]
+        )
+        grounded = [s for s in spec.subjects if habitat_of(s, spec.water) is Habitat.GROUND]
+        ground = h * (0.86 if not (spec.water or spec.wet) else 0.9)
+        if grounded:
+            self.stage = self._build_stage(ground - 0.035 * h, grounded)
+        self.cast = Cast(
+            spec.subjects,
+            self.w,
+            h,
+            self.n / FPS,
+            light,
+            rng,
+            horizon=self.horizon,
+            ground=ground,
+            water=spec.water,
+        )
+
+    def _build_stage(self, top_y: float, grounded: list[Subject]) -> _Layer:
+        """The near ground the subjects stand on: grass, sand, snow, a street, a road or a table top."""
+        spec, pal, h, rng = self.spec, self.pal, self.h, self.rng
+        shift = self._lateral(1.0)
+        pw = self._pano_width(shift)
+        table = all(s.kind in (Kind.CUP, Kind.CAKE, Kind.ROUND) for s in grounded)
+        road = any(s.kind is Kind.VEHICLE for s in grounded)
+        flat = table or road or spec.terrain == "city"
+        ridge = np.full(pw, top_y, np.float32)
+        if not flat:
+            ridge = ridge - 0.02 * h * _fbm1d(rng, pw, 0.9 * h, 3)
+        light = pal["light"]
+        if table:
+            base = np.array((120, 80, 52), np.float32) * (0.5 + 0.5 * light)
+        elif spec.terrain == "city" or road:
+            base = np.array((62, 64, 72), np.float32) * (0.55 + 0.45 * light)
+        elif "winter" in spec.moods or spec.snowcaps:
+            base = np.array((226, 232, 244), np.float32) * (0.45 + 0.55 * light)
+        elif spec.terrain == "desert" or spec.water:
+            base = np.array((214, 184, 136), np.float32) * (0.5 + 0.5 * light)
+        elif "autumn" in spec.moods:
+            base = np.array((150, 96, 46), np.float32) * (0.5 + 0.5 * light)
+        else:
+            base = np.array((70, 118, 58), np.float32) * (0.5 + 0.5 * light)
+        fill, top = self._fill(ridge, base, mist=0.0, rim=0.25, tex=0.05 if table else 0.1)
+        ys = np.arange(top, h, dtype=np.float32)[:, None]
+        depth = np.clip((ys - ridge[None, :]) / max(1.0, h - top_y), 0, 1)
+        fill = fill * (1.0 - 0.35 * depth)[..., None]  # darker towards the camera
+        fill = _mix(fill, pal["haze"], (0.18 * (1 - depth))[..., None])
+        if road and not table:
+            # a lane line along the road: dashes at the subjects' feet
+            y0 = int(top_y + 0.075 * h) - top
+            dash = ((np.arange(pw) // int(0.04 * h)) % 2 == 0)[None, :]
+            lw = max(2, int(0.006 * h))
+            fill[y0 : y0 + lw] = np.where(
+                dash[..., None], np.array((230, 220, 170), np.float32) * light, fill[y0 : y0 + lw]
+            )
+        if table:
+            fill[: max(2, int(0.006 * h))] *= 1.25  # the table's lit front edge
+        return self._finish_layer(ridge, fill, top, shift)
+
+    def _draw_cast(self, f: YuvFrame, s: float, pose: Pose, t: float, u: float) -> None:
+        if self.stage is not None:
+            drop = int(round(pose.depth * self.lift / 2)) * 2 if self.lift else 0
+            self._draw_layer(f, self.stage, self._offset(self.stage.shift, s), drop)
+        if self.cast is None:
+            return
+
+        def offset(par: float) -> float:
+            shift = self._lateral(par)
+            return self._offset(shift, s) - self._offset(shift, 0.5)
+
+        def drop_of(par: float) -> int:
+            return int(round(pose.depth * self.lift * par * par / 2)) * 2 if self.lift else 0
+
+        self.cast.draw(f, t, u, offset, drop_of)
 
     # ---- sky ----
     def _build_sky(self) -> None:
@@ -767,7 +870,10 @@ class TextScene:
             while x < pw + 40:
                 th = tree_h * float(rng.uniform(0.55, 1.15))
                 hw = th * float(rng.uniform(0.17, 0.24))
-                lo, hi = int(max(0, x - hw)), int(min(pw, x + hw + 1))
+                # the flanks run on down to the ground: cut at the half-width they would end in a
+                # vertical wall a quarter of the tree's height tall (a rectangular notch between trees)
+                reach = hw * 1.5
+                lo, hi = int(max(0, x - reach)), int(min(pw, x + reach + 1))
                 if hi > lo:
                     dx = np.abs(xs[lo:hi] - x)
                     tier = hw / float(rng.integers(3, 6))
@@ -1077,6 +1183,8 @@ class TextScene:
                         f.u[yy // 2, fx // 2] = 100
         if self.spec.water or self.spec.wet:
             self._draw_water(f, t, so)
+        if self.stage is not None or self.cast is not None:
+            self._draw_cast(f, s, pose, t, u)
         if self._zoomed:
             frame_camera(f, pose)
         self.particles.draw(f, t)
