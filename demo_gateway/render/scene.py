@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -13,6 +14,9 @@ from demo_gateway.render.actors import Cast, habitat_of
 from demo_gateway.render.camera import CameraMove, CameraPath, Pose, camera_of
 from demo_gateway.render.encode import FPS, Finisher, YuvFrame, half, rgb_to_yuv, scale_crop, to_u8
 from demo_gateway.render.sprites import Light
+
+if TYPE_CHECKING:
+    from demo_gateway.render.styles import Style
 from demo_gateway.render.subjects import Habitat, Kind, Subject, find_subjects
 
 # --- reading the prompt ---------------------------------------------------------------------------
@@ -424,6 +428,7 @@ class TextScene:
         self._flashes = self._lightning_times() if spec.lightning else []
         self.stage: _Layer | None = None
         self.cast: Cast | None = None
+        self.style: Style | None = None  # a whole-picture look (comic, watercolour...) applied last
         if spec.subjects:
             self._build_cast()
 
@@ -1188,6 +1193,10 @@ class TextScene:
         if self._zoomed:
             frame_camera(f, pose)
         self.particles.draw(f, t)
+        if self.style is not None:
+            out = YuvFrame(w, h)
+            self.style.apply(f.y, f.u, f.v, t, out)
+            f.buf[:] = out.buf
         self.finisher.apply(f)
 
     def _draw_layer(self, f: YuvFrame, layer: _Layer, off: float, drop: int = 0) -> None:
