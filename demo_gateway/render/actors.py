@@ -33,12 +33,12 @@ FIGURES: dict[Kind, Figure] = {
     Kind.TREE: Figure(life.tree, (-0.55, -1.12, 0.55, 0.02), 0.5, 12),
     Kind.PERSON: Figure(life.person, (-0.5, -1.12, 0.5, 0.04), 0.26, 12),
     Kind.ANIMAL: Figure(life.animal, (-0.75, -1.2, 0.75, 0.04), 0.24, 12),
-    Kind.BIRD: Figure(life.bird, (-0.85, -0.5, 0.6, 0.4), 0.14, 8),
+    Kind.BIRD: Figure(life.bird, (-0.85, -0.5, 0.6, 0.4), 0.2, 8),
     Kind.INSECT: Figure(life.insect, (-0.45, -0.45, 0.45, 0.3), 0.12, 6),
     Kind.FISH: Figure(life.fish, (-0.75, -0.75, 0.6, 0.3), 0.16, 8),
     Kind.VEHICLE: Figure(things.vehicle, (-2.3, -1.1, 1.5, 0.04), 0.2, 6),
     Kind.BOAT: Figure(things.boat, (-1.1, -1.25, 1.15, 0.05), 0.26, 8),
-    Kind.AIRCRAFT: Figure(things.aircraft, (-0.95, -1.0, 0.75, 0.7), 0.14, 8),
+    Kind.AIRCRAFT: Figure(things.aircraft, (-0.95, -1.0, 0.75, 0.7), 0.2, 8),
     Kind.BALLOON: Figure(things.balloon, (-0.85, -1.3, 0.85, 1.05), 0.3, 6),
     Kind.BUILDING: Figure(things.building, (-1.25, -1.5, 1.25, 0.04), 0.34, 6),
     Kind.LIGHTHOUSE: Figure(things.lighthouse, (-2.3, -1.4, 2.3, 0.04), 0.5, 16),
@@ -179,7 +179,10 @@ class Cast:
                 x, y = self._place(s, hab, rank, k, rng, used)
                 used.append(x)
                 facing = 1 if rng.random() < 0.5 or s.kind is Kind.EMBLEM else -1  # a label never mirrors
-                self.actors.append(Actor(s, cels, flipped, x, y, hab, facing, float(rng.random()), _PAR[hab]))
+                phase0 = float(rng.random())
+                if s.motion is Motion.JUMP and s.kind is Kind.FISH and k == 0:
+                    phase0 = (0.27 - duration / 2 * _RATE[Motion.JUMP]) % 1.0  # mid-leap at mid-clip
+                self.actors.append(Actor(s, cels, flipped, x, y, hab, facing, phase0, _PAR[hab]))
         # far things first, then the sky, the water, the ground; lower (nearer) ones over higher
         self.actors.sort(key=lambda a: (_ORDER[a.habitat], a.y))
 

@@ -357,6 +357,8 @@ class _Layer:
     fv: np.ndarray
     shift: float  # horizontal travel over the whole clip, px
     stepped: bool = False  # integer shifts (hard vertical edges, city)
+    floor: np.ndarray | None = None  # the ground line under the features (forest), for checks
+    feature: float = 0.0  # the features' typical height (px)
 
 
 def _planes_of(rgb: np.ndarray, dither: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -884,7 +886,9 @@ class TextScene:
                     tier = hw / float(rng.integers(3, 6))
                     saw = (dx % tier) / tier
                     top = ground_line[int(min(pw - 1, max(0, x)))] - th
-                    prof = top + dx * (th / hw) * (0.75 + 0.35 * saw)
+                    # the tiers' serrations fade out towards the foot, so no notch cuts to the ground
+                    base = dx / hw
+                    prof = top + base * th * (0.75 + 0.35 * saw * np.clip(1.2 - base, 0.0, 1.0))
                     ridge[lo:hi] = np.minimum(ridge[lo:hi], prof)
                 x += (
                     hw * float(rng.uniform(0.8, 1.6))
@@ -892,7 +896,9 @@ class TextScene:
                     else hw * float(rng.uniform(2.0, 4.0))
                 )
             fill, top = self._fill(ridge, self._layer_colour(k, n), mist=mist, rim=0.1, tex=0.08)
-            layers.append(self._finish_layer(ridge, fill, top, shift))
+            layer = self._finish_layer(ridge, fill, top, shift)
+            layer.floor, layer.feature = ground_line.astype(np.float32), tree_h
+            layers.append(layer)
         return layers
 
     def _dunes(self, water: bool) -> list[_Layer]:
