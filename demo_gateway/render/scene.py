@@ -101,7 +101,7 @@ def read_prompt(prompt: str, seed: int, *, subjects: bool = True) -> SceneSpec:
     """The scene a prompt describes; `subjects=False` leaves its subjects out (the bare landscape)."""
     text = " ".join((prompt or "").lower().split())
     pick = np.random.default_rng(seed ^ 0xC0FFEE)
-    cast = find_subjects(text, seed) if subjects else ()
+    cast = find_subjects(text, seed)  # read either way: a boat still implies water
     named_terrain = _earliest(text, _TERRAIN) is not None
     moods = frozenset(k for k, p in _MOODS.items() if _find(text, p) is not None)
     particles = {k for k, p in _PARTICLES.items() if _find(text, p) is not None}
@@ -148,7 +148,7 @@ def read_prompt(prompt: str, seed: int, *, subjects: bool = True) -> SceneSpec:
         lightning=_find(text, r"thunder|thunderstorm|lightning") is not None,
         seed=seed,
         camera=camera_of(text),
-        subjects=cast,
+        subjects=cast if subjects else (),
     )
 
 

@@ -407,9 +407,14 @@ def _motion_for(kind: Kind, default: Motion | None, after: str) -> Motion:
 def _count(before: str, noun: str, entry: Entry) -> int:
     words = before.split()[-3:]
     tail = " ".join(words)
-    for word, n in _NUMBERS.items():
-        if tail.endswith(word) or (len(words) >= 2 and words[-1] in _NUMBERS and words[-1] == word):
+    for phrase, n in _NUMBERS.items():  # "two red cars", "a pair of swans"
+        if " " in phrase and tail.endswith(phrase):
             return n
+    for w in reversed(words):
+        if w in _NUMBERS:
+            return _NUMBERS[w]
+        if w not in COLOURS:
+            break
     if re.search(rf"\b(?:{_GROUPS}) of$", tail):
         return 5 if entry.kind in (Kind.BIRD, Kind.INSECT, Kind.FISH, Kind.FLOWER) else 3
     if noun in _PLURALS or (noun.endswith("s") and noun not in _SINGULAR_S):
