@@ -46,6 +46,8 @@ CAMERA_PHRASES = (  # the studio's camera presets (studio/data/cameras.json)
     "slow zoom in",
 )
 FRAMES = round(SECONDS * 24)
+# three subjects, two of them a group: the most drawing a prompt asks of the renderer
+SUBJECT_HEAVY = "a lighthouse at night, a flock of birds flying over two sailboats"
 
 
 def make_photo(path: Path) -> Path:
@@ -110,6 +112,16 @@ def main() -> None:
                 lambda: render_text_to_video("sunset over the ocean", SECONDS, "16:9", text_out),
             ),
             (
+                "text: subject-heavy (lighthouse, birds, boats)",
+                lambda: render_text_to_video(SUBJECT_HEAVY, SECONDS, "16:9", tmp / "subj.mp4"),
+            ),
+            (
+                "text: subjects + ambient audio track",
+                lambda: render_text_to_video(
+                    "a red car driving along a road in the rain", SECONDS, "16:9", tmp / "aud.mp4", audio=True
+                ),
+            ),
+            (
                 "image: generated photo, Ken Burns",
                 lambda: render_image_to_video(photo, "a calm portrait", SECONDS, "16:9", tmp / "img.mp4"),
             ),
@@ -132,6 +144,9 @@ def main() -> None:
         ]
         if args.all:
             for prompt in (
+                "A time-lapse of a flower blooming in a sunlit garden",
+                "two dogs running on the beach at sunset",
+                "a comic sailboat on the ocean",
                 "rainy neon city at night",
                 "snowy mountains at dawn",
                 "forest with fireflies",

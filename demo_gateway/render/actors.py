@@ -41,7 +41,7 @@ FIGURES: dict[Kind, Figure] = {
     Kind.AIRCRAFT: Figure(things.aircraft, (-0.95, -1.0, 0.75, 0.7), 0.2, 8),
     Kind.BALLOON: Figure(things.balloon, (-0.85, -1.3, 0.85, 1.05), 0.3, 6),
     Kind.BUILDING: Figure(things.building, (-1.25, -1.5, 1.25, 0.04), 0.34, 6),
-    Kind.LIGHTHOUSE: Figure(things.lighthouse, (-2.3, -1.4, 2.3, 0.04), 0.5, 16),
+    Kind.LIGHTHOUSE: Figure(things.lighthouse, (-2.3, -1.4, 2.3, 0.04), 0.5, 12),
     Kind.WINDMILL: Figure(things.windmill, (-0.7, -1.6, 0.7, 0.04), 0.42, 12),
     Kind.CELESTIAL: Figure(things.celestial, (-1.05, -1.4, 1.05, 0.4), 0.3, 1),
     Kind.FIRE: Figure(things.fire, (-0.9, -1.5, 0.9, 0.3), 0.22, 8),
@@ -138,8 +138,7 @@ class Actor:
     """One instance of a subject: its cels (both facings), anchor position in stage coordinates, path."""
 
     subject: Subject
-    cels: list[Cel]
-    flipped: list[Cel]
+    cels: Cels
     x: float  # frame x at mid-clip (px)
     y: float
     habitat: Habitat
@@ -174,7 +173,7 @@ class Cast:
             fig = FIGURES[s.kind]
             scale = (1.0 if rank == 0 else 0.62) * (0.78 if s.count > 1 else 1.0) * _SIZES.get(s.variant, 1.0)
             size_px = fig.size * height * scale
-            cels, flipped = _make_cels(s, fig, size_px, light, hab)
+            cels = Cels(s, fig, size_px, light, hab)
             for k in range(s.count):
                 x, y = self._place(s, hab, rank, k, rng, used)
                 used.append(x)
@@ -182,8 +181,17 @@ class Cast:
                 phase0 = float(rng.random())
                 if s.motion is Motion.JUMP and s.kind is Kind.FISH and k == 0:
                     phase0 = (0.27 - duration / 2 * _RATE[Motion.JUMP]) % 1.0  # mid-leap at mid-clip
-                self.actors.append(Actor(s, cels, flipped, x, y, hab, facing, phase0, _PAR[hab]))
-        # far things first, then the sky, the water, the ground; lower (nearer) ones over higher
+                self.actors.append(Actor(s, cels, x, y, hab, facing, phase0, _PAR[hab]))
+        # a hovering bird or insect visits the flower the prompt names ("a hummingbird by a flower")
+        flowers = [a for a in self.actors if a.subject.kind is Kind.FLOWER]
+        for a in self.actors:
+            if flowers and a.subject.motion is Motion.HOVER and a.subject.kind in (Kind.BIRD, Kind.INSECT):
+                bloom = flowers[0]
+                size = FIGURES[Kind.FLOWER].size * height * (0.62 if bloom is not self.actors[0] else 1.0)
+                a.facing = -1 if a.x > bloom.x else 1
+                a.x = bloom.x - a.facing * 0.62 * size
+                a.y = bloom.y - 0.62 * size
+                # far things first, then the sky, the water, the ground; lower (nearer) ones over higher
         self.actors.sort(key=lambda a: (_ORDER[a.habitat], a.y))
 
     def _place(
@@ -234,14 +242,14 @@ class Cast:
             rate = _RATE.get(s.motion, 0.3)
             phase = (a.phase0 + t * rate) % 1.0
             if s.motion in _PROGRESSIVE:
-                idx = min(len(a.cels) - 1, int(u * len(a.cels)))
+                idx = min(a.cels.n - 1, int(u * a.cels.n))
             else:
-                idx = int(phase * len(a.cels)) % len(a.cels)
+                idx = int(phase * a.cels.n) % a.cels.n
             x, y, opacity = self._path(a, t, u)
             x -= offset(a.par)
             y += drop(a.par)
-            cels = a.cels if a.facing > 0 else a.flipped
-            blit(f, cels[idx], x, y, opacity)
+            if opacity > 0.0:
+                blit(f, a.cels.get(idx, a.facing), x, y, opacity)
 
     def _path(self, a: Actor, t: float, u: float) -> tuple[float, float, float]:
         s, w, h = a.subject, self.w, self.h
@@ -283,36 +291,45 @@ _PAR = {Habitat.SKY: 0.3, Habitat.WATER: 0.5, Habitat.GROUND: 1.0}
 _ORDER = {Habitat.SKY: 0, Habitat.WATER: 1, Habitat.GROUND: 2}
 
 
-def _make_cels(
-    s: Subject, fig: Figure, size_px: float, light: Light, hab: Habitat
-) -> tuple[list[Cel], list[Cel]]:
-    n = fig.cels
-    if s.motion is Motion.STILL and s.kind not in (Kind.FIRE, Kind.BUILDING):
-        n = 1
-    if s.kind is Kind.FISH and s.motion is Motion.JUMP:
-        n = 8  # rotation through the leap
-    shadow = 0.32 if hab is Habitat.GROUND and s.kind not in (Kind.CELESTIAL, Kind.EMBLEM) else 0.0
-    reflect = 0.45 if hab is Habitat.WATER and not (s.kind is Kind.FISH and s.motion is Motion.SWIM) else 0.0
-    if s.kind is Kind.FISH and s.motion is Motion.JUMP:
-        reflect = 0.0
-    cels, flipped = [], []
-    for k in range(n):
-        frac = k / n
+class Cels:
+    """A subject's poses, drawn the first time a frame needs each (so drawing overlaps the encoder,
+    and poses a short clip never reaches are never drawn); `get(k, facing)` returns one."""
+
+    def __init__(self, s: Subject, fig: Figure, size_px: float, light: Light, hab: Habitat) -> None:
+        n = fig.cels
+        if s.motion is Motion.STILL and s.kind not in (Kind.FIRE, Kind.BUILDING):
+            n = 1
+        if s.kind is Kind.FISH and s.motion is Motion.JUMP:
+            n = 8  # rotation through the leap
+        self.n = n
+        self.s, self.fig, self.size_px, self.light = s, fig, size_px, light
+        grounded = hab is Habitat.GROUND and s.kind not in (Kind.CELESTIAL, Kind.EMBLEM)
+        self.shadow = 0.32 if grounded else 0.0
+        swims = s.kind is Kind.FISH and s.motion in (Motion.SWIM, Motion.JUMP)
+        self.reflect = 0.45 if hab is Habitat.WATER and not swims else 0.0
+        self._cels: dict[tuple[int, int], Cel] = {}
+
+    def get(self, k: int, facing: int) -> Cel:
+        cel = self._cels.get((k, facing))
+        if cel is None:
+            cel = mirrored(self.get(k, 1)) if facing < 0 else self._draw(k)
+            self._cels[(k, facing)] = cel
+        return cel
+
+    def _draw(self, k: int) -> Cel:
+        s, n = self.s, self.n
         if s.motion in _PROGRESSIVE:
             phase, prog = 0.0, (k + 0.5) / n
         else:
-            phase, prog = frac, 1.0
-        pen = Pen(fig.box, size_px, light)
-        fig.draw(pen, s, phase, prog)
+            phase, prog = k / n, 1.0
+        pen = Pen(self.fig.box, self.size_px, self.light)
+        self.fig.draw(pen, s, phase, prog)
         im = pen.image()
         anchor = (pen.ax / pen.ss, pen.ay / pen.ss)
         if s.kind is Kind.FISH and s.motion is Motion.JUMP:
             angle = 40.0 - 80.0 * (k + 0.5) / n  # nose up, then down
             im, anchor = _rotate(im, anchor, angle)
-        cel = cel_of(im, anchor, shadow=shadow, reflect=reflect)
-        cels.append(cel)
-        flipped.append(mirrored(cel))
-    return cels, flipped
+        return cel_of(im, anchor, shadow=self.shadow, reflect=self.reflect)
 
 
 def _rotate(

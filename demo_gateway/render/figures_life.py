@@ -263,18 +263,26 @@ def animal(pen: Pen, s: Subject, phase: float, prog: float) -> None:
         lift = 0.25 * max(0.0, math.sin(TAU * phase))
     body_y = -leg - bh / 2 - lift
     swing = (0.55 if run else 0.3) * math.sin(TAU * phase) if moving else 0.0
+    thick = min(0.09, bl * 0.13) * (1.5 if s.variant == "elephant" else 1.0)
     for k, (x, sgn, shade) in enumerate(
         ((bl * 0.32, 1, 0.7), (-bl * 0.32, -1, 0.7), (bl * 0.36, -1, 1.0), (-bl * 0.28, 1, 1.0))
     ):
         a = sgn * swing
-        top = (x, body_y + bh * 0.2)
-        foot = (x + leg * math.sin(a), top[1] + leg * math.cos(a) * 0.98)
-        pen.line(
-            [top, foot],
-            min(0.09, bl * 0.13) * (1.5 if s.variant == "elephant" else 1.0),
-            pen.tone(col, shade * 0.85),
+        lift_k = max(0.0, math.sin(TAU * phase + (0 if sgn > 0 else math.pi))) if moving else 0.0
+        top = (x, body_y + bh * 0.15)
+        knee = (x + 0.5 * leg * math.sin(a), top[1] + 0.5 * leg * math.cos(a))
+        bend = (0.9 if run else 0.5) * lift_k * (1 if k % 2 else -1) * (1 if x > 0 else -1)
+        foot = (knee[0] + 0.5 * leg * math.sin(a - bend), knee[1] + 0.5 * leg * math.cos(a - bend) * 0.98)
+        col = pen.tone(s.colour, shade * 0.85)
+        pen.line([top, knee], thick * 1.15, col)
+        pen.line([knee, foot], thick * 0.8, col)
+        pen.ell(
+            foot[0] + thick * 0.2,
+            foot[1] - thick * 0.2,
+            thick * 0.55,
+            thick * 0.4,
+            pen.tone(DARK, 1.2 * shade),
         )
-        del k
     # tail
     tx = -bl / 2
     wag = 0.08 * math.sin(TAU * phase * 2)
@@ -289,8 +297,9 @@ def animal(pen: Pen, s: Subject, phase: float, prog: float) -> None:
             pen.tone(col, 0.9),
         )
     # body
-    pen.ell(0, body_y, bl / 2, bh / 2, pen.tone(col))
-    pen.ell(0.02, body_y + bh * 0.22, bl * 0.4, bh * 0.22, pen.tone(col, 0.82))
+    pen.ell(0, body_y, bl / 2, bh / 2, pen.tone(col, 0.9))
+    pen.ell(-bl * 0.02, body_y - bh * 0.08, bl * 0.46, bh * 0.38, pen.tone(col))
+    pen.ell(bl * 0.3, body_y - bh * 0.05, bl * 0.2, bh * 0.42, pen.tone(col))  # chest
     if s.variant == "sheep":
         for k in range(7):
             pen.ell(

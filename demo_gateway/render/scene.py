@@ -38,7 +38,7 @@ _TERRAIN = {
     "desert": r"deserts?|dunes?|sand|sandy|sahara|canyon|mesa",
     "mountains": r"mountains?|alps|alpine|peaks?|summit|ridges?|valley|volcano|cliffs?|glacier|himalaya",
     "hills": r"hills?|meadows?|fields?|countryside|prairie|grassland|farmland|vineyard|gardens?|parks?|lawns?"
-    r"|backyard|orchard",
+    r"|backyard|orchard|savann?ah?|plains",
 }
 _TERRAIN_IMPLIED = {
     "city": r"neon|cyberpunk|synthwave|vaporwave|retrowave|blade runner",

@@ -112,21 +112,27 @@ class Pen:
         self.poly(pts, col)
 
     def halo(self, cx: float, cy: float, r: float, col: Sequence[float], a: float) -> None:
-        """A soft glow of radius r around (cx, cy), drawn small, blurred and scaled up (cheap)."""
+        """A soft glow of radius r around (cx, cy): drawn small, blurred, scaled up over its own box only."""
         self.flush()
+        px, py = self.p(cx, cy)
+        rad = r * self.unit
+        x0, y0 = max(0, int(px - rad)), max(0, int(py - rad))
+        x1, y1 = min(self.w, int(px + rad) + 1), min(self.h, int(py + rad) + 1)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return
         k = 8
-        sw, sh = max(2, self.w // k), max(2, self.h // k)
-        layer = Image.new("RGBA", (sw, sh), (int(col[0]), int(col[1]), int(col[2]), 0))
-        x0, y0 = self.p(cx - r * 0.45, cy - r * 0.45)
-        x1, y1 = self.p(cx + r * 0.45, cy + r * 0.45)
+        sw, sh = max(2, (x1 - x0) // k), max(2, (y1 - y0) // k)
+        fx, fy = sw / (x1 - x0), sh / (y1 - y0)
         alpha = Image.new("L", (sw, sh), 0)
-        ImageDraw.Draw(alpha).ellipse((x0 / k, y0 / k, x1 / k, y1 / k), fill=int(255 * max(0.0, min(1.0, a))))
-        alpha = alpha.filter(ImageFilter.GaussianBlur(max(0.5, r * self.unit * 0.3 / k)))
-        layer.putalpha(alpha)
-        self.base = Image.alpha_composite(
-            self.base, layer.resize((self.w, self.h), Image.Resampling.BILINEAR)
+        e = rad * 0.45
+        ImageDraw.Draw(alpha).ellipse(
+            ((px - e - x0) * fx, (py - e - y0) * fy, (px + e - x0) * fx, (py + e - y0) * fy),
+            fill=int(255 * max(0.0, min(1.0, a))),
         )
-        self.d = ImageDraw.Draw(self.base)
+        alpha = alpha.filter(ImageFilter.GaussianBlur(max(0.5, rad * 0.3 * fx)))
+        layer = Image.new("RGBA", (sw, sh), (int(col[0]), int(col[1]), int(col[2]), 0))
+        layer.putalpha(alpha)
+        self.base.alpha_composite(layer.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), dest=(x0, y0))
 
     def flush(self) -> None:
         """Composite what was drawn translucently so far under what comes next."""
@@ -181,18 +187,20 @@ def cel_of(im: Image.Image, anchor: tuple[float, float], *, shadow: float = 0.0,
             out_a, 1e-6
         )
         under[..., 3:4] = out_a * 255.0
-    if shadow > 0:
-        yy, xx = np.mgrid[0 : rgba.shape[0], 0 : rgba.shape[1]].astype(np.float32)
+    if shadow > 0:  # a soft elliptical contact shadow, computed on the rows around the anchor only
         cols = np.nonzero(rgba[..., 3].max(axis=0) > 40)[0]
         span = (cols.max() - cols.min() + 1) / 2 if cols.size else w / 4
         rx, ry = span * 1.05, max(2.0, span * 0.12)
         cx = (cols.max() + cols.min()) / 2 if cols.size else ax
+        r0, r1 = max(0, int(ay - ry) - 1), min(rgba.shape[0], int(ay + ry) + 2)
+        yy = np.arange(r0, r1, dtype=np.float32)[:, None]
+        xx = np.arange(rgba.shape[1], dtype=np.float32)[None, :]
         sh = np.clip(1.0 - ((xx - cx) / rx) ** 2 - ((yy - ay) / ry) ** 2, 0, 1) ** 0.8 * shadow
-        a = rgba[..., 3] / 255.0
+        band = rgba[r0:r1]
+        a = band[..., 3] / 255.0
         out_a = a + sh * (1 - a)
-        rgba = rgba.copy()
-        rgba[..., :3] = rgba[..., :3] * (a / np.maximum(out_a, 1e-6))[..., None]
-        rgba[..., 3] = out_a * 255.0
+        band[..., :3] *= (a / np.maximum(out_a, 1e-6))[..., None]
+        band[..., 3] = out_a * 255.0
     # pad to even size with the anchor on even coordinates
     h, w = rgba.shape[:2]
     ox, oy = int(round(ax)) % 2, int(round(ay)) % 2

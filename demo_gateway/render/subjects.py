@@ -443,7 +443,11 @@ def find_subjects(prompt: str, seed: int, *, limit: int = 3) -> tuple[Subject, .
     for m in _NOUN_RE.finditer(text):
         word = m.group(0)
         entry = LEXICON.get(word)
-        if entry is None or id(entry) in seen:
+        if entry is None:
+            continue
+        if id(entry) in seen:  # named again in the plural ("a balloon festival, balloons rising")
+            if word.endswith("s") and word not in _SINGULAR_S:
+                found = [x if x.kind is not entry.kind or x.count > 1 else _with_count(x, 3) for x in found]
             continue
         seen.add(id(entry))
         before, after = text[: m.start()], text[m.end() : m.end() + 60]
@@ -475,6 +479,10 @@ _FUNCTION_TEXT = (
     " while is are was were be being been who which"
 )
 _FUNCTION_WORDS = set(_FUNCTION_TEXT.split())
+
+
+def _with_count(s: Subject, n: int) -> Subject:
+    return Subject(s.noun, s.kind, s.variant, s.motion, n, s.colour)
 
 
 def fallback_noun(text: str) -> str | None:
