@@ -25,7 +25,9 @@ from demo_gateway.render.encode import (
     lift_watermark,
     rgb_to_planes,
 )
-from demo_gateway.render.scene import ParticleField, TextScene, read_prompt
+from demo_gateway.render.particles import ParticleField
+from demo_gateway.render.scene import TextScene
+from demo_gateway.render.scene_spec import read_prompt
 from demo_gateway.render.styles import SCENE_STYLES, make_style, pick_style
 
 __all__ = [

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from demo_gateway.render import figures_buildings as buildings
+from demo_gateway.render import figures_craft as craft
 from demo_gateway.render import figures_life as life
 from demo_gateway.render import figures_things as things
 from demo_gateway.render.sprites import Cel, Light, Pen, blit, cel_of, mirrored
@@ -33,16 +35,16 @@ FIGURES: dict[Kind, Figure] = {
     Kind.TREE: Figure(life.tree, (-0.55, -1.12, 0.55, 0.02), 0.5, 12),
     Kind.PERSON: Figure(life.person, (-0.5, -1.12, 0.5, 0.04), 0.26, 12),
     Kind.ANIMAL: Figure(life.animal, (-0.75, -1.2, 0.75, 0.04), 0.24, 12),
-    Kind.BIRD: Figure(life.bird, (-0.85, -0.5, 0.6, 0.4), 0.2, 8),
+    Kind.BIRD: Figure(life.bird, (-0.85, -0.5, 0.6, 0.4), 0.2, 6),
     Kind.INSECT: Figure(life.insect, (-0.45, -0.45, 0.45, 0.3), 0.12, 6),
     Kind.FISH: Figure(life.fish, (-0.75, -0.75, 0.6, 0.3), 0.16, 8),
-    Kind.VEHICLE: Figure(things.vehicle, (-2.3, -1.1, 1.5, 0.04), 0.2, 6),
-    Kind.BOAT: Figure(things.boat, (-1.1, -1.25, 1.15, 0.05), 0.26, 8),
-    Kind.AIRCRAFT: Figure(things.aircraft, (-0.95, -1.0, 0.75, 0.7), 0.2, 8),
-    Kind.BALLOON: Figure(things.balloon, (-0.85, -1.3, 0.85, 1.05), 0.3, 6),
-    Kind.BUILDING: Figure(things.building, (-1.25, -1.5, 1.25, 0.04), 0.34, 6),
-    Kind.LIGHTHOUSE: Figure(things.lighthouse, (-2.3, -1.4, 2.3, 0.04), 0.5, 12),
-    Kind.WINDMILL: Figure(things.windmill, (-0.7, -1.6, 0.7, 0.04), 0.42, 12),
+    Kind.VEHICLE: Figure(craft.vehicle, (-2.3, -1.1, 1.5, 0.04), 0.2, 6),
+    Kind.BOAT: Figure(craft.boat, (-1.1, -1.25, 1.15, 0.05), 0.26, 4),
+    Kind.AIRCRAFT: Figure(craft.aircraft, (-0.95, -1.0, 0.75, 0.7), 0.2, 8),
+    Kind.BALLOON: Figure(craft.balloon, (-0.85, -1.3, 0.85, 1.05), 0.3, 6),
+    Kind.BUILDING: Figure(buildings.building, (-1.25, -1.5, 1.25, 0.04), 0.34, 6),
+    Kind.LIGHTHOUSE: Figure(buildings.lighthouse, (-2.3, -1.4, 2.3, 0.04), 0.5, 10),
+    Kind.WINDMILL: Figure(buildings.windmill, (-0.7, -1.6, 0.7, 0.04), 0.42, 12),
     Kind.CELESTIAL: Figure(things.celestial, (-1.05, -1.4, 1.05, 0.4), 0.3, 1),
     Kind.FIRE: Figure(things.fire, (-0.9, -1.5, 0.9, 0.3), 0.22, 8),
     Kind.CUP: Figure(things.cup, (-0.5, -1.12, 0.5, 0.08), 0.32, 8),

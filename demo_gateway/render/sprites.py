@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from demo_gateway.render.encode import YuvFrame, half, rgb_to_yuv
 
-SS = 3  # supersampling: shapes are drawn at 3x and reduced, for smooth edges
+SS = 3  # supersampling of small sprites: shapes are drawn at 3x and reduced, for smooth edges
 
 Colour = tuple[float, float, float]
 Point = tuple[float, float]
@@ -47,7 +47,7 @@ class Pen:
     def __init__(self, box: tuple[float, float, float, float], size_px: float, light: Light) -> None:
         left, top, right, bottom = box
         area = (right - left) * (bottom - top) * size_px * size_px
-        self.ss = SS if area < 120_000 else 2  # big sprites: less supersampling, same look
+        self.ss = SS if area < 40_000 else 2  # big sprites: less supersampling, same look
         self.unit = size_px * self.ss
         self.w = max(2, int(math.ceil((right - left) * size_px / 2)) * 2) * self.ss
         self.h = max(2, int(math.ceil((bottom - top) * size_px / 2)) * 2) * self.ss

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
 from demo_gateway.render.encode import Grain, Vignette, YuvFrame, rgb_to_yuv
-from demo_gateway.render.scene import ParticleField
+from demo_gateway.render.particles import ParticleField
 
 _STYLE_WORDS: dict[str, str] = {
     "watercolour": r"watercolou?rs?|aquarelle|gouache|painting|painted|paint|painterly|impressionis\w*"
