@@ -35,7 +35,7 @@ FIGURES: dict[Kind, Figure] = {
     Kind.TREE: Figure(life.tree, (-0.55, -1.12, 0.55, 0.02), 0.5, 12),
     Kind.PERSON: Figure(life.person, (-0.5, -1.12, 0.5, 0.04), 0.26, 12),
     Kind.ANIMAL: Figure(life.animal, (-0.75, -1.2, 0.75, 0.04), 0.24, 12),
-    Kind.BIRD: Figure(life.bird, (-0.85, -0.5, 0.6, 0.4), 0.2, 6),
+    Kind.BIRD: Figure(life.bird, (-0.85, -0.5, 0.6, 0.4), 0.26, 6),
     Kind.INSECT: Figure(life.insect, (-0.45, -0.45, 0.45, 0.3), 0.12, 6),
     Kind.FISH: Figure(life.fish, (-0.75, -0.75, 0.6, 0.3), 0.16, 8),
     Kind.VEHICLE: Figure(craft.vehicle, (-2.3, -1.1, 1.5, 0.04), 0.2, 6),

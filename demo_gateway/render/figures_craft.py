@@ -202,11 +202,14 @@ def aircraft(pen: Pen, s: Subject, phase: float, prog: float) -> None:
         pen.ell(-0.86, -0.34, 0.08 * abs(math.sin(TAU * phase * 3)) + 0.02, 0.08, pen.tone(DARK))
         return
     # plane, side-on with a swept wing
-    pen.poly([(-0.45, -0.02), (-0.65, -0.3), (-0.55, -0.3), (-0.3, -0.04)], pen.tone(col, 0.8))
+    accent = (200, 40, 50) if max(col) - min(col) < 40 else col  # a white plane gets a coloured tail
+    pen.poly([(-0.45, -0.02), (-0.65, -0.3), (-0.55, -0.3), (-0.3, -0.04)], pen.tone(accent, 0.9))
     pen.ell(0, 0, 0.62, 0.07, pen.tone(col))
+    pen.ell(0.02, 0.03, 0.56, 0.035, pen.tone(col, 0.62))  # the shaded belly
+    pen.line([(-0.5, -0.005), (0.5, -0.005)], 0.012, pen.tone(accent))
     pen.poly([(-0.1, 0.0), (-0.35, 0.28), (-0.22, 0.28), (0.15, 0.0)], pen.tone(col, 0.75))
     for k in range(8):
-        pen.ell(-0.35 + k * 0.09, -0.02, 0.015, 0.015, glow(WARM) if pen.light.night else pen.tone(GLASS))
+        pen.ell(-0.35 + k * 0.09, -0.03, 0.015, 0.015, glow(WARM) if pen.light.night else pen.tone(DARK, 1.6))
     if pen.light.night:
         pen.ell(0.0, 0.0, 0.02, 0.02, glow((255, 60, 60) if int(phase * 4) % 2 else (60, 60, 60)))
 

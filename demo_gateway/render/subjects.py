@@ -317,7 +317,7 @@ _KIND_COLOURS: dict[Kind, tuple[str, ...]] = {
     Kind.ANIMAL: ("brown", "sand", "black", "white", "grey", "gold"),
     Kind.TREE: ("green", "emerald", "green", "gold"),
     Kind.BUILDING: ("white", "sand", "brown", "crimson", "grey"),
-    Kind.BIRD: ("brown", "slate", "white", "scarlet", "blue", "gold"),
+    Kind.BIRD: ("brown", "slate", "black", "white", "slate"),
     Kind.FISH: ("orange", "gold", "teal", "silver"),
     Kind.CELESTIAL: ("white", "gold", "teal", "sand"),
     Kind.FIRE: ("amber", "orange"),
