@@ -260,3 +260,27 @@ def test_comic_style_keeps_glints_on_water_as_highlights_not_ink_specks():
     ink = out.y < 30
     assert ink[:, :190].mean() < 0.002, "glints were inked as black specks"
     assert ink[35:145, 195:305].mean() > 0.05, "the shape lost its outline"
+
+
+def test_subjects_move_with_the_camera(tmp_path):
+    first, last, _ = _centroid("a house on a hill, camera pans left", tmp_path)
+    assert last[0] > first[0] + 30  # panning left: the house slides right with the land
+
+
+def test_style_words_apply_to_the_subjects_too(tmp_path):
+    out = tmp_path / "noir.mp4"
+    render_text_to_video("a red car driving along a road, film noir", 0.25, "16:9", out, seed=2)
+    frame = frames_of(out)[3].astype(np.int16)
+    spread = (frame.max(axis=-1) - frame.min(axis=-1)).mean()
+    assert spread < 6  # black and white, the red car included
+
+
+def test_image_to_video_of_an_audio_model_has_a_track(tmp_path):
+    from PIL import Image
+
+    pic = tmp_path / "pic.png"
+    Image.new("RGB", (640, 360), (90, 120, 160)).save(pic)
+    out = tmp_path / "i2v.mp4"
+    render_image_to_video(pic, "waves on the shore", 0.5, "16:9", out, seed=1, audio=True)
+    with av.open(str(out)) as c:
+        assert [s.codec_context.name for s in c.streams.audio] == ["aac"]

@@ -227,6 +227,8 @@ def lift_watermark(rgb: np.ndarray) -> tuple[np.ndarray, bool]:
     if not glyph.any() or not clear.any():
         return rgb, False
     contrast = float(yy[glyph].mean() - yy[clear].mean())
+    if contrast < 35.0:  # also a flat picture, where a correlation means nothing
+        return rgb, False
     corr = float(np.corrcoef(yy.reshape(-1), alpha.reshape(-1))[0, 1])
     if contrast < 35.0 or corr < 0.6:
         return rgb, False
