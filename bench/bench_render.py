@@ -103,7 +103,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of N (default 3)")
     parser.add_argument("--preset", default=_encode.PRESET, help="libx264 preset for every run")
     parser.add_argument("--all", action="store_true", help="also time more prompts and remix styles")
-    parser.add_argument("--cpu", action="store_true", help="time CPU seconds, not wall time (shared machines)")
+    parser.add_argument(
+        "--cpu", action="store_true", help="time CPU seconds, not wall time (shared machines)"
+    )
     args = parser.parse_args()
     global CLOCK
     if args.cpu:
