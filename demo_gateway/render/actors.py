@@ -13,7 +13,7 @@ from demo_gateway.render import figures_buildings as buildings
 from demo_gateway.render import figures_craft as craft
 from demo_gateway.render import figures_life as life
 from demo_gateway.render import figures_things as things
-from demo_gateway.render.sprites import Cel, Light, Pen, blit, cel_of, mirrored
+from demo_gateway.render.sprites import Cel, Light, Pen, blit, cel_of, mirrored, stretch
 from demo_gateway.render.subjects import HABITAT, Habitat, Kind, Motion, Subject
 
 Drawer = Callable[[Pen, Subject, float, float], None]
@@ -43,7 +43,7 @@ FIGURES: dict[Kind, Figure] = {
     Kind.AIRCRAFT: Figure(craft.aircraft, (-0.95, -1.0, 0.75, 0.7), 0.2, 8),
     Kind.BALLOON: Figure(craft.balloon, (-0.85, -1.3, 0.85, 1.05), 0.3, 6),
     Kind.BUILDING: Figure(buildings.building, (-1.25, -1.5, 1.25, 0.04), 0.34, 6),
-    Kind.LIGHTHOUSE: Figure(buildings.lighthouse, (-2.3, -1.4, 2.3, 0.04), 0.5, 10),
+    Kind.LIGHTHOUSE: Figure(buildings.lighthouse, (-0.6, -1.4, 0.6, 0.04), 0.5, 1),
     Kind.WINDMILL: Figure(buildings.windmill, (-0.7, -1.6, 0.7, 0.04), 0.42, 12),
     Kind.CELESTIAL: Figure(things.celestial, (-1.05, -1.4, 1.05, 0.4), 0.3, 1),
     Kind.FIRE: Figure(things.fire, (-0.9, -1.5, 0.9, 0.3), 0.22, 8),
@@ -169,6 +169,7 @@ class Cast:
         self.horizon = horizon
         self.actors: list[Actor] = []
         self.ground = ground
+        self._beams: dict[int, Beam] = {}
         used: list[float] = []
         for rank, s in enumerate(subjects):
             hab = habitat_of(s, water)
@@ -236,6 +237,12 @@ class Cast:
                 y -= 0.03 * h
         return x, y
 
+    def _beam(self, a: Actor) -> Beam:
+        beam = self._beams.get(id(a.cels))
+        if beam is None:
+            beam = self._beams[id(a.cels)] = Beam(a.cels)
+        return beam
+
     def draw(
         self, f, t: float, u: float, offset: Callable[[float], float], drop: Callable[[float], int]
     ) -> None:
@@ -250,7 +257,12 @@ class Cast:
             x, y, opacity = self._path(a, t, u)
             x -= offset(a.par)
             y += drop(a.par)
-            if opacity > 0.0:
+            if s.kind is Kind.LIGHTHOUSE:  # beam behind the tower, flare in front
+                beam = self._beam(a)
+                beam.draw_beam(f, phase, x, y)
+                blit(f, a.cels.get(0, a.facing), x, y)
+                beam.draw_flare(f, phase, x, y)
+            elif opacity > 0.0:
                 blit(f, a.cels.get(idx, a.facing), x, y, opacity)
 
     def _path(self, a: Actor, t: float, u: float) -> tuple[float, float, float]:
@@ -332,6 +344,50 @@ class Cels:
             angle = 40.0 - 80.0 * (k + 0.5) / n  # nose up, then down
             im, anchor = _rotate(im, anchor, angle)
         return cel_of(im, anchor, shadow=self.shadow, reflect=self.reflect)
+
+
+class Beam:
+    """A lighthouse's sweeping beam: one drawn beam squeezed and mirrored as it turns (cached per
+    step), and the flare of the lantern when it faces the viewer."""
+
+    STEPS = 24
+
+    def __init__(self, tower: Cels) -> None:
+        self.tower = tower
+        self._beam: Cel | None = None
+        self._flare: Cel | None = None
+        self._squeezed: dict[int, Cel] = {}
+
+    def _make(self, drawer: Drawer, box: tuple[float, float, float, float]) -> Cel:
+        t = self.tower
+        pen = Pen(box, t.size_px, t.light)
+        drawer(pen, t.s, 0.0, 1.0)
+        return cel_of(pen.image(), (pen.ax / pen.ss, pen.ay / pen.ss), reflect=t.reflect * 0.6)
+
+    def draw_beam(self, f, phase: float, x: float, y: float) -> None:
+        reach = math.sin(2 * math.pi * phase)
+        step = int(round(reach * self.STEPS))
+        if abs(step) < 1:
+            return
+        if self._beam is None:
+            beam = self._make(buildings.lighthouse_beam, (-0.05, -1.3, 2.65, 0.04))
+            w = beam.a.shape[1]
+            fade = np.clip((w - np.arange(w, dtype=np.float32)) / (0.45 * max(1, w - beam.ax)), 0, 1) ** 1.5
+            beam.a *= fade[None, :]  # the light thins out with distance instead of ending square
+            beam.ac *= fade[0::2][None, : beam.ac.shape[1]]
+            self._beam = beam
+        cel = self._squeezed.get(step)
+        if cel is None:
+            cel = self._squeezed[step] = stretch(self._beam, step / self.STEPS)
+        blit(f, cel, x, y)
+
+    def draw_flare(self, f, phase: float, x: float, y: float) -> None:
+        flare = max(0.0, math.cos(2 * math.pi * phase)) ** 6
+        if flare < 0.02:
+            return
+        if self._flare is None:
+            self._flare = self._make(buildings.lighthouse_flare, (-0.45, -1.47, 0.45, -0.57))
+        blit(f, self._flare, x, y, flare)
 
 
 def _rotate(

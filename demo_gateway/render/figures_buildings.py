@@ -135,28 +135,26 @@ def building(pen: Pen, s: Subject, phase: float, prog: float) -> None:
         _window(pen, x, -0.38, x + 0.18, -0.2)
 
 
-def lighthouse(pen: Pen, s: Subject, phase: float, prog: float) -> None:
-    # the beam: a wedge from the lantern that sweeps round; towards the viewer it flares
-    ang = TAU * phase
+def lighthouse_beam(pen: Pen, s: Subject, phase: float, prog: float) -> None:
+    """The beam at full reach to the right, from the lantern (the anchor is the tower's foot); the
+    sweep squeezes and mirrors it frame by frame (actors.Beam)."""
     lx, ly = 0.0, -1.02
-    reach = 2.6 * math.sin(ang)
     strength = 0.42 if pen.light.night else 0.22
-    if abs(reach) > 0.05:
-        spread = 0.07 + 0.08 * (1 - abs(math.sin(ang)))
-        for k in range(5):  # overlapping wedges: bright at the lantern, fading with distance
-            r = reach * (0.25 + 0.75 * (k + 1) / 5)
-            pen.poly(
-                [
-                    (lx, ly - 0.02),
-                    (lx + r, ly - spread * abs(r)),
-                    (lx + r, ly + spread * abs(r)),
-                    (lx, ly + 0.02),
-                ],
-                glow((255, 244, 200), strength / 3.2),
-            )
-    pen.flush()
-    flare = max(0.0, math.cos(ang)) ** 6
-    pen.halo(lx, ly, 0.25 + 0.6 * flare, (255, 240, 190), 0.5 + 0.5 * flare)
+    for k in range(5):  # overlapping wedges: bright at the lantern, fading with distance
+        r = 2.6 * (0.25 + 0.75 * (k + 1) / 5)
+        pen.poly(
+            [(lx, ly - 0.02), (lx + r, ly - 0.07 * r), (lx + r, ly + 0.07 * r), (lx, ly + 0.02)],
+            glow((255, 244, 200), strength / 3.2),
+        )
+
+
+def lighthouse_flare(pen: Pen, s: Subject, phase: float, prog: float) -> None:
+    """The lantern's flare when the beam turns towards the viewer."""
+    pen.halo(0.0, -1.02, 0.85, (255, 240, 190), 1.0)
+
+
+def lighthouse(pen: Pen, s: Subject, phase: float, prog: float) -> None:
+    pen.halo(0.0, -1.02, 0.25, (255, 240, 190), 0.5)
     # rock, tower in red and white bands, gallery and lantern
     pen.poly(
         [(-0.5, 0.0), (-0.4, -0.12), (-0.2, -0.18), (0.15, -0.2), (0.4, -0.1), (0.55, 0.0)],

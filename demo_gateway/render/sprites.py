@@ -237,6 +237,31 @@ def mirrored(cel: Cel) -> Cel:
     )
 
 
+def stretch(cel: Cel, fx: float) -> Cel:
+    """The cel squeezed horizontally by |fx| about its anchor (mirrored when fx < 0)."""
+    h, w = cel.a.shape
+    k = max(0.02, abs(fx))
+    nw = max(2, int(round(w * k / 2)) * 2)
+    sx = nw / w
+
+    def fit(a: np.ndarray, width: int) -> np.ndarray:
+        im = Image.fromarray(np.ascontiguousarray(a), "F").resize(
+            (width, a.shape[0]), Image.Resampling.BILINEAR
+        )
+        return np.asarray(im, np.float32)
+
+    out = Cel(
+        fit(cel.y, nw),
+        fit(cel.u, nw // 2),
+        fit(cel.v, nw // 2),
+        fit(cel.a, nw),
+        fit(cel.ac, nw // 2),
+        int(round(cel.ax * sx / 2)) * 2,
+        cel.ay,
+    )
+    return mirrored(out) if fx < 0 else out
+
+
 def blit(f: YuvFrame, cel: Cel, x: float, y: float, opacity: float = 1.0) -> tuple[int, int, int, int] | None:
     """Alpha-blends a cel onto the frame with its anchor at (x, y); returns the box it touched (or None)."""
     x0 = int(round((x - cel.ax) / 2)) * 2
