@@ -167,6 +167,7 @@ class Cast:
     ) -> None:
         self.w, self.h, self.duration = width, height, duration
         self.horizon = horizon
+        self.ref = min(float(height), 0.8 * width)  # what subject sizes are relative to (portrait: narrower)
         self.actors: list[Actor] = []
         self.ground = ground
         self._beams: dict[int, Beam] = {}
@@ -175,7 +176,7 @@ class Cast:
             hab = habitat_of(s, water)
             fig = FIGURES[s.kind]
             scale = (1.0 if rank == 0 else 0.62) * (0.78 if s.count > 1 else 1.0) * _SIZES.get(s.variant, 1.0)
-            size_px = fig.size * height * scale
+            size_px = fig.size * self.ref * scale
             cels = Cels(s, fig, size_px, light, hab)
             for k in range(s.count):
                 x, y = self._place(s, hab, rank, k, rng, used)
@@ -190,7 +191,7 @@ class Cast:
         for a in self.actors:
             if flowers and a.subject.motion is Motion.HOVER and a.subject.kind in (Kind.BIRD, Kind.INSECT):
                 bloom = flowers[0]
-                size = FIGURES[Kind.FLOWER].size * height * (0.62 if bloom is not self.actors[0] else 1.0)
+                size = FIGURES[Kind.FLOWER].size * self.ref * (0.62 if bloom is not self.actors[0] else 1.0)
                 a.facing = -1 if a.x > bloom.x else 1
                 a.x = bloom.x - a.facing * 0.62 * size
                 a.y = bloom.y - 0.62 * size
