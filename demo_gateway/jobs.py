@@ -262,6 +262,8 @@ class JobBoard:
             return render.render_remix(source, job.prompt, out, max_seconds=max_seconds, **extra)
         if model is not None and model.resolution == "1080p":
             extra["resolution"] = "1080p"
+        if model is not None and model.audio:
+            extra["audio"] = True  # a model with native audio: its takes carry a (quiet, ambient) track
         duration = float(job.duration or 1)
         if job.mode == "image-to-video":
             assert source is not None

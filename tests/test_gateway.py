@@ -282,7 +282,7 @@ def test_default_duration_and_ratio_come_from_the_model(
 
     calls: list[tuple[Any, ...]] = []
 
-    def spy(prompt: str, duration: float, aspect_ratio: str, out_path: Path) -> None:
+    def spy(prompt: str, duration: float, aspect_ratio: str, out_path: Path, **extra: Any) -> None:
         calls.append((prompt, duration, aspect_ratio))
         out_path.write_bytes(b"\0\0\0\x18ftypisom")
 

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from demo_gateway.errors import InputError
+from demo_gateway.render.audio import ambience_of, ambient_bed
 from demo_gateway.render.camera import CameraMove, CameraPath, camera_of, ease
 from demo_gateway.render.encode import (
     FPS,
@@ -21,10 +22,13 @@ from demo_gateway.render.encode import (
     VideoWriter,
     YuvFrame,
     cancel_scope,
+    lift_watermark,
     rgb_to_planes,
 )
-from demo_gateway.render.scene import ParticleField, TextScene, read_prompt
-from demo_gateway.render.styles import make_style, pick_style
+from demo_gateway.render.particles import ParticleField
+from demo_gateway.render.scene import TextScene
+from demo_gateway.render.scene_spec import read_prompt
+from demo_gateway.render.styles import SCENE_STYLES, make_style, pick_style
 
 __all__ = [
     "FPS",
@@ -122,14 +126,27 @@ def render_text_to_video(
     *,
     seed: int | None = None,
     resolution: str | None = None,
+    audio: bool = False,
+    subjects: bool = True,
 ) -> RenderResult:
-    """A procedural animated scene that follows the prompt (palette, sky, terrain, weather, camera drift).
+    """A procedural animated scene that follows the prompt (palette, sky, terrain, weather, camera drift)
+    with the prompt's subjects drawn in it, moving as its verbs say.
 
-    A `seed` changes everything the prompt leaves open (terrain, light, camera path)."""
+    A `seed` changes everything the prompt leaves open (terrain, light, camera path, where the subjects
+    stand and their colours). `audio` adds a quiet ambient AAC track that follows the scene (models with
+    native audio); `subjects=False` renders the bare landscape (for comparisons)."""
     w, h = frame_size(aspect_ratio, resolution=resolution)
     n = _frame_count(duration)
-    scene = TextScene(read_prompt(prompt, _seed(prompt, *_seed_parts(seed))), w, h, n)
-    with VideoWriter(out_path, w, h) as writer:
+    key = _seed(prompt, *_seed_parts(seed))
+    spec = read_prompt(prompt, key, subjects=subjects)
+    scene = TextScene(spec, w, h, n)
+    look = pick_style(prompt)
+    if look in SCENE_STYLES:  # "comic", "watercolour"...: the whole picture, subjects too, takes the look
+        scene.style = make_style(look, w, h, key)
+    bed = None
+    if audio:
+        bed = ambient_bed(ambience_of(spec.terrain, spec.water, spec.particles, spec.moods), n / FPS, key)
+    with VideoWriter(out_path, w, h, audio=bed) as writer:
         for i in range(n):
             frame = YuvFrame(w, h)
             scene.draw(i, frame)
@@ -212,9 +229,16 @@ def render_image_to_video(
     *,
     seed: int | None = None,
     resolution: str | None = None,
+    audio: bool = False,
 ) -> RenderResult:
-    """Camera moves over a still image as the prompt says (zoom, pan, or a gentle Ken Burns)."""
+    """Camera moves over a still image as the prompt says (zoom, pan, or a gentle Ken Burns).
+
+    A source that already carries the "local preview" mark (a frame of an earlier demo take) has it
+    lifted out first, so the new take shows one mark, not two. `audio` adds an ambient track."""
     im = _load_image(image_path)
+    clean, marked = lift_watermark(np.asarray(im))
+    if marked:  # a frame of an earlier demo take: one mark on the new take, not two
+        im = Image.fromarray(clean)
     w, h = frame_size(aspect_ratio, im.size, resolution)
     n = _frame_count(duration)
     move = camera_of(prompt)
@@ -268,8 +292,12 @@ def render_image_to_video(
     kinds = {k for k, pattern in _IMAGE_PARTICLES.items() if re.search(rf"\b(?:{pattern})\b", text)}
     particles = ParticleField(kinds, w, h, rng) if kinds else None
     finisher = Finisher(w, h, watermark=True, seed=seed)
+    bed = None
+    if audio:
+        spec = read_prompt(prompt, seed, subjects=False)
+        bed = ambient_bed(ambience_of(spec.terrain, spec.water, spec.particles, spec.moods), n / FPS, seed)
 
-    with VideoWriter(out_path, w, h) as writer:
+    with VideoWriter(out_path, w, h, audio=bed) as writer:
         for i in range(n):
             cx, cy, z = view(i / max(1, n - 1), i / FPS)
             vw, vh = sw / z, sh / z

@@ -13,7 +13,7 @@ from types import TracebackType
 
 import av
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 FPS = 24
 # libx264 settings shared by every output. MB-tree rate control is off: with it, this libx264 build
@@ -211,6 +211,43 @@ def _watermark(width: int, height: int) -> tuple[int, int, np.ndarray, np.ndarra
     return y0, x0, alpha, shade
 
 
+def lift_watermark(rgb: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Undo the "local preview" mark on a picture that carries it (a frame grabbed from a demo take, at
+    the take's size); returns (picture, whether a mark was found). Pictures without it come back as is."""
+    h, w = rgb.shape[:2]
+    if w % 2 or h % 2 or w < 64 or h < 64:
+        return rgb, False
+    y0, x0, alpha, shade = _watermark(w, h)
+    mh, mw = alpha.shape
+    if y0 < 0 or x0 < 0:
+        return rgb, False
+    reg = np.asarray(rgb[y0 : y0 + mh, x0 : x0 + mw], np.float32)
+    yy, cb, cr = rgb_to_yuv(reg)
+    glyph, clear = alpha > 0.5, (alpha < 0.02) & (shade > 0.2)
+    if not glyph.any() or not clear.any():
+        return rgb, False
+    contrast = float(yy[glyph].mean() - yy[clear].mean())
+    if contrast < 35.0:  # also a flat picture, where a correlation means nothing
+        return rgb, False
+    corr = float(np.corrcoef(yy.reshape(-1), alpha.reshape(-1))[0, 1])
+    if contrast < 35.0 or corr < 0.6:
+        return rgb, False
+    keep = 1.0 - alpha
+    yy = ((yy - 235.0 * alpha) / keep - 16.0 * shade) / (1.0 - shade)
+    cb = (cb - 128.0 * alpha) / keep
+    cr = (cr - 128.0 * alpha) / keep
+    fixed = np.clip(yuv_to_rgb(yy, cb, cr), 0, 255)
+    # the glyphs' cores were mostly mark: fill them from a median of their surroundings
+    smooth = np.asarray(
+        Image.fromarray(fixed.astype(np.uint8)).filter(ImageFilter.MedianFilter(5)), np.float32
+    )
+    t = np.clip((alpha - 0.2) / 0.4, 0, 1)[..., None]
+    fixed = fixed * (1 - t) + smooth * t
+    out = np.array(rgb, copy=True)
+    out[y0 : y0 + mh, x0 : x0 + mw] = np.clip(np.rint(fixed), 0, 255).astype(out.dtype)
+    return out, True
+
+
 # --- cancelling -----------------------------------------------------------------------------------
 class RenderCancelled(Exception):
     """Raised inside a render when its cancel check says stop (the temp file is removed)."""
@@ -256,7 +293,10 @@ class VideoWriter:
         fps: int = FPS,
         preset: str | None = None,
         crf: int = CRF,
+        audio: np.ndarray | None = None,
+        audio_rate: int = 48_000,
     ) -> None:
+        """`audio`: optional stereo float32 samples (2, n) in -1..1, written as an AAC track."""
         if width % 2 or height % 2 or width <= 0 or height <= 0:
             raise ValueError(f"frame size must be positive and even, got {width}x{height}")
         self.out_path = Path(out_path)
@@ -285,6 +325,11 @@ class VideoWriter:
             cc.color_trc = 1
             cc.color_range = 1  # limited ("tv")
             self._stream = stream
+            self._audio = None
+            if audio is not None:
+                astream = self._container.add_stream("aac", rate=audio_rate, layout="stereo")
+                astream.bit_rate = 96_000
+                self._audio = (astream, np.ascontiguousarray(audio, np.float32), audio_rate)
         except BaseException:
             self._container.close()
             self._remove_tmp()
@@ -305,10 +350,27 @@ class VideoWriter:
             if self._error is None:
                 for packet in self._stream.encode():
                     self._container.mux(packet)
+                self._encode_audio()
         except BaseException as exc:  # reported by write() / close()
             self._error = exc
             while not done:  # keep taking frames so a writer never blocks on a full queue
                 done = self._queue.get() is _DONE
+
+    def _encode_audio(self) -> None:
+        if self._audio is None:
+            return
+        stream, samples, rate = self._audio
+        n = min(samples.shape[1], int(round(self.frames / self.fps * rate)))
+        step = 1024
+        for start in range(0, n, step):
+            chunk = samples[:, start : min(n, start + step)]
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout="stereo")
+            frame.sample_rate = rate
+            frame.pts = start
+            for packet in stream.encode(frame):
+                self._container.mux(packet)
+        for packet in stream.encode():
+            self._container.mux(packet)
 
     def _encode(self, item: tuple[int, YuvFrame]) -> None:
         index, frame = item

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
 from demo_gateway.render.encode import Grain, Vignette, YuvFrame, rgb_to_yuv
-from demo_gateway.render.scene import ParticleField
+from demo_gateway.render.particles import ParticleField
 
 _STYLE_WORDS: dict[str, str] = {
     "watercolour": r"watercolou?rs?|aquarelle|gouache|painting|painted|paint|painterly|impressionis\w*"
@@ -23,6 +23,8 @@ _STYLE_WORDS: dict[str, str] = {
     "neon": r"neon|cyberpunk|synthwave|glow|glowing|tron|vaporwave|outrun|laser",
 }
 STYLES = (*_STYLE_WORDS, "cinematic")
+# looks a text-to-video scene takes on as a whole (neon, night and winter it paints itself)
+SCENE_STYLES = ("watercolour", "noir", "sepia", "comic", "pixel")
 
 
 def pick_style(prompt: str) -> str:
@@ -252,8 +254,10 @@ class Comic(Style):
 
     def apply(self, y, u, v, t, out):
         w, h = self.w, self.h
-        half = _l(y).resize(_size(w, h, 2), Image.Resampling.BOX)
-        ink_c = _edges(np.asarray(half)) > 32  # outlines found at half size: bold, clean lines
+        # outlines found at half size (bold, clean lines), after a median that removes features a few
+        # pixels across: glints on water are highlights, not shapes to ink (they came out as black specks)
+        half = _l(y).resize(_size(w, h, 2), Image.Resampling.BOX).filter(ImageFilter.MedianFilter(5))
+        ink_c = _edges(np.asarray(half)) > 32
         ink = _l(ink_c.astype(np.uint8) * 255).resize((w, h), Image.Resampling.BILINEAR)
         np.take(self.poster, y, out=out.y)
         _put(out.y, Image.composite(_l(self.ink_y), _l(out.y), ink))

@@ -1,0 +1,423 @@
+"""The land of a scene: silhouette layers (mountains, hills, islands, forest, dunes, city) and their fills."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from demo_gateway.render.encode import half, rgb_to_yuv, to_u8
+from demo_gateway.render.noise import box, fbm1d, fbm2d, mix, smoothstep
+from demo_gateway.render.scene_spec import SceneSpec
+
+
+@dataclass
+class _Layer:
+    ridge: np.ndarray  # (PW,) float frame rows of the silhouette's top edge
+    top: int  # first frame row held in the fill planes (even)
+    fy: np.ndarray  # (H - top, PW) uint8
+    fu: np.ndarray  # ((H - top) / 2, PW / 2) uint8
+    fv: np.ndarray
+    shift: float  # horizontal travel over the whole clip, px
+    stepped: bool = False  # integer shifts (hard vertical edges, city)
+    floor: np.ndarray | None = None  # the ground line under the features (forest), for checks
+    feature: float = 0.0  # the features' typical height (px)
+
+
+def _planes_of(rgb: np.ndarray, dither: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Static RGB artwork to uint8 planes, with a little triangular dither against banding."""
+    y, cb, cr = rgb_to_yuv(rgb)
+    noise = dither.random(y.shape, np.float32) - dither.random(y.shape, np.float32)
+    return to_u8(y + noise * 0.9), to_u8(half(cb)), to_u8(half(cr))
+
+
+class Terrain:
+    """Builds a TextScene's land layers; mixed into TextScene, which sets the attributes below."""
+
+    spec: SceneSpec
+    pal: dict[str, np.ndarray]
+    rng: np.random.Generator
+    dither: np.random.Generator
+    w: int
+    h: int
+    horizon: int
+    travel: float
+    _law: tuple[float, float]
+    sun: tuple[float, float, float] | None
+    sky_pw: int
+    beacons: list[tuple[int, float, int]]
+
+    def _build_layers(self) -> list[_Layer]:
+        spec = self.spec
+        water = spec.water
+        builders = {
+            "mountains": self._mountains,
+            "forest": self._forest,
+            "desert": self._dunes,
+            "city": self._city,
+            "hills": self._hills,
+            "islands": self._islands,
+        }
+        return builders[spec.terrain](water)
+
+    def _layer_colour(self, k: int, n: int) -> np.ndarray:
+        t = ((k + 1) / n) ** 1.15
+        return mix(self.pal["haze"], self.pal["land"], t)
+
+    def _finish_layer(
+        self, ridge: np.ndarray, fill_rgb: np.ndarray, top: int, shift: float, stepped=False
+    ) -> _Layer:
+        fy, fu, fv = _planes_of(fill_rgb, self.dither)
+        return _Layer(
+            ridge=ridge.astype(np.float32), top=top, fy=fy, fu=fu, fv=fv, shift=shift, stepped=stepped
+        )
+
+    def _lateral(self, par: float) -> float:
+        """The signed sideways travel over the clip (px) of a layer at this parallax (1 = nearest)."""
+        a, b = self._law
+        return self.travel * (a + b * par)
+
+    @staticmethod
+    def _offset(shift: float, s: float) -> float:
+        """A layer's panorama offset at travel fraction s (its panorama covers 0..|shift|)."""
+        return s * shift if shift >= 0 else (1.0 - s) * -shift
+
+    def _pano_width(self, shift: float) -> int:
+        return self.w + 2 * (int(math.ceil(abs(shift))) // 2 + 3)
+
+    def _fill(
+        self,
+        ridge: np.ndarray,
+        colour: np.ndarray,
+        *,
+        mist: float,
+        rim: float,
+        tex: float,
+        top: int | None = None,
+    ) -> tuple[np.ndarray, int]:
+        """Common shading under a ridge: rim light, texture, mist towards the bottom."""
+        h = self.h
+        if top is None:
+            top = max(0, int(np.floor(ridge.min())) - 2)
+        top -= top % 2
+        pw = ridge.shape[0]
+        ys = np.arange(top, h, dtype=np.float32)[:, None]
+        d = ys - ridge[None, :]
+        fill = np.broadcast_to(colour, (h - top, pw, 3)).astype(np.float32)
+        if tex > 0:
+            noise = fbm2d(self.rng, (h - top) // 2 + 1, pw // 2 + 1, 24, 40, 4)
+            noise = np.asarray(
+                Image.fromarray(noise, "F").resize((pw, h - top), Image.Resampling.BILINEAR), np.float32
+            )
+            fill = fill * (1.0 + tex * noise)[..., None]
+        if rim > 0:
+            rim_col = self.pal["glow"] if self.spec.time != "day" else self.pal["horizon"]
+            fill = fill + rim_col * (rim * np.exp(-np.clip(d, 0, None) / 3.0))[..., None]
+        if mist > 0:
+            base = float(np.median(ridge))
+            m = smoothstep(base - 0.02 * h, base + 0.25 * h, ys) * mist
+            fill = mix(fill, self.pal["haze"], np.broadcast_to(m, d.shape)[..., None])
+        return fill, top
+
+    def _mountains(self, water: bool) -> list[_Layer]:
+        h, rng, spec = self.h, self.rng, self.spec
+        hz = self.horizon
+        if water:
+            specs = [(0.12, hz - 0.1 * h, 0.1 * h, 0.9), (0.3, hz - 0.03 * h, 0.05 * h, 0.6)]
+        else:
+            specs = [
+                (0.12, hz - 0.3 * h, 0.16 * h, 1.0),
+                (0.28, hz - 0.19 * h, 0.13 * h, 0.8),
+                (0.55, hz - 0.06 * h, 0.1 * h, 0.6),
+                (1.0, hz + 0.1 * h, 0.08 * h, 0.5),
+            ]
+        layers = []
+        n = len(specs)
+        mist = 0.75 if "misty" in spec.moods else 0.45
+        for k, (par, mean, amp, scale) in enumerate(specs):
+            shift = self._lateral(par)
+            pw = self._pano_width(shift)
+            ridged = 1.0 - np.abs(fbm1d(rng, pw, 0.55 * h * scale, 6, 0.5)) * 2.2
+            smooth = fbm1d(rng, pw, 0.9 * h * scale, 3)
+            f = 0.6 * ridged + 0.8 * smooth
+            f = (f - f.mean()) / (np.abs(f - f.mean()).max() + 1e-6)
+            ridge = mean - amp * f
+            colour = self._layer_colour(k, n)
+            fill, top = self._fill(ridge, colour, mist=mist, rim=0.18, tex=0.07)
+            # faces lit by the sun or moon, their edges running diagonally down from the peaks
+            sun_x = self.sun[0] if self.sun else self.sky_pw / 2
+            side = 1.0 if sun_x > self.sky_pw / 2 else -1.0
+            slope = np.gradient(box(ridge, 17))
+            ys = np.arange(top, h, dtype=np.float32)[:, None]
+            depth = np.clip(ys - ridge[None, :], 0, None)
+            skew = float(rng.uniform(0.45, 0.9)) * (1 if rng.random() < 0.5 else -1)
+            xi = np.clip(np.arange(pw)[None, :] - depth * skew, 0, pw - 1).astype(np.int64)
+            facing = (np.tanh(slope * 2.5) * side)[xi]
+            gully = fbm2d(rng, h - top, pw, 0.1 * h, 12.0, 3)
+            facing = np.clip(facing + 0.25 * gully, -1, 1)
+            fill = fill * (1.0 + 0.2 * facing * np.exp(-depth / (0.3 * h)))[..., None]
+            if spec.snowcaps:
+                line = mean - 0.15 * amp + 0.3 * amp * fbm1d(rng, pw, 0.3 * h, 3)[None, :]
+                edge = line - ys + gully * 0.05 * h
+                snow = smoothstep(-4.0, 4.0, edge) * smoothstep(-2.0, 0.0, ys - ridge[None, :])
+                bright = np.array((238, 242, 252), np.float32) * np.maximum(self.pal["light"], 0.32)
+                warm = mix(bright, self.pal["glow"] * np.maximum(self.pal["light"], 0.32) * 1.2, 0.35)
+                cool = bright * np.array((0.6, 0.68, 0.86), np.float32)
+                snow_col = mix(cool, warm, (0.5 + 0.5 * facing)[..., None])
+                snow_col = mix(snow_col, self.pal["haze"], 0.85 * (1.0 - ((k + 1) / n) ** 0.7))
+                fill = mix(fill, snow_col, (snow * 0.95)[..., None])
+            layers.append(self._finish_layer(ridge, fill, top, shift))
+        return layers
+
+    def _hills(self, water: bool) -> list[_Layer]:
+        h, rng = self.h, self.rng
+        hz = self.horizon
+        layers = self._mountains(water)[:1] if not water else []
+        specs = [
+            (0.3, hz - 0.08 * h, 0.05 * h),
+            (0.6, hz + 0.02 * h, 0.06 * h),
+            (1.0, hz + 0.14 * h, 0.07 * h),
+        ]
+        if water:
+            specs = [(0.3, hz - 0.025 * h, 0.025 * h)]
+        n = len(specs) + 1
+        for k, (par, mean, amp) in enumerate(specs, start=1):
+            shift = self._lateral(par)
+            pw = self._pano_width(shift)
+            f = fbm1d(rng, pw, 0.8 * h, 4)
+            ridge = mean - amp * f / (np.abs(f).max() + 1e-6)
+            fill, top = self._fill(ridge, self._layer_colour(k, n), mist=0.35, rim=0.12, tex=0.1)
+            layers.append(self._finish_layer(ridge, fill, top, shift))
+        return layers
+
+    def _islands(self, water: bool) -> list[_Layer]:
+        h, rng = self.h, self.rng
+        hz = self.horizon
+        layers = []
+        for k, (par, amp, cover) in enumerate([(0.1, 0.07 * h, 0.45), (0.2, 0.04 * h, 0.3)]):
+            shift = self._lateral(par)
+            pw = self._pano_width(shift)
+            f = fbm1d(rng, pw, 0.6 * h, 5)
+            th = float(np.quantile(f, 1 - cover))
+            land = np.clip((f - th) / (f.max() - th + 1e-6), 0, 1) ** 0.7
+            ridge = hz + 1.5 - amp * land
+            fill, top = self._fill(
+                ridge,
+                mix(self.pal["haze"], self.pal["land"], 0.75 + 0.25 * k),
+                mist=0.2,
+                rim=0.15,
+                tex=0.05,
+                top=int(hz - amp - 4),
+            )
+            layers.append(self._finish_layer(ridge, fill, top, shift))
+        return layers
+
+    def _forest(self, water: bool) -> list[_Layer]:
+        h, rng = self.h, self.rng
+        hz = self.horizon
+        if water:
+            specs = [(0.15, hz - 0.005 * h, 0.06 * h), (0.3, hz + 0.004 * h, 0.09 * h)]
+        else:
+            specs = [
+                (0.15, hz - 0.12 * h, 0.1 * h),
+                (0.32, hz - 0.04 * h, 0.14 * h),
+                (0.6, hz + 0.06 * h, 0.2 * h),
+                (1.0, hz + 0.2 * h, 0.3 * h),
+            ]
+        layers = []
+        n = len(specs)
+        mist = 0.8 if "misty" in self.spec.moods else 0.6
+        for k, (par, ground, tree_h) in enumerate(specs):
+            shift = self._lateral(par)
+            pw = self._pano_width(shift)
+            xs = np.arange(pw, dtype=np.float32)
+            ground_line = ground - 0.03 * h * fbm1d(rng, pw, 0.7 * h, 3)
+            ridge = ground_line.copy()
+            x = float(rng.uniform(-20, 0))
+            while x < pw + 40:
+                th = tree_h * float(rng.uniform(0.55, 1.15))
+                hw = th * float(rng.uniform(0.17, 0.24))
+                # the flanks run on down to the ground: cut at the half-width they would end in a
+                # vertical wall a quarter of the tree's height tall (a rectangular notch between trees)
+                reach = hw * 1.5
+                lo, hi = int(max(0, x - reach)), int(min(pw, x + reach + 1))
+                if hi > lo:
+                    dx = np.abs(xs[lo:hi] - x)
+                    tier = hw / float(rng.integers(3, 6))
+                    saw = (dx % tier) / tier
+                    top = ground_line[int(min(pw - 1, max(0, x)))] - th
+                    # the tiers' serrations fade out towards the foot, so no notch cuts to the ground
+                    base = dx / hw
+                    prof = top + base * th * (0.75 + 0.35 * saw * np.clip(1.2 - base, 0.0, 1.0))
+                    ridge[lo:hi] = np.minimum(ridge[lo:hi], prof)
+                x += (
+                    hw * float(rng.uniform(0.8, 1.6))
+                    if rng.random() < 0.85
+                    else hw * float(rng.uniform(2.0, 4.0))
+                )
+            fill, top = self._fill(ridge, self._layer_colour(k, n), mist=mist, rim=0.1, tex=0.08)
+            layer = self._finish_layer(ridge, fill, top, shift)
+            layer.floor, layer.feature = ground_line.astype(np.float32), tree_h
+            layers.append(layer)
+        return layers
+
+    def _dunes(self, water: bool) -> list[_Layer]:
+        h, rng = self.h, self.rng
+        hz = self.horizon
+        if water:
+            specs = [(0.15, hz - 0.02 * h, 0.03 * h)]
+        else:
+            specs = [
+                (0.12, hz - 0.09 * h, 0.05 * h),
+                (0.4, hz + 0.0 * h, 0.07 * h),
+                (1.0, hz + 0.13 * h, 0.1 * h),
+            ]
+        layers = []
+        n = len(specs)
+        lit = np.array(
+            {
+                "day": (250, 214, 160),
+                "sunset": (255, 160, 100),
+                "dawn": (240, 186, 160),
+                "night": (104, 116, 150),
+            }[self.spec.time],
+            np.float32,
+        )
+        shadow = self.pal["land"] * (
+            np.array((0.55, 0.6, 0.8), np.float32) if self.spec.time == "night" else 0.62
+        )
+        sun_x = self.sun[0] if self.sun else self.sky_pw * 0.3
+        side = 1.0 if sun_x > self.sky_pw / 2 else -1.0
+        for k, (par, mean, amp) in enumerate(specs):
+            shift = self._lateral(par)
+            pw = self._pano_width(shift)
+            xs = np.arange(pw, dtype=np.float32)
+            period = 0.9 * h * float(rng.uniform(0.8, 1.2)) * (0.7 + 0.3 * k)
+            phase = xs / period * 2 * np.pi + 1.2 * fbm1d(rng, pw, period, 2)
+            f = np.sin(phase) + 0.35 * np.sin(2 * phase + 1.0)
+            f = f + 0.5 * fbm1d(rng, pw, 0.5 * period, 3)
+            ridge = mean - amp * f / (np.abs(f).max() + 1e-6)
+            depth_t = ((k + 1) / n) ** 1.15
+            base_col = mix(self.pal["haze"], mix(shadow, lit, 0.45), depth_t)
+            fill, top = self._fill(ridge, base_col, mist=0.25, rim=0.1, tex=0.02)
+            # lit and shadowed faces, their boundary running diagonally down from each crest
+            ys = np.arange(top, h, dtype=np.float32)[:, None]
+            depth = np.clip(ys - ridge[None, :], 0, None)
+            slope = np.gradient(box(ridge, 9))
+            skew = 0.9 * side
+            xi = np.clip(np.arange(pw)[None, :] + depth * skew, 0, pw - 1).astype(np.int64)
+            face = np.tanh(-slope * side * 3.0)[xi]  # +1 facing the light
+            face = face * np.exp(-depth / (0.35 * h))
+            lit_k = mix(self.pal["haze"], lit, depth_t)
+            dark_k = mix(self.pal["haze"], shadow, depth_t)
+            t_face = (0.5 + 0.5 * face)[..., None]
+            fill = mix(fill, mix(dark_k, lit_k, t_face), 0.7)
+            ripples = 1.0 + 0.02 * np.sin(depth * 0.45 + 4.0 * fbm2d(rng, h - top, pw, 40, 80, 2))
+            fill = fill * ripples[..., None]
+            layers.append(self._finish_layer(ridge, fill, top, shift))
+        return layers
+
+    def _city(self, water: bool) -> list[_Layer]:
+        h, rng, spec = self.h, self.rng, self.spec
+        hz = self.horizon
+        neon = "neon" in spec.moods
+        night = spec.time == "night" or neon
+        if water or spec.wet:
+            specs = (
+                [(0.18, 0.34, 0.7), (0.45, 0.24, 0.85), (1.0, 0.16, 1.0)]
+                if spec.wet
+                else [(0.15, 0.22, 0.6), (0.35, 0.14, 0.75)]
+            )
+            ground = [hz + 1] * len(specs)
+        else:
+            specs = [(0.15, 0.4, 0.7), (0.4, 0.3, 0.85), (1.0, 0.22, 1.0)]
+            ground = [hz - 0.02 * h, hz + 0.06 * h, h + 2]
+        n = len(specs)
+        if neon:
+            window_cols = np.array(
+                [(255, 70, 190), (70, 220, 255), (255, 196, 90), (160, 110, 255)], np.float32
+            )
+        else:
+            window_cols = np.array([(255, 206, 130), (255, 226, 170), (200, 224, 255)], np.float32)
+        lit_p = 0.32 if night else (0.12 if spec.time in ("sunset", "dawn") else 0.0)
+        layers = []
+        for k, (par, tall, size) in enumerate(specs):
+            shift = self._lateral(par)
+            pw = self._pano_width(shift)
+            base = ground[k]
+            ridge = np.full(pw, float(base), np.float32)
+            col = self._layer_colour(k, n) * (1.35 if night else 1.0)
+            top = max(0, int(base - tall * h * 1.6) - 8)
+            top -= top % 2
+            fill = np.broadcast_to(col, (h - top, pw, 3)).astype(np.float32).copy()
+            ys = np.arange(top, h, dtype=np.float32)[:, None]
+            x = int(rng.integers(-30, 0))
+            win = max(2, int(round(0.0042 * h * size * 1.6)))
+            while x < pw:
+                bw = int(h * float(rng.uniform(0.05, 0.12)) * size)
+                bh = h * tall * float(rng.uniform(0.35, 1.0)) * (1.5 if rng.random() < 0.12 else 1.0)
+                x0, x1 = max(0, x), min(pw, x + bw)
+                if x1 - x0 > 3:
+                    btop = base - bh
+                    ridge[x0:x1] = np.minimum(ridge[x0:x1], btop)
+                    tone = float(rng.uniform(0.85, 1.12))
+                    r0 = int(max(top, btop)) - top
+                    fill[r0:, x0:x1] *= tone
+                    if rng.random() < 0.35 and x1 - x0 > 12:  # a setback crown
+                        cw = (x1 - x0) // 3
+                        c0 = x0 + (x1 - x0 - cw) // 2
+                        ridge[c0 : c0 + cw] = np.minimum(ridge[c0 : c0 + cw], btop - bh * 0.08)
+                        if rng.random() < 0.5:  # an antenna
+                            ax = c0 + cw // 2
+                            ridge[ax : ax + 2] = np.minimum(ridge[ax : ax + 2], btop - bh * 0.2)
+                            if night:
+                                self.beacons.append((k, btop - bh * 0.2 + 1, ax))
+                    # windows
+                    if lit_p > 0 or spec.time == "day":
+                        sx, sy = win * 2 + 1, int(win * 2.6)
+                        wy0 = int(btop + sy) - top
+                        rows_n = max(0, (h - top - wy0) // sy)
+                        cols_n = max(0, (x1 - x0 - win) // sx)
+                        if rows_n and cols_n:
+                            on = rng.random((rows_n, cols_n)) < (lit_p if lit_p > 0 else 0.5)
+                            pick = rng.integers(0, len(window_cols), (rows_n, cols_n))
+                            bright = rng.uniform(0.55, 1.0, (rows_n, cols_n))
+                            haze = 1.0 - ((k + 1) / n) ** 0.8
+                            for rr, cc in zip(*np.nonzero(on), strict=True):
+                                yy = wy0 + rr * sy
+                                xx = x0 + win // 2 + 1 + cc * sx
+                                if lit_p > 0:
+                                    c = window_cols[pick[rr, cc]] * bright[rr, cc]
+                                    c = mix(c, self.pal["haze"], haze * 0.6)
+                                else:
+                                    c = fill[yy, xx] * 1.25 + self.pal["zenith"] * 0.1
+                                fill[yy : yy + int(win * 1.4), xx : xx + win] = c
+                    if neon and k == n - 1 and rng.random() < 0.3 and x1 - x0 > 20:  # a vertical neon sign
+                        sc = window_cols[int(rng.integers(0, 2))]
+                        sx0 = x0 + int((x1 - x0) * 0.2)
+                        sy0 = int(btop + bh * 0.15) - top
+                        sy1 = sy0 + int(bh * float(rng.uniform(0.2, 0.4)))
+                        sw = max(3, win + 2)
+                        fill[sy0 - 3 : sy1 + 3, sx0 - 3 : sx0 + sw + 3] = mix(
+                            fill[sy0 - 3 : sy1 + 3, sx0 - 3 : sx0 + sw + 3], sc, 0.45
+                        )
+                        fill[sy0:sy1, sx0 : sx0 + sw] = sc * 1.05
+                x += bw + int(rng.integers(0, max(2, int(6 * size))))
+            # atmosphere: glow at the base, haze
+            glow_col = self.pal["glow"] if night else self.pal["haze"]
+            g = smoothstep(base - tall * h * 0.9, base, ys) * (0.5 if night else 0.35) * (1.0 - 0.4 * k / n)
+            fill = (
+                fill + (glow_col * 0.45 - fill * 0.25) * g[..., None]
+                if night
+                else mix(fill, glow_col, g[..., None])
+            )
+            # rooftop rim light from the sky behind
+            depth = np.clip(ys - ridge[None, :], 0, None)
+            rim_col = self.pal["glow"] if night or spec.time != "day" else self.pal["horizon"]
+            fill = fill + rim_col * (0.22 * np.exp(-depth / 2.0))[..., None]
+            layers.append(self._finish_layer(ridge, fill, top, shift, stepped=True))
+        return layers
+
+    # ---- water ----
