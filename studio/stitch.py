@@ -20,6 +20,7 @@ destination and renamed into place, so a failed or interrupted stitch leaves not
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import secrets
 from collections.abc import Callable, Sequence
@@ -30,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import av
-import numpy as np
 
 from studio.errors import InputError
+from studio.letterbox import Letterbox
 from studio.soundtrack import AUDIO_RATE, Soundtrack
 
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
@@ -273,10 +274,13 @@ def stitch(
 
 
 def _copy(made: StitchPlan, out: Any, report: Progress) -> int:
-    """Packets copied with their times shifted; the first one of each shot is a keyframe."""
+    """Packets copied with their times shifted; the first one of each shot is a keyframe.
+
+    Per packet only integer work: which packets to keep and how far to shift them are worked out
+    once per shot, in the stream's own ticks."""
     vout = aout = None
     done, offset = 0, Fraction(0)  # the film's time where the shot starts (s)
-    last_dts = None
+    last_dts = -(1 << 62)
     for s in made.sources:
         with av.open(str(s.clip.path)) as src:
             vs = src.streams.video[0]
@@ -285,39 +289,39 @@ def _copy(made: StitchPlan, out: Any, report: Progress) -> int:
                 vout = out.add_stream_from_template(vs)
                 aout = out.add_stream_from_template(aud) if aud is not None else None
             kept = s.kept()
-            start, stop = kept[0], kept[-1]
-            end = start + float(len(kept) / s.fps)
-            half = float(1 / s.fps) / 2
-            v0 = vs.start_time or 0
-            shift = round((offset - Fraction(start).limit_denominator(100000)) / s.time_base)
+            start, half, tb = Fraction(kept[0]), 1 / (2 * s.fps), s.time_base
+            end = start + len(kept) / s.fps
+            v0, vi = vs.start_time or 0, vs.index
+            lo = v0 + math.ceil((start - half) / tb)  # video packets kept: lo <= pts <= hi
+            hi = v0 + math.floor((Fraction(kept[-1]) + half) / tb)
+            shift = round((offset - start.limit_denominator(100000)) / tb) - v0
+            a_lo = a_hi = a_shift = 0
+            if aud is not None:
+                atb, a0 = Fraction(aud.time_base or Fraction(1, AUDIO_RATE)), aud.start_time or 0
+                a_lo = a0 + math.ceil((start - Fraction(1, 100)) / atb)  # sound kept: a_lo <= pts < a_hi
+                a_hi = a0 + math.ceil(end / atb)
+                a_shift = round(offset / atb) - a0 - round(start / atb)
             for packet in src.demux(*(x for x in (vs, aud) if x is not None)):
-                if packet.pts is None:
+                pts = packet.pts
+                if pts is None:
                     continue
-                if packet.stream.type == "video":
-                    t = float((packet.pts - v0) * s.time_base)
-                    if t < start - half or t > stop + half:
+                if packet.stream_index == vi:
+                    if pts < lo or pts > hi:
                         continue
-                    packet.pts = packet.pts - v0 + shift
-                    dts = packet.pts if packet.dts is None else packet.dts - v0 + shift
-                    packet.dts = dts if last_dts is None or dts > last_dts else last_dts + 1
-                    last_dts = packet.dts
+                    dts = packet.dts
+                    dts = pts + shift if dts is None else dts + shift
+                    last_dts = dts if dts > last_dts else last_dts + 1
+                    packet.pts, packet.dts = pts + shift, last_dts
                     packet.stream = vout
                     done += 1
                     report(done, made.total_frames)
-                elif aout is not None:
-                    atb = Fraction(packet.time_base)
-                    a0 = packet.stream.start_time or 0
-                    t = float((packet.pts - a0) * atb)
-                    if t < start - 0.01 or t >= end:
-                        continue
-                    packet.pts = packet.dts = (
-                        round(offset / atb) + packet.pts - a0 - round(Fraction(start) / atb)
-                    )
+                elif aout is not None and a_lo <= pts < a_hi:
+                    packet.pts = packet.dts = pts + a_shift
                     packet.stream = aout
                 else:
                     continue
-                out.mux(packet)
-            offset += Fraction(len(kept)) / s.fps
+                out.mux_one(packet)
+            offset += len(kept) / s.fps
     return done
 
 
@@ -333,7 +337,7 @@ def _encode(made: StitchPlan, out: Any, report: Progress) -> int:
     done = 0
     for s in made.sources:
         slots = _slots(s, made.fps)
-        fit = _Fit(s, made.width, made.height)
+        fit = Letterbox(made.width, made.height, s.time_base, s.sar)
         for frame in _frames(s, slots, made.fps):
             frame = fit(frame)
             frame.pts = done
@@ -372,35 +376,3 @@ def _frames(s: Source, slots: int, fps: Fraction) -> Any:
         while held is not None and k < slots:
             yield held
             k += 1
-
-
-class _Fit:
-    """Scales a shot's frames to fit the format, centred on black (no bars when it already fits)."""
-
-    def __init__(self, s: Source, width: int, height: int) -> None:
-        shown = Fraction(s.width) * s.sar
-        scale = min(Fraction(width) / shown, Fraction(height, s.height))
-        self.w = min(width, max(2, round(shown * scale / 2) * 2))
-        self.h = min(height, max(2, round(s.height * scale / 2) * 2))
-        self.width, self.height = width, height
-        self.x, self.y = (width - self.w) // 2 // 2 * 2, (height - self.h) // 2 // 2 * 2
-        self.canvas: np.ndarray | None = None
-        if (self.w, self.h) != (width, height):
-            canvas = np.empty((height * 3 // 2, width), np.uint8)
-            canvas[:height] = 16  # black in limited range
-            canvas[height:] = 128
-            self.canvas = canvas
-
-    def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
-        small = frame.reformat(width=self.w, height=self.h, format="yuv420p")
-        if self.canvas is None:
-            return small
-        pic = small.to_ndarray()
-        c, w, h, W, H, x, y = self.canvas, self.w, self.h, self.width, self.height, self.x, self.y
-        c[y : y + h, x : x + w] = pic[:h]
-        u, v = pic[h : h + h // 4].reshape(h // 2, w // 2), pic[h + h // 4 :].reshape(h // 2, w // 2)
-        cu = c[H : H + H // 4].reshape(H // 2, W // 2)
-        cv = c[H + H // 4 :].reshape(H // 2, W // 2)
-        cu[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2] = u
-        cv[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2] = v
-        return av.VideoFrame.from_ndarray(c, format="yuv420p")

@@ -12,6 +12,7 @@ import pytest
 from demo_gateway.render import render_text_to_video
 from studio import stitch
 from studio.errors import InputError
+from studio.letterbox import Box, Letterbox
 from studio.stitch import Clip, StitchMode
 
 
@@ -170,3 +171,55 @@ def test_a_failed_stitch_leaves_no_file_behind(videos, tmp_path):
     with pytest.raises(InputError, match="outside its video"):
         stitch.stitch([Clip(videos["wide_b"], 5.0, None)], out, 1280, 720)
     assert not out.exists()
+
+
+def yuv(width: int, height: int, y: int, u: int, v: int, fmt: str = "yuv420p") -> av.VideoFrame:
+    """A flat frame of one colour (Y, U, V), planar 4:2:0."""
+    planes = np.empty((height * 3 // 2, width), np.uint8)
+    planes[:height], planes[height : height + height // 4], planes[height + height // 4 :] = y, u, v
+    return av.VideoFrame.from_ndarray(planes, format=fmt)
+
+
+def planes(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Luma and the two chroma planes (half size) of a yuv420p frame."""
+    w, h = frame.width, frame.height
+    a = frame.to_ndarray()
+    u = a[h : h + h // 4].reshape(h // 2, w // 2)
+    v = a[h + h // 4 :].reshape(h // 2, w // 2)
+    return a[:h], u, v
+
+
+def test_letterbox_centres_the_picture_on_black_bars_in_the_film_format():
+    # A tall 720×1280 shot in a 16:9 film: 404×720 in the middle, black bars left and right.
+    assert Box.fit(720, 1280, Fraction(1), 1280, 720) == Box(404, 720, 438, 0)
+    fit = Letterbox(1280, 720, Fraction(1, 24))
+    tall = yuv(720, 1280, 180, 90, 170)
+    out = fit(tall)
+    assert (out.width, out.height, out.format.name) == (1280, 720, "yuv420p")
+    y, u, v = planes(out)
+    assert (y[:, :436] == 16).all() and (y[:, 844:] == 16).all()  # black, limited range
+    assert (u[:, :218] == 128).all() and (v[:, 422:] == 128).all()  # no colour in the bars
+    assert np.abs(y[:, 442:838].astype(int) - 180).max() <= 2  # the picture, whole height
+    assert (
+        np.abs(u[:, 221:419].astype(int) - 90).max() <= 2
+        and np.abs(v[:, 221:419].astype(int) - 170).max() <= 2
+    )
+    assert fit(tall) is out  # a frame held for two slots is fitted once
+
+    # A wide shot in a 9:16 film: bars above and below.
+    y, _, _ = planes(Letterbox(720, 1280, Fraction(1, 24))(yuv(1280, 720, 180, 128, 128)))
+    assert (y[:436] == 16).all() and (y[844:] == 16).all()
+    assert np.abs(y[442:838].astype(int) - 180).max() <= 2
+
+    # Already the film's format: untouched. Anamorphic 960×720 shown 4:3 wide fills a 4:3 film.
+    same = yuv(1280, 720, 100, 128, 128)
+    assert Letterbox(1280, 720, Fraction(1, 24))(same) is same
+    y, _, _ = planes(Letterbox(960, 720, Fraction(1, 24))(yuv(720, 720, 100, 128, 128)))
+    assert (y[:, :110] == 16).all() and np.abs(y[:, 130:830].astype(int) - 100).max() <= 2  # square: bars
+    assert Box.fit(720, 720, Fraction(4, 3), 960, 720) == Box(960, 720, 0, 0)
+    y, _, _ = planes(Letterbox(960, 720, Fraction(1, 24), Fraction(4, 3))(yuv(720, 720, 100, 128, 128)))
+    assert np.abs(y.astype(int) - 100).max() <= 2  # no bars: the pixels were wide
+
+    # Full-range pictures come out in limited range (white 255 becomes 235).
+    y, _, _ = planes(Letterbox(1280, 720, Fraction(1, 24))(yuv(1280, 720, 255, 128, 128, "yuvj420p")))
+    assert np.abs(y.astype(int) - 235).max() <= 1
