@@ -39,6 +39,11 @@ from studio.soundtrack import AUDIO_RATE, Soundtrack
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
 DEFAULT_FPS = Fraction(24)
 X264 = {"preset": "veryfast", "crf": "20"}
+# Opening a take without decoding: libavformat's stream probe would decode its first ~7 frames of
+# H.264 to guess their delay and pixel format, and read on up to 5 MB (7 ms for a 720p take);
+# stitching needs neither (a shot's codec setup, compared whole, holds its pixel format; packets
+# give every frame's time), and an MP4's index has the rest.
+NO_DECODING = {"skip_frame": "all", "probesize": "32"}
 _AV_ERRORS = (av.FFmpegError, OSError, ValueError, EOFError, RuntimeError, IndexError)
 
 
@@ -91,7 +96,8 @@ class Source:
     def kept(self) -> list[float]:
         """The times of the frames inside the trim (a frame counts if it starts before the out point)."""
         half = float(1 / self.fps) / 2
-        return [t for t in self.frame_times if self.trim_in - half <= t < self.trim_out - half]
+        lo, hi = self.trim_in - half, self.trim_out - half
+        return [t for t in self.frame_times if lo <= t < hi]
 
     def label(self, index: int) -> str:
         return self.clip.name or f"Shot {index + 1}"
@@ -121,11 +127,22 @@ class StitchResult:
     reasons: tuple[str, ...]
 
 
+def open_take(path: Path) -> Any:
+    """A take's file opened for its packets: quickly (NO_DECODING), or probed whole when that did not
+    tell its streams' sizes and rates (files other than MP4 may keep them in their packets)."""
+    box = av.open(str(path), options=NO_DECODING)
+    v, a = box.streams.video[:1], box.streams.audio[:1]
+    if all(s.codec_context.width and s.time_base for s in v) and all(s.codec_context.sample_rate for s in a):
+        return box
+    box.close()
+    return av.open(str(path), options={"skip_frame": "all"})
+
+
 # --- planning ------------------------------------------------------------------------------------------
 def probe(clip: Clip) -> Source:
     """Read a clip's packets (no decoding): its format, frame times and keyframes."""
     try:
-        container = av.open(str(clip.path))
+        container = open_take(clip.path)
     except _AV_ERRORS as exc:
         raise InputError(
             f"{clip.name or 'A shot'}: its video cannot be read ({exc}).", field="video"
@@ -136,18 +153,13 @@ def probe(clip: Clip) -> Source:
         vs = container.streams.video[0]
         aud = container.streams.audio[0] if container.streams.audio else None
         tb = Fraction(vs.time_base) if vs.time_base else Fraction(1, 90000)
-        start = vs.start_time or 0
+        start, num, den = vs.start_time or 0, tb.numerator, tb.denominator
         cc = vs.codec_context
-        # Without B-frames the container's index has every frame's time: no packet needs reading.
-        index = [] if cc.has_b_frames else [e for e in vs.index_entries or () if not e.is_discard]
-        if index:
-            packets = tuple((float((e.timestamp - start) * tb), bool(e.is_keyframe)) for e in index)
-        else:
-            packets = tuple(
-                (float((p.pts - start) * tb), bool(p.is_keyframe))
-                for p in container.demux(vs)
-                if p.pts is not None
-            )
+        # Every packet's time, in stored order (the index has decoding times only: with B-frames they
+        # differ); packets are read, not decoded. Integer ticks to seconds: one true division each.
+        packets = tuple(
+            ((p.pts - start) * num / den, p.is_keyframe) for p in container.demux(vs) if p.pts is not None
+        )
         rate = vs.average_rate or vs.guessed_rate or DEFAULT_FPS
         audio = None
         if aud is not None:
@@ -158,7 +170,7 @@ def probe(clip: Clip) -> Source:
             codec=cc.name,
             width=int(cc.width),
             height=int(cc.height),
-            pix_fmt=cc.format.name if cc.format else "",
+            pix_fmt=cc.format.name if cc.format else "",  # "" unless known without decoding
             sar=Fraction(vs.sample_aspect_ratio) if vs.sample_aspect_ratio else Fraction(1),
             time_base=tb,
             fps=Fraction(rate).limit_denominator(1001),
@@ -214,7 +226,8 @@ def _uncuttable(s: Source) -> str | None:
     frame decodes from kept frames only. With B-frames a cut can fall where a kept frame needs one
     shown after the out point: that run is broken, and the shot must be decoded and encoded again."""
     half = float(1 / s.fps) / 2
-    inside = [s.trim_in - half <= t < s.trim_out - half for t, _ in s.packets]
+    lo, hi = s.trim_in - half, s.trim_out - half
+    inside = [lo <= t < hi for t, _ in s.packets]
     first = inside.index(True)
     last = len(inside) - 1 - inside[::-1].index(True)
     if not s.packets[first][1] or abs(s.packets[first][0] - s.trim_in) >= half:
@@ -229,7 +242,7 @@ def _setup(s: Source) -> tuple[Any, ...]:
 
 
 def _describe(s: Source) -> str:
-    return f"{s.codec} {s.width}×{s.height} {s.pix_fmt} {float(s.fps):g} fps"
+    return " ".join(x for x in (s.codec, f"{s.width}×{s.height}", s.pix_fmt, f"{float(s.fps):g} fps") if x)
 
 
 def _slots(s: Source, fps: Fraction) -> int:
@@ -253,8 +266,10 @@ def stitch(
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     report = progress or (lambda done, total: None)
     try:
-        with av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"}) as out:
-            frames = _copy(made, out, report) if made.mode is StitchMode.COPY else _encode(made, out, report)
+        try:
+            frames = _write(made, tmp, report, {"moov_size": str(_index_room(made))})
+        except _RoomTooSmall:
+            frames = _write(made, tmp, report, {"movflags": "+faststart"})
         os.replace(tmp, out_path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -273,6 +288,41 @@ def stitch(
     )
 
 
+class _RoomTooSmall(Exception):
+    """The room kept at the file's start for its index was too small."""
+
+
+def _write(made: StitchPlan, path: Path, report: Progress, options: dict[str, str]) -> int:
+    """The film into `path` (copied or encoded, as planned); the number of frames."""
+    out = av.open(str(path), "w", format="mp4", options=options)
+    try:
+        frames = _copy(made, out, report) if made.mode is StitchMode.COPY else _encode(made, out, report)
+    except BaseException:
+        with contextlib.suppress(*_AV_ERRORS):
+            out.close()
+        raise
+    try:
+        out.close()  # writes the index (moov)
+    except av.FFmpegError:
+        if "moov_size" in options:
+            raise _RoomTooSmall from None
+        raise
+    return frames
+
+
+def _index_room(made: StitchPlan) -> int:
+    """Bytes kept at the file's start for its index (moov), written there at the end: players can
+    start before the whole file is fetched (as with faststart) without the muxer moving every byte
+    of the film afterwards to make room. A generous bound: ≤ 48 bytes a packet (size, time, showing
+    offset, keyframe, chunk offset and sampling entries), sound at ≤ one packet per 960 samples."""
+    packets = made.total_frames
+    if made.audio:
+        seconds = sum(s.trim_out - s.trim_in for s in made.sources) + len(made.sources)
+        rate = max([AUDIO_RATE] + [s.audio[1] for s in made.sources if s.audio is not None])
+        packets += math.ceil(seconds * rate / 960)
+    return 16_384 + 48 * packets + 4 * sum(len(s.extradata) for s in made.sources[:1])
+
+
 def _copy(made: StitchPlan, out: Any, report: Progress) -> int:
     """Packets copied with their times shifted; the first one of each shot is a keyframe.
 
@@ -282,7 +332,7 @@ def _copy(made: StitchPlan, out: Any, report: Progress) -> int:
     done, offset = 0, Fraction(0)  # the film's time where the shot starts (s)
     last_dts = -(1 << 62)
     for s in made.sources:
-        with av.open(str(s.clip.path)) as src:
+        with open_take(s.clip.path) as src:
             vs = src.streams.video[0]
             aud = src.streams.audio[0] if made.audio else None
             if vout is None:
