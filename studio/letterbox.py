@@ -78,7 +78,7 @@ class Letterbox:
                 colorspace=str(colorspace),
                 range=str(color_range),
             ),
-            graph.add("scale", f"w={box.width}:h={box.height}:out_range=tv"),
+            graph.add("scale", f"w={box.width}:h={box.height}:out_range=tv:flags=bilinear"),
             graph.add("format", "yuv420p"),
         ]
         if (box.width, box.height) != (W, H):
