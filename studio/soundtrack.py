@@ -9,7 +9,7 @@ import av
 import numpy as np
 
 if TYPE_CHECKING:
-    from studio.stitch import Source
+    from studio.shot_source import Source
 
 AUDIO_RATE = 48_000
 AUDIO_CHUNK = 1024  # AAC's frame size
