@@ -76,7 +76,9 @@ def open_for_packets(path: Path) -> Any:
     tell its streams' sizes and rates (files other than MP4 may keep them in their packets)."""
     box = av.open(str(path), options=NO_DECODING)
     v, a = box.streams.video[:1], box.streams.audio[:1]
-    if all(s.codec_context.width and s.time_base for s in v) and all(s.codec_context.sample_rate for s in a):
+    if all(s.codec_context.width and s.time_base and s.average_rate for s in v) and all(
+        s.codec_context.sample_rate for s in a
+    ):
         return box
     box.close()
     return av.open(str(path), options={"skip_frame": "all"})

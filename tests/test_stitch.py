@@ -223,3 +223,45 @@ def test_letterbox_centres_the_picture_on_black_bars_in_the_film_format():
     # Full-range pictures come out in limited range (white 255 becomes 235).
     y, _, _ = planes(Letterbox(1280, 720, Fraction(1, 24))(yuv(1280, 720, 255, 128, 128, "yuvj420p")))
     assert np.abs(y.astype(int) - 235).max() <= 1
+
+
+def top_boxes(path: Path) -> list[str]:
+    """The MP4's top-level boxes, in file order."""
+    names, data, at = [], path.read_bytes(), 0
+    while at + 8 <= len(data):
+        size, kind = int.from_bytes(data[at : at + 4], "big"), data[at + 4 : at + 8].decode()
+        size = int.from_bytes(data[at + 8 : at + 16], "big") if size == 1 else size or len(data) - at
+        names.append(kind)
+        at += size
+    return names
+
+
+def test_the_index_comes_first_so_players_start_early_even_when_its_room_was_too_small(
+    videos, tmp_path, monkeypatch
+):
+    clips = [Clip(videos["loud"]), Clip(videos["loud"], 0, 1.0)]
+    made = stitch.stitch(clips, tmp_path / "roomy.mp4", 1280, 720)
+    boxes = top_boxes(tmp_path / "roomy.mp4")
+    assert boxes.index("moov") < boxes.index("mdat")  # written into the room kept for it
+    monkeypatch.setattr(stitch, "_index_room", lambda made: 64)  # far too small: moved after all
+    again = stitch.stitch(clips, tmp_path / "tight.mp4", 1280, 720)
+    boxes = top_boxes(tmp_path / "tight.mp4")
+    assert boxes.index("moov") < boxes.index("mdat") and again.frames == made.frames == 72
+    a, _, _ = decoded(tmp_path / "roomy.mp4")
+    b, _, _ = decoded(tmp_path / "tight.mp4")
+    assert len(a) == len(b) == 72 and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roomy.mp4", "tight.mp4"]
+
+
+def test_a_take_in_a_stream_format_without_an_index_is_probed_whole(videos, tmp_path):
+    ts = tmp_path / "take.ts"
+    with av.open(str(videos["wide_b"])) as src, av.open(str(ts), "w", format="mpegts") as out:
+        copy = out.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = copy
+                out.mux(packet)
+    mp4, other = stitch.probe(Clip(videos["wide_b"])), stitch.probe(Clip(ts))
+    assert (other.width, other.height, other.fps, other.codec) == (1280, 720, 24, "h264")
+    assert len(other.frame_times) == len(mp4.frame_times) == 48
+    assert other.duration == pytest.approx(mp4.duration, abs=0.01)
