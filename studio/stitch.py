@@ -14,7 +14,8 @@ Two ways, decided for the whole film by `plan`:
 
 Audio is kept when a take has it (copied alongside in stream copy; decoded, resampled to 48 kHz
 stereo AAC in re-encode, with silence for shots without sound). The file is written beside its
-destination and renamed into place, so a failed or interrupted stitch leaves nothing half-made.
+destination and renamed into place, so a failed or interrupted stitch leaves nothing half-made;
+its index (moov) comes first, in room kept for it, so a browser can start playing early.
 """
 
 from __future__ import annotations
