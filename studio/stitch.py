@@ -224,7 +224,7 @@ def _index_room(made: StitchPlan) -> int:
         seconds = sum(s.trim_out - s.trim_in for s in made.sources) + len(made.sources)
         rate = max([AUDIO_RATE] + [s.audio[1] for s in made.sources if s.audio is not None])
         packets += math.ceil(seconds * rate / 960)
-    return 16_384 + 48 * packets + 4 * sum(len(s.extradata) for s in made.sources[:1])
+    return 16_384 + 48 * packets + 4 * len(made.sources[0].extradata)
 
 
 def _copy(made: StitchPlan, out: Any, report: Progress) -> int:
