@@ -11,10 +11,12 @@ import pytest
 from demo_gateway.contact_sheet import PROMPTS
 from demo_gateway.render import render_image_to_video, render_text_to_video
 from demo_gateway.render.actors import FIGURES
-from demo_gateway.render.encode import lift_watermark
+from demo_gateway.render.finisher import lift_watermark
+from demo_gateway.render.kinds import Kind, Motion
+from demo_gateway.render.lexicon import LEXICON
 from demo_gateway.render.scene import TextScene, read_prompt
 from demo_gateway.render.sprites import Light, Pen
-from demo_gateway.render.subjects import LEXICON, Kind, Motion, find_subjects
+from demo_gateway.render.subjects import find_subjects
 
 # the first subject each of the 40 contact-sheet prompts must name (noun, kind)
 EXPECTED = {

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from demo_gateway.render import figures_animals as animals
 from demo_gateway.render import figures_buildings as buildings
 from demo_gateway.render import figures_craft as craft
 from demo_gateway.render import figures_life as life
 from demo_gateway.render import figures_things as things
+from demo_gateway.render.kinds import HABITAT, Habitat, Kind, Motion
 from demo_gateway.render.sprites import Cel, Light, Pen, blit, cel_of, mirrored, stretch
-from demo_gateway.render.subjects import HABITAT, Habitat, Kind, Motion, Subject
+from demo_gateway.render.subjects import Subject
 
 Drawer = Callable[[Pen, Subject, float, float], None]
 
@@ -34,10 +36,10 @@ FIGURES: dict[Kind, Figure] = {
     Kind.FLOWER: Figure(life.flower, (-0.5, -1.1, 0.5, 0.02), 0.5, 16),
     Kind.TREE: Figure(life.tree, (-0.55, -1.12, 0.55, 0.02), 0.5, 12),
     Kind.PERSON: Figure(life.person, (-0.5, -1.12, 0.5, 0.04), 0.26, 12),
-    Kind.ANIMAL: Figure(life.animal, (-0.75, -1.2, 0.75, 0.04), 0.24, 12),
-    Kind.BIRD: Figure(life.bird, (-0.85, -0.5, 0.6, 0.4), 0.26, 6),
-    Kind.INSECT: Figure(life.insect, (-0.45, -0.45, 0.45, 0.3), 0.12, 6),
-    Kind.FISH: Figure(life.fish, (-0.75, -0.75, 0.6, 0.3), 0.16, 8),
+    Kind.ANIMAL: Figure(animals.animal, (-0.75, -1.2, 0.75, 0.04), 0.24, 12),
+    Kind.BIRD: Figure(animals.bird, (-0.85, -0.5, 0.6, 0.4), 0.26, 6),
+    Kind.INSECT: Figure(animals.insect, (-0.45, -0.45, 0.45, 0.3), 0.12, 6),
+    Kind.FISH: Figure(animals.fish, (-0.75, -0.75, 0.6, 0.3), 0.16, 8),
     Kind.VEHICLE: Figure(craft.vehicle, (-2.3, -1.1, 1.5, 0.04), 0.2, 6),
     Kind.BOAT: Figure(craft.boat, (-1.1, -1.25, 1.15, 0.05), 0.26, 4),
     Kind.AIRCRAFT: Figure(craft.aircraft, (-0.95, -1.0, 0.75, 0.7), 0.2, 8),

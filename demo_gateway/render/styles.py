@@ -7,7 +7,8 @@ import re
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
-from demo_gateway.render.encode import Grain, Vignette, YuvFrame, rgb_to_yuv
+from demo_gateway.render.encode import YuvFrame, rgb_to_yuv
+from demo_gateway.render.finisher import Grain, Vignette
 from demo_gateway.render.particles import ParticleField
 
 _STYLE_WORDS: dict[str, str] = {
