@@ -40,8 +40,17 @@ class Water:
         self.w_col = (float(wy), float(wu), float(wv))
         streak = fbm2d(rng, rows, w + 64, 1.5, 60, 3)
         self.w_streak = (streak * (4.0 + 9.0 * depth[:, None])).astype(np.float32)
-        self.w_cidx = np.arange(w // 2, dtype=np.int64)[None, :]
-        self.w_xidx = np.arange(w, dtype=np.int64)[None, :]
+        # rows are mirrored with a sideways shift each: copied into padded buffers (edges repeated) and
+        # sliced per row, far cheaper than gathering every pixel through an index array
+        jitter = 0.15 if wet else 0.75
+        self.w_jitter = jitter
+        self.w_pad = pad = int(np.ceil(float(self.w_amp.max()) * (0.55 + jitter))) + 2
+        self.w_rows = np.empty((rows, w + 2 * pad), np.uint8)
+        self.w_shifted = np.empty((rows, w), np.uint8)
+        self.w_y = np.empty((rows, w), np.float32)
+        crows = h // 2 - hz // 2
+        self.w_crows = np.empty((2, crows, w // 2 + 2 * pad), np.uint8)
+        self.w_cshifted = np.empty((2, crows, w // 2), np.uint8)
         self.glint = None
         if self.sun is not None and not wet:
             # glitter on the sun's path: 8 precomputed twinkle phases over a window of columns
@@ -65,18 +74,19 @@ class Water:
 
     def _draw_water(self, f: YuvFrame, t: float, sky_off: int) -> None:
         h, w, hz = self.h, self.w, self.horizon
-        jitter = 0.15 if self.spec.wet else 0.75  # a wet street shimmers; open water breaks up
         dx = self.w_amp * (
             0.55 * np.sin(self.w_swell * 0.35 - t * 1.7)
-            + jitter * np.sin(self.w_rowfreq * t + self.w_rowphase)
+            + self.w_jitter * np.sin(self.w_rowfreq * t + self.w_rowphase)
         )
-        dxi = np.rint(dx).astype(np.int64)
-        cols = np.clip(self.w_xidx + dxi[:, None], 0, w - 1)
-        y = f.y[self.w_src[:, None], cols].astype(np.float32)
+        shifts = np.rint(dx).astype(np.int64)
+        pad, buf, out = self.w_pad, self.w_rows, self.w_shifted
+        buf[:, pad : pad + w] = f.y[self.w_src]
+        _shift_rows(buf, out, pad, shifts)
         swell = 1.0 + 0.025 * np.sin(self.w_swell - t * 2.2)
         wy, wu, wv = self.w_col
         refl = self.w_refl[:, 0]
-        y *= (refl * swell)[:, None]
+        y = self.w_y
+        np.multiply(out, (refl * swell)[:, None], out=y)
         y += (wy * (1.0 - refl) * swell + 0.5)[:, None]
         off = int(t * 14) % 64
         y += self.w_streak[:, off : off + w]
@@ -92,8 +102,20 @@ class Water:
         crows = (h // 2) - hc
         sel = slice(0, 2 * crows, 2)
         csrc = np.clip(self.w_src[sel] // 2, 0, h // 2 - 1)
-        ccols = np.clip(self.w_cidx + (dxi[sel] // 2)[:, None], 0, w // 2 - 1)
+        cshifts = shifts[sel] // 2
         refl_c = self.w_refl[sel]
-        for plane, base in ((f.u, wu), (f.v, wv)):
-            ref = plane[csrc[:, None], ccols].astype(np.float32)
-            plane[hc:] = to_u8(base + (ref - base) * refl_c)
+        cbuf, cout = self.w_crows, self.w_cshifted
+        for k, (plane, base) in enumerate(((f.u, wu), (f.v, wv))):
+            cbuf[k, :, pad : pad + w // 2] = plane[csrc]
+            _shift_rows(cbuf[k], cout[k], pad, cshifts)
+            plane[hc:] = to_u8(base + (cout[k] - np.float32(base)) * refl_c)
+
+
+def _shift_rows(buf: np.ndarray, out: np.ndarray, pad: int, shifts: np.ndarray) -> None:
+    """out[j] = row j of `buf` (its middle filled, `pad` columns either side free) moved `shifts[j]` px
+    to the left, the edge pixels repeated where it runs out (as a clipped gather would)."""
+    w = out.shape[1]
+    buf[:, :pad] = buf[:, pad : pad + 1]
+    buf[:, pad + w :] = buf[:, pad + w - 1 : pad + w]
+    for j, d in enumerate(shifts.tolist()):
+        out[j] = buf[j, pad + d : pad + d + w]
