@@ -11,7 +11,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from demo_gateway.errors import InputError
 from demo_gateway.render.audio import ambience_of, ambient_bed
 from demo_gateway.render.camera import CameraMove, CameraPath, camera_of, ease
-from demo_gateway.render.encode import FPS, VideoWriter, YuvFrame, rgb_to_planes
+from demo_gateway.render.encode import FPS, PlaneScaler, VideoWriter, YuvFrame, rgb_to_planes
 from demo_gateway.render.finisher import Finisher, lift_watermark
 from demo_gateway.render.framing import (
     LONG_SIDE,
@@ -141,7 +141,8 @@ def render_image_to_video(
     sy = np.clip(sy * np.float32(gain) + 0.5, 0, 255).astype(np.uint8)
     su = np.clip(su.astype(np.int16) - round(warmth * 0.7), 0, 255).astype(np.uint8)
     sv = np.clip(sv.astype(np.int16) + round(warmth), 0, 255).astype(np.uint8)
-    py, pu, pv = (Image.fromarray(p, "L") for p in (sy, su, sv))
+    pu, pv = (Image.fromarray(p, "L") for p in (su, sv))  # chroma: Pillow's exact sub-pixel resize
+    luma = PlaneScaler(w, h)  # luma: swscale, whole source pixels (3x faster, the bulk of each frame)
 
     kb_dir = rng.uniform(-1, 1, 2)
     kb_dir /= max(1e-6, float(np.hypot(*kb_dir)))
@@ -176,9 +177,7 @@ def render_image_to_video(
             x0 = min(max(0.0, cx * sw - vw / 2), sw - vw)
             y0 = min(max(0.0, cy * sh - vh / 2), sh - vh)
             frame = YuvFrame(w, h)
-            frame.y[:] = np.asarray(
-                py.resize((w, h), Image.Resampling.BILINEAR, box=(x0, y0, x0 + vw, y0 + vh))
-            )
+            luma.scale(sy, (x0, y0, x0 + vw, y0 + vh), frame.y)
             cbox = (x0 / 2, y0 / 2, (x0 + vw) / 2, (y0 + vh) / 2)
             frame.u[:] = np.asarray(pu.resize((w // 2, h // 2), Image.Resampling.BILINEAR, box=cbox))
             frame.v[:] = np.asarray(pv.resize((w // 2, h // 2), Image.Resampling.BILINEAR, box=cbox))
