@@ -85,8 +85,7 @@ class TextScene(Terrain, Sky, Water):
             width, height, vignette=0.42 if night else 0.34, watermark=True, seed=spec.seed
         )
         self._xs = np.arange(width, dtype=np.float32)
-        self._rows = np.arange(height, dtype=np.float32)[:, None]
-        self._crows = np.arange(height // 2, dtype=np.float32)[:, None]
+        self._irows = np.arange(height, dtype=np.int32)[:, None]
         if spec.water or spec.wet:
             self._build_water()
         self._flashes = self._lightning_times() if spec.lightning else []
@@ -270,10 +269,7 @@ class TextScene(Terrain, Sky, Water):
         y0 = max(top, int(math.floor(float(r.min()))))
         y1 = min(h, int(math.ceil(float(r.max()))) + 1)
         if y1 > y0:
-            a = np.clip(self._rows[y0:y1] - r[None, :] + 0.5, 0.0, 1.0)
-            cur = f.y[y0:y1].astype(np.float32)
-            fill = layer.fy[y0 - top : y1 - top, xo : xo + w]
-            f.y[y0:y1] = (cur + (fill - cur) * a + 0.5).astype(np.uint8)
+            _cover(f.y[y0:y1], layer.fy[y0 - top : y1 - top, xo : xo + w], r, y0, self._irows)
         if y1 < h:
             f.y[y1:] = layer.fy[y1 - top : h - top, xo : xo + w]
         # chroma
@@ -284,14 +280,23 @@ class TextScene(Terrain, Sky, Water):
         c1 = min(hc, int(math.ceil(float(rc.max()))) + 1)
         cx = xo // 2
         if c1 > c0:
-            a = np.clip(self._crows[c0:c1] - rc[None, :] + 0.5, 0.0, 1.0)
             for plane, src in ((f.u, layer.fu), (f.v, layer.fv)):
-                cur = plane[c0:c1].astype(np.float32)
-                fill = src[c0 - ct : c1 - ct, cx : cx + w // 2]
-                plane[c0:c1] = (cur + (fill - cur) * a + 0.5).astype(np.uint8)
+                _cover(plane[c0:c1], src[c0 - ct : c1 - ct, cx : cx + w // 2], rc, c0, self._irows)
         if c1 < hc:
             f.u[c1:] = layer.fu[c1 - ct : hc - ct, cx : cx + w // 2]
             f.v[c1:] = layer.fv[c1 - ct : hc - ct, cx : cx + w // 2]
+
+
+def _cover(dst: np.ndarray, fill: np.ndarray, ridge: np.ndarray, row0: int, rows: np.ndarray) -> None:
+    """Lays `fill` over `dst` (rows from `row0` of a plane) below a silhouette's edge, `ridge` (the
+    edge's row in each column), anti-aliased: each column has at most one partly covered row."""
+    edge = np.floor(ridge + 0.5).astype(np.int32) - row0
+    np.copyto(dst, fill, where=rows[: dst.shape[0]] > edge[None, :])
+    cols = np.nonzero((edge >= 0) & (edge < dst.shape[0]))[0]
+    er = edge[cols]
+    a = np.clip((er + row0).astype(np.float32) - ridge[cols] + 0.5, 0.0, 1.0)
+    cur = dst[er, cols].astype(np.float32)
+    dst[er, cols] = (cur + (fill[er, cols] - cur) * a + 0.5).astype(np.uint8)
 
 
 def frame_camera(f: YuvFrame, pose: Pose) -> None:
