@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from demo_gateway.render.audio import ambience_of, ambient_bed
@@ -52,14 +53,16 @@ def render_text_to_video(
     n = frame_count(duration)
     key = seed_of(prompt, *seed_parts(seed))
     spec = read_prompt(prompt, key, subjects=subjects)
-    scene = TextScene(spec, w, h, n)
-    look = pick_style(prompt)
-    if look in SCENE_STYLES:  # "comic", "watercolour"...: the whole picture, subjects too, takes the look
-        scene.style = make_style(look, w, h, key)
     bed = None
-    if audio:
-        bed = ambient_bed(ambience_of(spec.terrain, spec.water, spec.particles, spec.moods), n / FPS, key)
+    if audio:  # made and encoded on the encoder's thread while the scene below is being built
+        bed = partial(
+            ambient_bed, ambience_of(spec.terrain, spec.water, spec.particles, spec.moods), n / FPS, key
+        )
     with VideoWriter(out_path, w, h, audio=bed) as writer:
+        scene = TextScene(spec, w, h, n)
+        look = pick_style(prompt)
+        if look in SCENE_STYLES:  # "comic", "watercolour"...: the whole picture, subjects too, takes the look
+            scene.style = make_style(look, w, h, key)
         for i in range(n):
             frame = YuvFrame(w, h)
             scene.draw(i, frame)

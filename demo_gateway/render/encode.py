@@ -174,10 +174,12 @@ class VideoWriter:
         fps: int = FPS,
         preset: str | None = None,
         crf: int = CRF,
-        audio: np.ndarray | None = None,
+        audio: np.ndarray | Callable[[], np.ndarray] | None = None,
         audio_rate: int = 48_000,
     ) -> None:
-        """`audio`: optional stereo float32 samples (2, n) in -1..1, written as an AAC track."""
+        """`audio`: optional stereo float32 samples (2, n) in -1..1, written as an AAC track; or a
+        function that makes them, called on the encoder thread. The track is encoded before the first
+        frame arrives (while the caller is still setting up its scene) and muxed at the end."""
         if width % 2 or height % 2 or width <= 0 or height <= 0:
             raise ValueError(f"frame size must be positive and even, got {width}x{height}")
         self.out_path = Path(out_path)
@@ -210,7 +212,8 @@ class VideoWriter:
             if audio is not None:
                 astream = self._container.add_stream("aac", rate=audio_rate, layout="stereo")
                 astream.bit_rate = 96_000
-                self._audio = (astream, np.ascontiguousarray(audio, np.float32), audio_rate)
+                self._audio = (astream, audio, audio_rate)
+            self._audio_packets: list[av.Packet] = []
         except BaseException:
             self._container.close()
             self._remove_tmp()
@@ -221,6 +224,7 @@ class VideoWriter:
     def _run(self) -> None:
         done = False
         try:
+            self._audio_packets = self._encode_audio()
             while True:
                 item = self._queue.get()
                 if item is _DONE:
@@ -231,27 +235,31 @@ class VideoWriter:
             if self._error is None:
                 for packet in self._stream.encode():
                     self._container.mux(packet)
-                self._encode_audio()
+                if self._audio is not None:  # no sound past the last frame
+                    limit = int(round(self.frames / self.fps * self._audio[2]))
+                    for packet in self._audio_packets:
+                        if packet.pts is None or packet.pts < limit:
+                            self._container.mux(packet)
         except BaseException as exc:  # reported by write() / close()
             self._error = exc
             while not done:  # keep taking frames so a writer never blocks on a full queue
                 done = self._queue.get() is _DONE
 
-    def _encode_audio(self) -> None:
+    def _encode_audio(self) -> list[av.Packet]:
         if self._audio is None:
-            return
-        stream, samples, rate = self._audio
-        n = min(samples.shape[1], int(round(self.frames / self.fps * rate)))
-        step = 1024
+            return []
+        stream, source, rate = self._audio
+        samples = np.ascontiguousarray(source() if callable(source) else source, np.float32)
+        packets: list[av.Packet] = []
+        n, step = samples.shape[1], 1024
         for start in range(0, n, step):
             chunk = samples[:, start : min(n, start + step)]
             frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout="stereo")
             frame.sample_rate = rate
             frame.pts = start
-            for packet in stream.encode(frame):
-                self._container.mux(packet)
-        for packet in stream.encode():
-            self._container.mux(packet)
+            packets += stream.encode(frame)
+        packets += stream.encode()
+        return packets
 
     def _encode(self, item: tuple[int, YuvFrame]) -> None:
         index, frame = item

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -121,56 +122,57 @@ def render_image_to_video(
     focus = look.uniform(-0.5, 0.5, 2)  # where the view leans, as a fraction of its free travel
     gain, warmth = float(look.uniform(0.93, 1.07)), float(look.uniform(-6.0, 6.0))
 
-    # The camera travels inside a "cover" crop of the image at the frame's ratio, held at enough
-    # resolution that the tightest view still maps at least 1:1 onto the frame.
-    locked = 1.0 + float(look.uniform(0.02, 0.14))  # a seed also picks the locked-off framing
-    base = locked if move is CameraMove.STATIC else _TRAVEL_ZOOM.get(move, 1.0)
-    zmax = 1.14 if move is CameraMove.DRIFT else base * path.max_zoom
-    scale = max(w / im.width, h / im.height)
-    cw, ch = w / scale, h / scale  # the cover crop in image pixels
-    box = (
-        max(0.0, (im.width - cw) / 2),  # clamped: float rounding can put an exact fit a hair outside
-        max(0.0, (im.height - ch) / 2),
-        min(float(im.width), (im.width + cw) / 2),
-        min(float(im.height), (im.height + ch) / 2),
-    )
-    sw = max(2, round(w * zmax / 2) * 2)
-    sh = max(2, round(h * zmax / 2) * 2)
-    src = im.resize((sw, sh), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
-    sy, su, sv = rgb_to_planes(np.asarray(src))
-    sy = np.clip(sy * np.float32(gain) + 0.5, 0, 255).astype(np.uint8)
-    su = np.clip(su.astype(np.int16) - round(warmth * 0.7), 0, 255).astype(np.uint8)
-    sv = np.clip(sv.astype(np.int16) + round(warmth), 0, 255).astype(np.uint8)
-    pu, pv = (Image.fromarray(p, "L") for p in (su, sv))  # chroma: Pillow's exact sub-pixel resize
-    luma = PlaneScaler(w, h)  # luma: swscale, whole source pixels (3x faster, the bulk of each frame)
-
-    kb_dir = rng.uniform(-1, 1, 2)
-    kb_dir /= max(1e-6, float(np.hypot(*kb_dir)))
-
-    def view(u: float, t: float) -> tuple[float, float, float]:
-        """The view centre (cx, cy in 0..1 of the source) and zoom at clip fraction u, time t."""
-        if move is CameraMove.DRIFT:  # a gentle Ken Burns
-            e = ease(u)
-            z = 1.02 * (zmax / 1.02) ** e
-            free = (1.0 - 1.0 / z) * 0.5
-            return 0.5 + kb_dir[0] * free * 0.6 * e, 0.5 + kb_dir[1] * free * 0.6 * e, z
-        p = path.pose(u, t)
-        z = base * p.zoom
-        free = (1.0 - 1.0 / z) * 0.5  # how far the centre may travel either side
-        cx = 0.5 + free * float(np.clip(0.9 * p.x + focus[0], -1.0, 1.0)) + p.shake_x / z
-        cy = 0.5 + free * float(np.clip(0.9 * p.y + focus[1], -1.0, 1.0)) + p.shake_y / z
-        return cx, cy, z
-
-    text = " ".join((prompt or "").lower().split())
-    kinds = {k for k, pattern in _IMAGE_PARTICLES.items() if re.search(rf"\b(?:{pattern})\b", text)}
-    particles = ParticleField(kinds, w, h, rng) if kinds else None
-    finisher = Finisher(w, h, watermark=True, seed=seed)
     bed = None
-    if audio:
+    if audio:  # made and encoded on the encoder's thread while the picture below is being prepared
         spec = read_prompt(prompt, seed, subjects=False)
-        bed = ambient_bed(ambience_of(spec.terrain, spec.water, spec.particles, spec.moods), n / FPS, seed)
-
+        bed = partial(
+            ambient_bed, ambience_of(spec.terrain, spec.water, spec.particles, spec.moods), n / FPS, seed
+        )
     with VideoWriter(out_path, w, h, audio=bed) as writer:
+        # The camera travels inside a "cover" crop of the image at the frame's ratio, held at enough
+        # resolution that the tightest view still maps at least 1:1 onto the frame.
+        locked = 1.0 + float(look.uniform(0.02, 0.14))  # a seed also picks the locked-off framing
+        base = locked if move is CameraMove.STATIC else _TRAVEL_ZOOM.get(move, 1.0)
+        zmax = 1.14 if move is CameraMove.DRIFT else base * path.max_zoom
+        scale = max(w / im.width, h / im.height)
+        cw, ch = w / scale, h / scale  # the cover crop in image pixels
+        box = (
+            max(0.0, (im.width - cw) / 2),  # clamped: float rounding can put an exact fit a hair outside
+            max(0.0, (im.height - ch) / 2),
+            min(float(im.width), (im.width + cw) / 2),
+            min(float(im.height), (im.height + ch) / 2),
+        )
+        sw = max(2, round(w * zmax / 2) * 2)
+        sh = max(2, round(h * zmax / 2) * 2)
+        src = im.resize((sw, sh), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+        sy, su, sv = rgb_to_planes(np.asarray(src))
+        sy = np.clip(sy * np.float32(gain) + 0.5, 0, 255).astype(np.uint8)
+        su = np.clip(su.astype(np.int16) - round(warmth * 0.7), 0, 255).astype(np.uint8)
+        sv = np.clip(sv.astype(np.int16) + round(warmth), 0, 255).astype(np.uint8)
+        pu, pv = (Image.fromarray(p, "L") for p in (su, sv))  # chroma: Pillow's exact sub-pixel resize
+        luma = PlaneScaler(w, h)  # luma: swscale, whole source pixels (3x faster, the bulk of each frame)
+
+        kb_dir = rng.uniform(-1, 1, 2)
+        kb_dir /= max(1e-6, float(np.hypot(*kb_dir)))
+
+        def view(u: float, t: float) -> tuple[float, float, float]:
+            """The view centre (cx, cy in 0..1 of the source) and zoom at clip fraction u, time t."""
+            if move is CameraMove.DRIFT:  # a gentle Ken Burns
+                e = ease(u)
+                z = 1.02 * (zmax / 1.02) ** e
+                free = (1.0 - 1.0 / z) * 0.5
+                return 0.5 + kb_dir[0] * free * 0.6 * e, 0.5 + kb_dir[1] * free * 0.6 * e, z
+            p = path.pose(u, t)
+            z = base * p.zoom
+            free = (1.0 - 1.0 / z) * 0.5  # how far the centre may travel either side
+            cx = 0.5 + free * float(np.clip(0.9 * p.x + focus[0], -1.0, 1.0)) + p.shake_x / z
+            cy = 0.5 + free * float(np.clip(0.9 * p.y + focus[1], -1.0, 1.0)) + p.shake_y / z
+            return cx, cy, z
+
+        text = " ".join((prompt or "").lower().split())
+        kinds = {k for k, pattern in _IMAGE_PARTICLES.items() if re.search(rf"\b(?:{pattern})\b", text)}
+        particles = ParticleField(kinds, w, h, rng) if kinds else None
+        finisher = Finisher(w, h, watermark=True, seed=seed)
         for i in range(n):
             cx, cy, z = view(i / max(1, n - 1), i / FPS)
             vw, vh = sw / z, sh / z
