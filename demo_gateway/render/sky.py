@@ -65,11 +65,11 @@ class Sky:
             if "neon" in spec.moods:
                 glow_amt *= 0.5
             glow = glow_amt * (0.55 * np.exp(-d / 0.035) + 0.45 * np.exp(-d / 0.2))
-            sky = sky + pal["glow"] * glow[..., None] * 0.6
+            sky += (pal["glow"] * np.float32(0.6)) * glow[..., None]
         if spec.time in ("sunset", "dawn") or "neon" in spec.moods:
             band = np.exp(-(((ys - hz) / (0.09 * self.h)) ** 2))
             sidefall = np.exp(-np.abs(xs - sx) / (0.7 * self.w)) if self.sun else 0.6
-            sky = sky + pal["glow"] * (band * sidefall * 0.35)[..., None]
+            sky += pal["glow"] * (band * sidefall * 0.35)[..., None]
 
         # stars
         self.stars = None
@@ -130,21 +130,29 @@ class Sky:
         # the sun/moon disc, after the glow
         if self.sun is not None:
             sx, sy, radius = self.sun
-            d = np.sqrt((xs - sx) ** 2 + (ys - sy) ** 2)
+            # only the disc's own box is touched (the disc is zero outside it)
+            y0, y1 = max(0, int(sy - radius) - 3), min(h, int(sy + radius) + 4)
+            x0, x1 = max(0, int(sx - radius) - 3), min(pw, int(sx + radius) + 4)
+            bys, bxs = ys[y0:y1], xs[:, x0:x1]
+            d = np.sqrt((bxs - sx) ** 2 + (bys - sy) ** 2)
             disc = np.clip((radius - d) / 1.6 + 0.5, 0.0, 1.0)
+            region = sky[y0:y1, x0:x1]
             if spec.time == "night":
                 mare = fbm2d(rng, h // 2, pw // 2, radius / 2, radius / 2, 3)
                 mare = np.asarray(
-                    Image.fromarray(mare, "F").resize((pw, h), Image.Resampling.BILINEAR), np.float32
+                    Image.fromarray(mare, "F").resize(
+                        (x1 - x0, y1 - y0), Image.Resampling.BILINEAR, box=(x0 / 2, y0 / 2, x1 / 2, y1 / 2)
+                    ),
+                    np.float32,
                 )
                 moon = pal["sun"] * (0.9 + 0.1 * np.clip(mare * 2.5, -1, 1))[..., None]
                 if rng.random() < 0.45:  # a crescent
-                    d2 = np.sqrt((xs - sx - radius * 0.55) ** 2 + (ys - sy + radius * 0.25) ** 2)
+                    d2 = np.sqrt((bxs - sx - radius * 0.55) ** 2 + (bys - sy + radius * 0.25) ** 2)
                     disc = disc * np.clip((d2 - radius * 0.95) / 1.6 + 0.5, 0.0, 1.0)
-                sky = mix(sky, moon, disc[..., None])
+                region[:] = mix(region, moon, disc[..., None])
             else:
                 limb = np.clip(1.0 - 0.12 * (d / radius) ** 2, 0.8, 1.0)
-                sky = mix(sky, pal["sun"] * limb[..., None] * 1.04, disc[..., None])
+                region[:] = mix(region, pal["sun"] * limb[..., None] * 1.04, disc[..., None])
 
         # clouds: a domain-warped fractal density, lit on the side facing the light
         if spec.clouds > 0.05:
@@ -172,22 +180,31 @@ class Sky:
             lit = np.clip(
                 0.62 + 1.4 * (dens - toward) - 0.25 * dens + 0.12 * fbm2d(rng, ch, cw, 8, 14, 3), 0, 1
             )
-            up = (pw, h)
             dens = np.asarray(
-                Image.fromarray(dens.astype(np.float32), "F").resize(up, Image.Resampling.BICUBIC), np.float32
+                Image.fromarray(dens.astype(np.float32), "F").resize((pw, h), Image.Resampling.BICUBIC),
+                np.float32,
             )
-            lit = np.asarray(
-                Image.fromarray(lit.astype(np.float32), "F").resize(up, Image.Resampling.BICUBIC), np.float32
+            # the rows below the last cloud stay as they are: the rest is worked on those above it only
+            filled = np.nonzero(dens.max(axis=1) > 0.0)[0]
+            r1 = int(filled[-1]) + 1 if filled.size else 0
+            lit = np.array(
+                Image.fromarray(lit.astype(np.float32), "F").resize(
+                    (pw, r1), Image.Resampling.BICUBIC, box=(0, 0, cw, r1 * ch / h)
+                ),
+                np.float32,
             )
+            top = dens[:r1]
             if self.sun is not None:
                 sx, sy, _ = self.sun
-                near = np.exp(-np.sqrt((xs - sx) ** 2 + (ys - sy) ** 2) / (0.22 * unit))
-                lit = lit + 0.45 * near * (1.0 - np.clip(dens, 0, 1))  # silver linings near the sun
-            lit = np.clip(lit, 0.0, 1.0)
+                near = np.exp(-np.sqrt((xs - sx) ** 2 + (ys[:r1] - sy) ** 2) / (0.22 * unit))
+                lit += 0.45 * near * (1.0 - np.clip(top, 0, 1))  # silver linings near the sun
+            np.clip(lit, 0.0, 1.0, out=lit)
             ccol = mix(pal["cloud_dark"], pal["cloud_lit"], lit[..., None])
             opacity = 0.95 if spec.clouds > 0.6 else (0.7 if spec.time == "night" else 0.88)
-            alpha = np.clip(dens * opacity, 0, 1)[..., None]
-            sky = mix(sky, ccol, alpha)
+            alpha = np.clip(top * opacity, 0, 1)[..., None]
+            ccol -= sky[:r1]
+            ccol *= alpha
+            sky[:r1] += ccol
             if self.stars is not None:
                 iy, ix, b, ph = self.stars
                 keep = dens[iy, ix] < 0.25
