@@ -380,8 +380,10 @@ class Beam:
             beam.ac *= fade[0::2][None, : beam.ac.shape[1]]
             self._beam = beam
         cel = self._squeezed.get(step)
-        if cel is None:
-            cel = self._squeezed[step] = stretch(self._beam, step / self.STEPS)
+        if cel is None:  # one squeeze per reach; the beam swinging the other way is its mirror image
+            same = self._squeezed.get(-step)
+            cel = mirrored(same) if same is not None else stretch(self._beam, step / self.STEPS)
+            self._squeezed[step] = cel
         blit(f, cel, x, y)
 
     def draw_flare(self, f, phase: float, x: float, y: float) -> None:

@@ -272,6 +272,7 @@ def mirrored(cel: Cel) -> Cel:
         w - cel.ax,
         cel.ay,
         _spans=cel._spans,
+        _fixed=None if cel._fixed is None else tuple(p[:, ::-1] for p in cel._fixed),
     )
 
 
