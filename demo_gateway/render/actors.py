@@ -363,7 +363,7 @@ class Beam:
 
     def _make(self, drawer: Drawer, box: tuple[float, float, float, float]) -> Cel:
         t = self.tower
-        pen = Pen(box, t.size_px, t.light)
+        pen = Pen(box, t.size_px, t.light, ss=1)  # soft light: no supersampling needed
         drawer(pen, t.s, 0.0, 1.0)
         return cel_of(pen.image(), (pen.ax / pen.ss, pen.ay / pen.ss), reflect=t.reflect * 0.6)
 
@@ -391,7 +391,7 @@ class Beam:
         if flare < 0.02:
             return
         if self._flare is None:
-            self._flare = self._make(buildings.lighthouse_flare, (-0.45, -1.47, 0.45, -0.57))
+            self._flare = self._make(buildings.lighthouse_flare, (-0.6, -1.62, 0.6, -0.42))
         blit(f, self._flare, x, y, flare)
 
 

@@ -44,10 +44,13 @@ def glow(c: Sequence[float], a: float = 1.0) -> tuple[int, int, int, int]:
 class Pen:
     """Draws in subject units: the anchor (0, 0) is the subject's foot, y grows downwards, 1 unit = size px."""
 
-    def __init__(self, box: tuple[float, float, float, float], size_px: float, light: Light) -> None:
+    def __init__(
+        self, box: tuple[float, float, float, float], size_px: float, light: Light, *, ss: int | None = None
+    ) -> None:
+        """`ss` forces a supersampling factor (1 for soft light, whose edges need none)."""
         left, top, right, bottom = box
         area = (right - left) * (bottom - top) * size_px * size_px
-        self.ss = SS if area < 40_000 else 2  # big sprites: less supersampling, same look
+        self.ss = ss or (SS if area < 40_000 else 2)  # big sprites: less supersampling, same look
         self.unit = size_px * self.ss
         self.w = max(2, int(math.ceil((right - left) * size_px / 2)) * 2) * self.ss
         self.h = max(2, int(math.ceil((bottom - top) * size_px / 2)) * 2) * self.ss
@@ -261,14 +264,14 @@ def cel_of(im: Image.Image, anchor: tuple[float, float], *, shadow: float = 0.0,
 
 
 def mirrored(cel: Cel) -> Cel:
-    """The cel facing the other way (its anchor mirrored too)."""
+    """The cel facing the other way (its anchor mirrored too): views of the same planes, read only."""
     w = cel.a.shape[1]
     return Cel(
-        cel.y[:, ::-1].copy(),
-        cel.u[:, ::-1].copy(),
-        cel.v[:, ::-1].copy(),
-        cel.a[:, ::-1].copy(),
-        cel.ac[:, ::-1].copy(),
+        cel.y[:, ::-1],
+        cel.u[:, ::-1],
+        cel.v[:, ::-1],
+        cel.a[:, ::-1],
+        cel.ac[:, ::-1],
         w - cel.ax,
         cel.ay,
         _spans=cel._spans,
