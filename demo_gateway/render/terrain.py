@@ -112,14 +112,17 @@ class Terrain:
             noise = np.asarray(
                 Image.fromarray(noise, "F").resize((pw, h - top), Image.Resampling.BILINEAR), np.float32
             )
-            fill = fill * (1.0 + tex * noise)[..., None]
+            fill *= (1.0 + tex * noise)[..., None]
         if rim > 0:
             rim_col = self.pal["glow"] if self.spec.time != "day" else self.pal["horizon"]
-            fill = fill + rim_col * (rim * np.exp(-np.clip(d, 0, None) / 3.0))[..., None]
+            near = np.nonzero(np.min(d, axis=1) < 60.0)[0]  # the rim light is nil 60 px under the ridge
+            if near.size:
+                r0, r1 = int(near[0]), int(near[-1]) + 1
+                fill[r0:r1] += rim_col * (rim * np.exp(-np.clip(d[r0:r1], 0, None) / 3.0))[..., None]
         if mist > 0:
             base = float(np.median(ridge))
             m = smoothstep(base - 0.02 * h, base + 0.25 * h, ys) * mist
-            fill = mix(fill, self.pal["haze"], np.broadcast_to(m, d.shape)[..., None])
+            fill += (self.pal["haze"] - fill) * m[..., None]
         return fill, top
 
     def _mountains(self, water: bool) -> list[_Layer]:
