@@ -37,6 +37,16 @@ def rgb_to_yuv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return y, cb, cr
 
 
+def luma_of(rgb: np.ndarray) -> np.ndarray:
+    """The Y plane of `rgb_to_yuv` alone (float32)."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    luma = np.float32(_KR) * r + np.float32(_KG) * g
+    luma += np.float32(_KB) * b
+    luma *= np.float32(219.0 / 255.0)
+    luma += np.float32(16.0)
+    return luma
+
+
 def yuv_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> np.ndarray:
     """The inverse of `rgb_to_yuv` (float in, float RGB 0..255 out, unclipped)."""
     luma = (np.asarray(y, np.float32) - 16.0) * (255.0 / 219.0)

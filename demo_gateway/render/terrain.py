@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from demo_gateway.render.encode import half, rgb_to_yuv, to_u8
+from demo_gateway.render.encode import luma_of, rgb_to_yuv, to_u8
 from demo_gateway.render.noise import box, fbm1d, fbm2d, mix, smoothstep
 from demo_gateway.render.scene_spec import SceneSpec
 from demo_gateway.render.skyline import city_layers
@@ -29,9 +29,20 @@ class _Layer:
 
 def _planes_of(rgb: np.ndarray, dither: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Static RGB artwork to uint8 planes, with a little triangular dither against banding."""
-    y, cb, cr = rgb_to_yuv(rgb)
+    y = luma_of(rgb)
     noise = dither.random(y.shape, np.float32) - dither.random(y.shape, np.float32)
-    return to_u8(y + noise * 0.9), to_u8(half(cb)), to_u8(half(cr))
+    _, cb, cr = rgb_to_yuv(half_rgb(rgb))  # chroma is linear in RGB: convert the 2x2 means
+    return to_u8(y + noise * 0.9), to_u8(cb), to_u8(cr)
+
+
+def half_rgb(rgb: np.ndarray) -> np.ndarray:
+    """2x2 means of an (H, W, 3) float picture with even H (an odd last column is dropped)."""
+    w = rgb.shape[1] // 2 * 2
+    out = rgb[0::2, 0:w:2] + rgb[1::2, 0:w:2]
+    out += rgb[0::2, 1:w:2]
+    out += rgb[1::2, 1:w:2]
+    out *= np.float32(0.25)
+    return out
 
 
 class Terrain:
