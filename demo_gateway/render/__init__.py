@@ -63,9 +63,8 @@ def render_text_to_video(
         look = pick_style(prompt)
         if look in SCENE_STYLES:  # "comic", "watercolour"...: the whole picture, subjects too, takes the look
             scene.style = make_style(look, w, h, key)
-        writer.finish = scene.finish  # on the encoder's thread, while the next frame is painted
         for i in range(n):
             frame = YuvFrame(w, h)
-            scene.paint(i, frame)
+            scene.draw(i, frame)
             writer.write(frame)
     return result_of(out_path, w, h, n)

@@ -197,9 +197,6 @@ class VideoWriter:
         self.height = height
         self.fps = fps
         self.frames = 0
-        # applied to each frame on the encoder thread, in order, just before it is encoded: the last,
-        # self-contained touches of a frame (set it before the first write)
-        self.finish: Callable[[int, YuvFrame], None] | None = None
         self.out_path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = self.out_path.with_name(
             f".{self.out_path.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
@@ -276,8 +273,6 @@ class VideoWriter:
 
     def _encode(self, item: tuple[int, YuvFrame]) -> None:
         index, frame = item
-        if self.finish is not None:
-            self.finish(index, frame)
         # Copy into a frame FFmpeg allocated and reference-counts itself, rather than a zero-copy
         # frame over the numpy buffer whose lifetime the encoder cannot see.
         vf = av.VideoFrame(self.width, self.height, "yuv420p")

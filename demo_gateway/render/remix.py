@@ -93,20 +93,15 @@ def render_remix(
 
         out_i = 0
         current: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        def restyle(i: int, f: YuvFrame) -> None:
-            out = YuvFrame(w, h)
-            style.apply(f.y, f.u, f.v, i / FPS, out)
-            finisher.apply(out)
-            f.buf[:] = out.buf
-
         with VideoWriter(out_path, w, h) as writer:
-            writer.finish = restyle  # on the encoder's thread, while the next source frame is decoded
 
             def emit_until(limit: float) -> None:
                 nonlocal out_i
                 while current is not None and out_i < n and out_i / FPS < limit - 1e-6:
+                    t = out_i / FPS
                     frame = YuvFrame(w, h)
-                    frame.y[:], frame.u[:], frame.v[:] = current
+                    style.apply(*current, t, frame)
+                    finisher.apply(frame)
                     writer.write(frame)
                     out_i += 1
 

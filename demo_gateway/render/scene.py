@@ -188,23 +188,6 @@ class TextScene(Terrain, Sky, Water):
 
     # ---- per frame ----
     def draw(self, i: int, f: YuvFrame) -> None:
-        """Fills frame i completely: `paint`, then `finish`."""
-        self.paint(i, f)
-        self.finish(i, f)
-
-    def finish(self, i: int, f: YuvFrame) -> None:
-        """The last touches of frame i, made after the camera: weather, the whole-picture look, vignette
-        and mark (they depend on nothing but the frame and its time, so a writer may run them on its
-        own thread while the next frame is painted)."""
-        self.particles.draw(f, i / FPS)
-        if self.style is not None:
-            out = YuvFrame(self.w, self.h)
-            self.style.apply(f.y, f.u, f.v, i / FPS, out)
-            f.buf[:] = out.buf
-        self.finisher.apply(f)
-
-    def paint(self, i: int, f: YuvFrame) -> None:
-        """Frame i up to the camera: sky, land, water and subjects, zoomed as the camera says."""
         w, h = self.w, self.h
         t = i / FPS
         u = i / max(1, self.n - 1)
@@ -260,6 +243,12 @@ class TextScene(Terrain, Sky, Water):
             self._draw_cast(f, s, pose, t, u)
         if self._zoomed:
             frame_camera(f, pose)
+        self.particles.draw(f, t)
+        if self.style is not None:
+            out = YuvFrame(w, h)
+            self.style.apply(f.y, f.u, f.v, t, out)
+            f.buf[:] = out.buf
+        self.finisher.apply(f)
 
     def _draw_layer(self, f: YuvFrame, layer: _Layer, off: float, drop: int = 0) -> None:
         """One silhouette layer at panorama offset `off` (px), moved down by `drop` (even) rows."""
