@@ -14,6 +14,7 @@ from demo_gateway.render import figures_buildings as buildings
 from demo_gateway.render import figures_craft as craft
 from demo_gateway.render import figures_life as life
 from demo_gateway.render import figures_things as things
+from demo_gateway.render.encode import FPS
 from demo_gateway.render.kinds import HABITAT, Habitat, Kind, Motion
 from demo_gateway.render.sprites import Cel, Light, Pen, blit, cel_of, mirrored, stretch
 from demo_gateway.render.subjects import Subject
@@ -251,12 +252,7 @@ class Cast:
     ) -> None:
         for a in self.actors:
             s = a.subject
-            rate = _RATE.get(s.motion, 0.3)
-            phase = (a.phase0 + t * rate) % 1.0
-            if s.motion in _PROGRESSIVE:
-                idx = min(a.cels.n - 1, int(u * a.cels.n))
-            else:
-                idx = int(phase * a.cels.n) % a.cels.n
+            idx, phase = self._pose(a, t, u)
             x, y, opacity = self._path(a, t, u)
             x -= offset(a.par)
             y += drop(a.par)
@@ -267,6 +263,31 @@ class Cast:
                 beam.draw_flare(f, phase, x, y)
             elif opacity > 0.0:
                 blit(f, a.cels.get(idx, a.facing), x, y, opacity)
+
+    def prewarm(self, frames: int) -> None:
+        """Draws every cel the clip's frames will ask for (safe beside `draw`: cels are pure, so a cel
+        both threads make comes out the same whichever is kept). Errors are left for `draw` to meet."""
+        try:
+            for i in range(frames):
+                t = i / FPS
+                u = i / max(1, frames - 1)
+                for a in self.actors:
+                    idx, phase = self._pose(a, t, u)
+                    if a.subject.kind is Kind.LIGHTHOUSE:
+                        a.cels.get(0, a.facing).fixed()
+                        self._beam(a).prepare(phase)
+                    else:
+                        a.cels.get(idx, a.facing).fixed()
+        except Exception:  # noqa: S110 - the main thread draws (and reports) what this could not
+            pass
+
+    def _pose(self, a: Actor, t: float, u: float) -> tuple[int, float]:
+        """(cel index, animation phase) of an actor at time t, clip fraction u."""
+        s = a.subject
+        phase = (a.phase0 + t * _RATE.get(s.motion, 0.3)) % 1.0
+        if s.motion in _PROGRESSIVE:
+            return min(a.cels.n - 1, int(u * a.cels.n)), phase
+        return int(phase * a.cels.n) % a.cels.n, phase
 
     def _path(self, a: Actor, t: float, u: float) -> tuple[float, float, float]:
         s, w, h = a.subject, self.w, self.h
@@ -368,10 +389,35 @@ class Beam:
         return cel_of(pen.image(), (pen.ax / pen.ss, pen.ay / pen.ss), reflect=t.reflect * 0.6)
 
     def draw_beam(self, f, phase: float, x: float, y: float) -> None:
-        reach = math.sin(2 * math.pi * phase)
-        step = int(round(reach * self.STEPS))
+        cel = self._squeeze(phase)
+        if cel is not None:
+            blit(f, cel, x, y)
+
+    def draw_flare(self, f, phase: float, x: float, y: float) -> None:
+        flare = self._flare_strength(phase)
+        if flare > 0.0:
+            blit(f, self._flare_cel(), x, y, flare)
+
+    def prepare(self, phase: float) -> None:
+        """Makes (and caches) what `draw_beam` and `draw_flare` will need at this phase."""
+        cel = self._squeeze(phase)
+        if cel is not None:
+            cel.fixed()
+        if self._flare_strength(phase) > 0.0:
+            self._flare_cel()
+
+    def _squeeze(self, phase: float) -> Cel | None:
+        step = int(round(math.sin(2 * math.pi * phase) * self.STEPS))
         if abs(step) < 1:
-            return
+            return None
+        cel = self._squeezed.get(step)
+        if cel is None:  # one squeeze per reach; the beam swinging the other way is its mirror image
+            same = self._squeezed.get(-step)
+            cel = mirrored(same) if same is not None else stretch(self._full_beam(), step / self.STEPS)
+            self._squeezed[step] = cel
+        return cel
+
+    def _full_beam(self) -> Cel:
         if self._beam is None:
             beam = self._make(buildings.lighthouse_beam, (-0.05, -1.3, 2.65, 0.04))
             w = beam.a.shape[1]
@@ -379,20 +425,17 @@ class Beam:
             beam.a *= fade[None, :]  # the light thins out with distance instead of ending square
             beam.ac *= fade[0::2][None, : beam.ac.shape[1]]
             self._beam = beam
-        cel = self._squeezed.get(step)
-        if cel is None:  # one squeeze per reach; the beam swinging the other way is its mirror image
-            same = self._squeezed.get(-step)
-            cel = mirrored(same) if same is not None else stretch(self._beam, step / self.STEPS)
-            self._squeezed[step] = cel
-        blit(f, cel, x, y)
+        return self._beam
 
-    def draw_flare(self, f, phase: float, x: float, y: float) -> None:
+    @staticmethod
+    def _flare_strength(phase: float) -> float:
         flare = max(0.0, math.cos(2 * math.pi * phase)) ** 6
-        if flare < 0.02:
-            return
+        return flare if flare >= 0.02 else 0.0
+
+    def _flare_cel(self) -> Cel:
         if self._flare is None:
             self._flare = self._make(buildings.lighthouse_flare, (-0.6, -1.62, 0.6, -0.42))
-        blit(f, self._flare, x, y, flare)
+        return self._flare
 
 
 def _rotate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -70,6 +71,11 @@ class TextScene(Terrain, Sky, Water):
         self.lift = 0.0 if (spec.water or spec.wet) else lift * height
         self._zoomed = self.cam.max_zoom > 1.0
         self.beacons: list[tuple[int, float, int]] = []  # blinking aviation lights (layer, y, x)
+        self.stage: _Layer | None = None
+        self.cast: Cast | None = None
+        self.style: Style | None = None  # a whole-picture look (comic, watercolour...) applied last
+        if spec.subjects:  # first: its cels are drawn on a helper thread while the land is built
+            self._build_cast()
         self._build_sky()
         self.layers: list[_Layer] = self._build_layers()
         self.particles = ParticleField(
@@ -89,11 +95,9 @@ class TextScene(Terrain, Sky, Water):
         if spec.water or spec.wet:
             self._build_water()
         self._flashes = self._lightning_times() if spec.lightning else []
-        self.stage: _Layer | None = None
-        self.cast: Cast | None = None
-        self.style: Style | None = None  # a whole-picture look (comic, watercolour...) applied last
-        if spec.subjects:
-            self._build_cast()
+        grounded = [s for s in spec.subjects if habitat_of(s, spec.water) is Habitat.GROUND]
+        if grounded and self.cast is not None:
+            self.stage = self._build_stage(self.cast.ground - 0.035 * height, grounded)
 
     # ---- subjects ----
     def _build_cast(self) -> None:
@@ -108,10 +112,7 @@ class TextScene(Terrain, Sky, Water):
             night=night,
             rim=tuple(float(c) for c in pal["glow"]),  # type: ignore[arg-type]
         )
-        grounded = [s for s in spec.subjects if habitat_of(s, spec.water) is Habitat.GROUND]
         ground = h * (0.86 if not (spec.water or spec.wet) else 0.9)
-        if grounded:
-            self.stage = self._build_stage(ground - 0.035 * h, grounded)
         self.cast = Cast(
             spec.subjects,
             self.w,
@@ -123,6 +124,9 @@ class TextScene(Terrain, Sky, Water):
             ground=ground,
             water=spec.water,
         )
+        # every pose the clip shows, drawn ahead on a helper thread (the other core idles while the
+        # sky and land are built); a pose the main thread needs first it simply draws itself
+        threading.Thread(target=self.cast.prewarm, args=(self.n,), name="render-cels", daemon=True).start()
 
     def _build_stage(self, top_y: float, grounded: list[Subject]) -> _Layer:
         """The near ground the subjects stand on: grass, sand, snow, a street, a road or a table top."""
