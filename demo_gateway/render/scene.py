@@ -171,8 +171,7 @@ class TextScene(Terrain, Sky, Water):
 
     def _draw_cast(self, f: YuvFrame, s: float, pose: Pose, t: float, u: float) -> None:
         if self.stage is not None:
-            drop = int(round(pose.depth * self.lift / 2)) * 2 if self.lift else 0
-            self._draw_layer(f, self.stage, self._offset(self.stage.shift, s), drop)
+            self._draw_layer(f, self.stage, self._offset(self.stage.shift, s), self._stage_drop(pose))
         if self.cast is None:
             return
 
@@ -223,12 +222,24 @@ class TextScene(Terrain, Sky, Water):
                 y += int(70 * min(flash, 1.4))
                 f.y[:top] = np.clip(y, 0, 235).astype(np.uint8)
         n_layers = len(self.layers)
+        drops = [0] * n_layers
+        if self.lift:
+            drops = [
+                int(round(pose.depth * self.lift * ((k + 1) / n_layers) ** 2 / 2)) * 2
+                for k in range(n_layers)
+            ]
+        # rows a nearer layer (or the water, or the stage) will cover whole are not drawn from farther ones
+        limit = h
+        if self.spec.water or self.spec.wet:
+            limit = self.horizon
+        if self.stage is not None:
+            limit = min(limit, _solid_from(self.stage, self._stage_drop(pose)))
+        limits = [h] * n_layers
+        for k in range(n_layers - 1, -1, -1):
+            limits[k] = limit
+            limit = min(limit, _solid_from(self.layers[k], drops[k]))
         for k, layer in enumerate(self.layers):
-            drop = 0
-            if self.lift:
-                near = (k + 1) / n_layers
-                drop = int(round(pose.depth * self.lift * near * near / 2)) * 2
-            self._draw_layer(f, layer, self._offset(layer.shift, s), drop)
+            self._draw_layer(f, layer, self._offset(layer.shift, s), drops[k], limits[k])
         if self.beacons:
             on = (t % 1.6) < 0.5
             if on:
@@ -254,9 +265,16 @@ class TextScene(Terrain, Sky, Water):
             f.buf[:] = out.buf
         self.finisher.apply(f)
 
-    def _draw_layer(self, f: YuvFrame, layer: _Layer, off: float, drop: int = 0) -> None:
-        """One silhouette layer at panorama offset `off` (px), moved down by `drop` (even) rows."""
-        w, h = self.w, self.h
+    def _stage_drop(self, pose: Pose) -> int:
+        return int(round(pose.depth * self.lift / 2)) * 2 if self.lift else 0
+
+    def _draw_layer(
+        self, f: YuvFrame, layer: _Layer, off: float, drop: int = 0, limit: int | None = None
+    ) -> None:
+        """One silhouette layer at panorama offset `off` (px), moved down by `drop` (even) rows; rows
+        from `limit` down are left out (something nearer covers them whole)."""
+        w = self.w
+        h = self.h if limit is None else limit
         xo = int(math.floor(off))
         if layer.stepped:
             xo = int(round(off))
@@ -268,6 +286,7 @@ class TextScene(Terrain, Sky, Water):
         top = layer.top + drop
         if top >= h:
             return
+        hc = h // 2
         if drop:
             r = r + drop
         y0 = max(top, int(math.floor(float(r.min()))))
@@ -275,9 +294,8 @@ class TextScene(Terrain, Sky, Water):
         if y1 > y0:
             _cover(f.y[y0:y1], layer.fy[y0 - top : y1 - top, xo : xo + w], r, y0, self._irows)
         if y1 < h:
-            f.y[y1:] = layer.fy[y1 - top : h - top, xo : xo + w]
+            f.y[y1:h] = layer.fy[y1 - top : h - top, xo : xo + w]
         # chroma
-        hc = h // 2
         ct = top // 2
         rc = 0.25 * (r[0::2] + r[1::2]) - 0.25
         c0 = max(ct, int(math.floor(float(rc.min()))))
@@ -287,8 +305,14 @@ class TextScene(Terrain, Sky, Water):
             for plane, src in ((f.u, layer.fu), (f.v, layer.fv)):
                 _cover(plane[c0:c1], src[c0 - ct : c1 - ct, cx : cx + w // 2], rc, c0, self._irows)
         if c1 < hc:
-            f.u[c1:] = layer.fu[c1 - ct : hc - ct, cx : cx + w // 2]
-            f.v[c1:] = layer.fv[c1 - ct : hc - ct, cx : cx + w // 2]
+            f.u[c1:hc] = layer.fu[c1 - ct : hc - ct, cx : cx + w // 2]
+            f.v[c1:hc] = layer.fv[c1 - ct : hc - ct, cx : cx + w // 2]
+
+
+def _solid_from(layer: _Layer, drop: int) -> int:
+    """An even row from which a layer covers the whole frame width in luma and chroma, wherever it is
+    panned (a few rows below its lowest ridge point: chroma edges reach a little further)."""
+    return (int(math.ceil(float(layer.ridge.max()))) + drop + 5) // 2 * 2
 
 
 def _cover(dst: np.ndarray, fill: np.ndarray, ridge: np.ndarray, row0: int, rows: np.ndarray) -> None:
