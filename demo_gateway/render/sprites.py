@@ -133,6 +133,9 @@ class Pen:
             fill=int(255 * max(0.0, min(1.0, a))),
         )
         alpha = alpha.filter(ImageFilter.GaussianBlur(max(0.5, rad * 0.3 * fx)))
+        clipped = (px - rad < 0, py - rad < 0, int(px + rad) + 1 > self.w, int(py + rad) + 1 > self.h)
+        if any(clipped):  # a glow wider than the sprite's box fades out before its edges, never a square
+            alpha = Image.fromarray(_taper(np.asarray(alpha, np.float32), clipped).astype(np.uint8), "L")
         layer = Image.new("RGBA", (sw, sh), (int(col[0]), int(col[1]), int(col[2]), 0))
         layer.putalpha(alpha)
         self.base.alpha_composite(layer.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), dest=(x0, y0))
@@ -147,6 +150,25 @@ class Pen:
     def image(self) -> Image.Image:
         self.flush()
         return self.base.resize((self.w // self.ss, self.h // self.ss), Image.Resampling.BOX)
+
+
+def _taper(a: np.ndarray, sides: tuple[bool, bool, bool, bool]) -> np.ndarray:
+    """`a` faded smoothly to zero towards the chosen sides (left, top, right, bottom), from its middle
+    outwards, so a clipped glow still falls off softly all round."""
+    h, w = a.shape
+    ramp_x = np.ones(w, np.float32)
+    ramp_y = np.ones(h, np.float32)
+    for on, ramp, n, flip in (
+        (sides[0], ramp_x, w, False),
+        (sides[1], ramp_y, h, False),
+        (sides[2], ramp_x, w, True),
+        (sides[3], ramp_y, h, True),
+    ):
+        if on:
+            t = np.clip((np.arange(n, dtype=np.float32) + 0.5) / max(1.0, n / 2), 0, 1)
+            t = t * t * (3 - 2 * t)
+            ramp *= t[::-1] if flip else t
+    return np.rint(a * ramp_y[:, None] * ramp_x[None, :])
 
 
 @dataclass
