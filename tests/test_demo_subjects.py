@@ -11,10 +11,12 @@ import pytest
 from demo_gateway.contact_sheet import PROMPTS
 from demo_gateway.render import render_image_to_video, render_text_to_video
 from demo_gateway.render.actors import FIGURES
-from demo_gateway.render.encode import lift_watermark
+from demo_gateway.render.finisher import lift_watermark
+from demo_gateway.render.kinds import Kind, Motion
+from demo_gateway.render.lexicon import LEXICON
 from demo_gateway.render.scene import TextScene, read_prompt
 from demo_gateway.render.sprites import Light, Pen
-from demo_gateway.render.subjects import LEXICON, Kind, Motion, find_subjects
+from demo_gateway.render.subjects import find_subjects
 
 # the first subject each of the 40 contact-sheet prompts must name (noun, kind)
 EXPECTED = {
@@ -284,3 +286,16 @@ def test_image_to_video_of_an_audio_model_has_a_track(tmp_path):
     render_image_to_video(pic, "waves on the shore", 0.5, "16:9", out, seed=1, audio=True)
     with av.open(str(out)) as c:
         assert [s.codec_context.name for s in c.streams.audio] == ["aac"]
+
+
+def test_a_glow_wider_than_its_sprite_fades_out_before_the_box_edges():
+    """A campfire's or a lighthouse's glow reaches past its sprite's box: it must fade out inside the
+    box, or the box shows on screen as a tinted square."""
+    light = Light(gain=(1.0, 1.0, 1.0), haze=(0.0, 0.0, 0.0), haze_amt=0.0, night=True, rim=(0.0, 0.0, 0.0))
+    pen = Pen((-0.5, -0.5, 0.5, 0.5), 200.0, light)
+    pen.halo(0.0, 0.0, 1.6, (255, 140, 50), 0.6)
+    alpha = np.asarray(pen.image())[..., 3].astype(int)
+    h, w = alpha.shape
+    assert alpha[h // 2, w // 2] > 60, "the glow should still be there"
+    border = np.concatenate([alpha[0], alpha[-1], alpha[:, 0], alpha[:, -1]])
+    assert border.max() <= 6, f"the glow is cut off at the sprite's box (edge alpha {border.max()})"

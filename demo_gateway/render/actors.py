@@ -9,12 +9,16 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from demo_gateway.render import figures_animals as animals
 from demo_gateway.render import figures_buildings as buildings
 from demo_gateway.render import figures_craft as craft
 from demo_gateway.render import figures_life as life
 from demo_gateway.render import figures_things as things
-from demo_gateway.render.sprites import Cel, Light, Pen, blit, cel_of, mirrored, stretch
-from demo_gateway.render.subjects import HABITAT, Habitat, Kind, Motion, Subject
+from demo_gateway.render.beam import Beam
+from demo_gateway.render.encode import FPS
+from demo_gateway.render.kinds import HABITAT, Habitat, Kind, Motion
+from demo_gateway.render.sprites import Cel, Light, Pen, blit, cel_of, mirrored
+from demo_gateway.render.subjects import Subject
 
 Drawer = Callable[[Pen, Subject, float, float], None]
 
@@ -34,10 +38,10 @@ FIGURES: dict[Kind, Figure] = {
     Kind.FLOWER: Figure(life.flower, (-0.5, -1.1, 0.5, 0.02), 0.5, 16),
     Kind.TREE: Figure(life.tree, (-0.55, -1.12, 0.55, 0.02), 0.5, 12),
     Kind.PERSON: Figure(life.person, (-0.5, -1.12, 0.5, 0.04), 0.26, 12),
-    Kind.ANIMAL: Figure(life.animal, (-0.75, -1.2, 0.75, 0.04), 0.24, 12),
-    Kind.BIRD: Figure(life.bird, (-0.85, -0.5, 0.6, 0.4), 0.26, 6),
-    Kind.INSECT: Figure(life.insect, (-0.45, -0.45, 0.45, 0.3), 0.12, 6),
-    Kind.FISH: Figure(life.fish, (-0.75, -0.75, 0.6, 0.3), 0.16, 8),
+    Kind.ANIMAL: Figure(animals.animal, (-0.75, -1.2, 0.75, 0.04), 0.24, 12),
+    Kind.BIRD: Figure(animals.bird, (-0.85, -0.5, 0.6, 0.4), 0.26, 6),
+    Kind.INSECT: Figure(animals.insect, (-0.45, -0.45, 0.45, 0.3), 0.12, 6),
+    Kind.FISH: Figure(animals.fish, (-0.75, -0.75, 0.6, 0.3), 0.16, 8),
     Kind.VEHICLE: Figure(craft.vehicle, (-2.3, -1.1, 1.5, 0.04), 0.2, 6),
     Kind.BOAT: Figure(craft.boat, (-1.1, -1.25, 1.15, 0.05), 0.26, 4),
     Kind.AIRCRAFT: Figure(craft.aircraft, (-0.95, -1.0, 0.75, 0.7), 0.2, 8),
@@ -249,12 +253,7 @@ class Cast:
     ) -> None:
         for a in self.actors:
             s = a.subject
-            rate = _RATE.get(s.motion, 0.3)
-            phase = (a.phase0 + t * rate) % 1.0
-            if s.motion in _PROGRESSIVE:
-                idx = min(a.cels.n - 1, int(u * a.cels.n))
-            else:
-                idx = int(phase * a.cels.n) % a.cels.n
+            idx, phase = self._pose(a, t, u)
             x, y, opacity = self._path(a, t, u)
             x -= offset(a.par)
             y += drop(a.par)
@@ -265,6 +264,31 @@ class Cast:
                 beam.draw_flare(f, phase, x, y)
             elif opacity > 0.0:
                 blit(f, a.cels.get(idx, a.facing), x, y, opacity)
+
+    def prewarm(self, frames: int) -> None:
+        """Draws every cel the clip's frames will ask for (safe beside `draw`: cels are pure, so a cel
+        both threads make comes out the same whichever is kept). Errors are left for `draw` to meet."""
+        try:
+            for i in range(frames):
+                t = i / FPS
+                u = i / max(1, frames - 1)
+                for a in self.actors:
+                    idx, phase = self._pose(a, t, u)
+                    if a.subject.kind is Kind.LIGHTHOUSE:
+                        a.cels.get(0, a.facing).fixed()
+                        self._beam(a).prepare(phase)
+                    else:
+                        a.cels.get(idx, a.facing).fixed()
+        except Exception:  # noqa: S110 - the main thread draws (and reports) what this could not
+            pass
+
+    def _pose(self, a: Actor, t: float, u: float) -> tuple[int, float]:
+        """(cel index, animation phase) of an actor at time t, clip fraction u."""
+        s = a.subject
+        phase = (a.phase0 + t * _RATE.get(s.motion, 0.3)) % 1.0
+        if s.motion in _PROGRESSIVE:
+            return min(a.cels.n - 1, int(u * a.cels.n)), phase
+        return int(phase * a.cels.n) % a.cels.n, phase
 
     def _path(self, a: Actor, t: float, u: float) -> tuple[float, float, float]:
         s, w, h = a.subject, self.w, self.h
@@ -345,50 +369,6 @@ class Cels:
             angle = 40.0 - 80.0 * (k + 0.5) / n  # nose up, then down
             im, anchor = _rotate(im, anchor, angle)
         return cel_of(im, anchor, shadow=self.shadow, reflect=self.reflect)
-
-
-class Beam:
-    """A lighthouse's sweeping beam: one drawn beam squeezed and mirrored as it turns (cached per
-    step), and the flare of the lantern when it faces the viewer."""
-
-    STEPS = 24
-
-    def __init__(self, tower: Cels) -> None:
-        self.tower = tower
-        self._beam: Cel | None = None
-        self._flare: Cel | None = None
-        self._squeezed: dict[int, Cel] = {}
-
-    def _make(self, drawer: Drawer, box: tuple[float, float, float, float]) -> Cel:
-        t = self.tower
-        pen = Pen(box, t.size_px, t.light)
-        drawer(pen, t.s, 0.0, 1.0)
-        return cel_of(pen.image(), (pen.ax / pen.ss, pen.ay / pen.ss), reflect=t.reflect * 0.6)
-
-    def draw_beam(self, f, phase: float, x: float, y: float) -> None:
-        reach = math.sin(2 * math.pi * phase)
-        step = int(round(reach * self.STEPS))
-        if abs(step) < 1:
-            return
-        if self._beam is None:
-            beam = self._make(buildings.lighthouse_beam, (-0.05, -1.3, 2.65, 0.04))
-            w = beam.a.shape[1]
-            fade = np.clip((w - np.arange(w, dtype=np.float32)) / (0.45 * max(1, w - beam.ax)), 0, 1) ** 1.5
-            beam.a *= fade[None, :]  # the light thins out with distance instead of ending square
-            beam.ac *= fade[0::2][None, : beam.ac.shape[1]]
-            self._beam = beam
-        cel = self._squeezed.get(step)
-        if cel is None:
-            cel = self._squeezed[step] = stretch(self._beam, step / self.STEPS)
-        blit(f, cel, x, y)
-
-    def draw_flare(self, f, phase: float, x: float, y: float) -> None:
-        flare = max(0.0, math.cos(2 * math.pi * phase)) ** 6
-        if flare < 0.02:
-            return
-        if self._flare is None:
-            self._flare = self._make(buildings.lighthouse_flare, (-0.45, -1.47, 0.45, -0.57))
-        blit(f, self._flare, x, y, flare)
 
 
 def _rotate(

@@ -149,8 +149,9 @@ def lighthouse_beam(pen: Pen, s: Subject, phase: float, prog: float) -> None:
 
 
 def lighthouse_flare(pen: Pen, s: Subject, phase: float, prog: float) -> None:
-    """The lantern's flare when the beam turns towards the viewer."""
-    pen.halo(0.0, -1.02, 0.85, (255, 240, 190), 1.0)
+    """The lantern's flare when the beam turns towards the viewer (it fades out inside actors.Beam's
+    flare box, so the box never shows as a square)."""
+    pen.halo(0.0, -1.02, 0.45, (255, 240, 190), 1.0)
 
 
 def lighthouse(pen: Pen, s: Subject, phase: float, prog: float) -> None:

@@ -9,7 +9,8 @@ import numpy as np
 
 from demo_gateway.render.actors import habitat_of
 from demo_gateway.render.camera import CameraMove, camera_of
-from demo_gateway.render.subjects import Habitat, Kind, Subject, find_subjects
+from demo_gateway.render.kinds import Habitat, Kind
+from demo_gateway.render.subjects import Subject, find_subjects
 
 # --- reading the prompt ---------------------------------------------------------------------------
 

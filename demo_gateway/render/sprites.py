@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -44,10 +44,13 @@ def glow(c: Sequence[float], a: float = 1.0) -> tuple[int, int, int, int]:
 class Pen:
     """Draws in subject units: the anchor (0, 0) is the subject's foot, y grows downwards, 1 unit = size px."""
 
-    def __init__(self, box: tuple[float, float, float, float], size_px: float, light: Light) -> None:
+    def __init__(
+        self, box: tuple[float, float, float, float], size_px: float, light: Light, *, ss: int | None = None
+    ) -> None:
+        """`ss` forces a supersampling factor (1 for soft light, whose edges need none)."""
         left, top, right, bottom = box
         area = (right - left) * (bottom - top) * size_px * size_px
-        self.ss = SS if area < 40_000 else 2  # big sprites: less supersampling, same look
+        self.ss = ss or (SS if area < 40_000 else 2)  # big sprites: less supersampling, same look
         self.unit = size_px * self.ss
         self.w = max(2, int(math.ceil((right - left) * size_px / 2)) * 2) * self.ss
         self.h = max(2, int(math.ceil((bottom - top) * size_px / 2)) * 2) * self.ss
@@ -130,6 +133,9 @@ class Pen:
             fill=int(255 * max(0.0, min(1.0, a))),
         )
         alpha = alpha.filter(ImageFilter.GaussianBlur(max(0.5, rad * 0.3 * fx)))
+        clipped = (px - rad < 0, py - rad < 0, int(px + rad) + 1 > self.w, int(py + rad) + 1 > self.h)
+        if any(clipped):  # a glow wider than the sprite's box fades out before its edges, never a square
+            alpha = Image.fromarray(_taper(np.asarray(alpha, np.float32), clipped).astype(np.uint8), "L")
         layer = Image.new("RGBA", (sw, sh), (int(col[0]), int(col[1]), int(col[2]), 0))
         layer.putalpha(alpha)
         self.base.alpha_composite(layer.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR), dest=(x0, y0))
@@ -146,6 +152,25 @@ class Pen:
         return self.base.resize((self.w // self.ss, self.h // self.ss), Image.Resampling.BOX)
 
 
+def _taper(a: np.ndarray, sides: tuple[bool, bool, bool, bool]) -> np.ndarray:
+    """`a` faded smoothly to zero towards the chosen sides (left, top, right, bottom), from its middle
+    outwards, so a clipped glow still falls off softly all round."""
+    h, w = a.shape
+    ramp_x = np.ones(w, np.float32)
+    ramp_y = np.ones(h, np.float32)
+    for on, ramp, n, flip in (
+        (sides[0], ramp_x, w, False),
+        (sides[1], ramp_y, h, False),
+        (sides[2], ramp_x, w, True),
+        (sides[3], ramp_y, h, True),
+    ):
+        if on:
+            t = np.clip((np.arange(n, dtype=np.float32) + 0.5) / max(1.0, n / 2), 0, 1)
+            t = t * t * (3 - 2 * t)
+            ramp *= t[::-1] if flip else t
+    return np.rint(a * ramp_y[:, None] * ramp_x[None, :])
+
+
 @dataclass
 class Cel:
     """One drawn pose as YUV planes with straight alpha; (ax, ay) is the anchor inside it (even px)."""
@@ -157,6 +182,43 @@ class Cel:
     ac: np.ndarray  # (h/2, w/2)
     ax: int
     ay: int
+    _spans: tuple[tuple[int, int], ...] | None = field(default=None, repr=False)
+    _fixed: tuple[np.ndarray, ...] | None = field(default=None, repr=False)
+
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        """The row ranges (even bounds) that hold anything: a beam and its reflection leave most of
+        their box empty, and only these rows are ever blended or stretched."""
+        if self._spans is None:
+            self._spans = _spans_of(self.a)
+        return self._spans
+
+    def fixed(self) -> tuple[np.ndarray, ...]:
+        """The cel premultiplied in 8-bit fixed point for `blit`: (keep, add) for Y, then for U and V
+        with the chroma alpha: out = (cur * keep + add) >> 8, all in uint16."""
+        if self._fixed is None:
+            out: list[np.ndarray] = []
+            for plane, alpha, step in ((self.y, self.a, 1), (self.u, self.ac, 2), (self.v, self.ac, 2)):
+                keep = np.empty(alpha.shape, np.uint16)  # rows outside the spans are never read
+                add = np.empty(alpha.shape, np.uint16)
+                for r0, r1 in self.spans():
+                    rows = slice(r0 // step, r1 // step)
+                    a8 = np.rint(alpha[rows] * np.float32(256.0))
+                    keep[rows] = np.float32(256.0) - a8
+                    add[rows] = np.rint(plane[rows] * a8) + np.float32(128.0)
+                out += [keep, add]
+            self._fixed = tuple(out)
+        return self._fixed
+
+
+def _spans_of(alpha: np.ndarray, gap: int = 12) -> tuple[tuple[int, int], ...]:
+    rows = np.nonzero(alpha.max(axis=1) > 0.0)[0]
+    if rows.size == 0:
+        return ()
+    breaks = np.nonzero(np.diff(rows) > gap)[0]
+    starts = np.concatenate(([rows[0]], rows[breaks + 1]))
+    ends = np.concatenate((rows[breaks], [rows[-1]])) + 1
+    h = alpha.shape[0]
+    return tuple((int(a) // 2 * 2, min(h, (int(b) + 1) // 2 * 2)) for a, b in zip(starts, ends, strict=True))
 
 
 def cel_of(im: Image.Image, anchor: tuple[float, float], *, shadow: float = 0.0, reflect: float = 0.0) -> Cel:
@@ -224,46 +286,59 @@ def cel_of(im: Image.Image, anchor: tuple[float, float], *, shadow: float = 0.0,
 
 
 def mirrored(cel: Cel) -> Cel:
-    """The cel facing the other way (its anchor mirrored too)."""
+    """The cel facing the other way (its anchor mirrored too): views of the same planes, read only."""
     w = cel.a.shape[1]
     return Cel(
-        cel.y[:, ::-1].copy(),
-        cel.u[:, ::-1].copy(),
-        cel.v[:, ::-1].copy(),
-        cel.a[:, ::-1].copy(),
-        cel.ac[:, ::-1].copy(),
+        cel.y[:, ::-1],
+        cel.u[:, ::-1],
+        cel.v[:, ::-1],
+        cel.a[:, ::-1],
+        cel.ac[:, ::-1],
         w - cel.ax,
         cel.ay,
+        _spans=cel._spans,
+        _fixed=None if cel._fixed is None else tuple(p[:, ::-1] for p in cel._fixed),
     )
 
 
 def stretch(cel: Cel, fx: float) -> Cel:
-    """The cel squeezed horizontally by |fx| about its anchor (mirrored when fx < 0)."""
+    """The cel squeezed horizontally by |fx| about its anchor (mirrored when fx < 0).
+
+    Only the rows that hold anything are resampled (rows are independent in a horizontal stretch)."""
     h, w = cel.a.shape
     k = max(0.02, abs(fx))
     nw = max(2, int(round(w * k / 2)) * 2)
     sx = nw / w
+    spans = cel.spans()
 
-    def fit(a: np.ndarray, width: int) -> np.ndarray:
-        im = Image.fromarray(np.ascontiguousarray(a), "F").resize(
-            (width, a.shape[0]), Image.Resampling.BILINEAR
-        )
-        return np.asarray(im, np.float32)
+    def fit(a: np.ndarray, width: int, chroma: bool) -> np.ndarray:
+        out = np.zeros((a.shape[0], width), np.float32)
+        for r0, r1 in spans:
+            if chroma:
+                r0, r1 = r0 // 2, r1 // 2
+            im = Image.fromarray(np.ascontiguousarray(a[r0:r1]), "F").resize(
+                (width, r1 - r0), Image.Resampling.BILINEAR
+            )
+            out[r0:r1] = np.asarray(im, np.float32)
+        return out
 
     out = Cel(
-        fit(cel.y, nw),
-        fit(cel.u, nw // 2),
-        fit(cel.v, nw // 2),
-        fit(cel.a, nw),
-        fit(cel.ac, nw // 2),
+        fit(cel.y, nw, False),
+        fit(cel.u, nw // 2, True),
+        fit(cel.v, nw // 2, True),
+        fit(cel.a, nw, False),
+        fit(cel.ac, nw // 2, True),
         int(round(cel.ax * sx / 2)) * 2,
         cel.ay,
+        _spans=spans,
     )
     return mirrored(out) if fx < 0 else out
 
 
 def blit(f: YuvFrame, cel: Cel, x: float, y: float, opacity: float = 1.0) -> tuple[int, int, int, int] | None:
-    """Alpha-blends a cel onto the frame with its anchor at (x, y); returns the box it touched (or None)."""
+    """Alpha-blends a cel onto the frame with its anchor at (x, y); returns the box it touched (or None).
+
+    Only the cel's non-empty rows are touched; at full opacity the blend is 8-bit fixed point."""
     x0 = int(round((x - cel.ax) / 2)) * 2
     y0 = int(round((y - cel.ay) / 2)) * 2
     h, w = cel.a.shape
@@ -271,16 +346,37 @@ def blit(f: YuvFrame, cel: Cel, x: float, y: float, opacity: float = 1.0) -> tup
     fx1, fy1 = min(f.width, x0 + w), min(f.height, y0 + h)
     if fx1 <= fx0 or fy1 <= fy0 or opacity <= 0.0:
         return None
-    sy, sx = slice(fy0 - y0, fy1 - y0), slice(fx0 - x0, fx1 - x0)
-    a = cel.a[sy, sx] if opacity >= 1.0 else cel.a[sy, sx] * np.float32(opacity)
-    cur = f.y[fy0:fy1, fx0:fx1].astype(np.float32)
-    f.y[fy0:fy1, fx0:fx1] = (cur + (cel.y[sy, sx] - cur) * a + 0.5).astype(np.uint8)
-    csy = slice(sy.start // 2, sy.stop // 2)
+    sx = slice(fx0 - x0, fx1 - x0)
     csx = slice(sx.start // 2, sx.stop // 2)
-    ac = cel.ac[csy, csx] if opacity >= 1.0 else cel.ac[csy, csx] * np.float32(opacity)
-    for plane, src in ((f.u, cel.u), (f.v, cel.v)):
-        cur = plane[fy0 // 2 : fy1 // 2, fx0 // 2 : fx1 // 2].astype(np.float32)
-        plane[fy0 // 2 : fy1 // 2, fx0 // 2 : fx1 // 2] = (cur + (src[csy, csx] - cur) * ac + 0.5).astype(
-            np.uint8
-        )
+    fixed = cel.fixed() if opacity >= 1.0 else None
+    for r0, r1 in cel.spans():
+        r0, r1 = max(r0, fy0 - y0), min(r1, fy1 - y0)  # all even
+        if r1 <= r0:
+            continue
+        dy = slice(y0 + r0, y0 + r1)
+        dcy = slice(dy.start // 2, dy.stop // 2)
+        sy, csy = slice(r0, r1), slice(r0 // 2, r1 // 2)
+        if fixed is not None:
+            keep_y, add_y, keep_u, add_u, keep_v, add_v = fixed
+            _mix8(f.y[dy, fx0:fx1], keep_y[sy, sx], add_y[sy, sx])
+            _mix8(f.u[dcy, fx0 // 2 : fx1 // 2], keep_u[csy, csx], add_u[csy, csx])
+            _mix8(f.v[dcy, fx0 // 2 : fx1 // 2], keep_v[csy, csx], add_v[csy, csx])
+            continue
+        op = np.float32(opacity)
+        a = cel.a[sy, sx] * op
+        cur = f.y[dy, fx0:fx1].astype(np.float32)
+        f.y[dy, fx0:fx1] = (cur + (cel.y[sy, sx] - cur) * a + 0.5).astype(np.uint8)
+        ac = cel.ac[csy, csx] * op
+        for plane, src in ((f.u, cel.u), (f.v, cel.v)):
+            cur = plane[dcy, fx0 // 2 : fx1 // 2].astype(np.float32)
+            plane[dcy, fx0 // 2 : fx1 // 2] = (cur + (src[csy, csx] - cur) * ac + 0.5).astype(np.uint8)
     return fx0, fy0, fx1, fy1
+
+
+def _mix8(dst: np.ndarray, keep: np.ndarray, add: np.ndarray) -> None:
+    """dst = (dst * keep + add) >> 8 in place (uint8 dst, uint16 keep/add from Cel.fixed)."""
+    t = dst.astype(np.uint16)
+    t *= keep
+    t += add
+    t >>= 8
+    dst[:] = t

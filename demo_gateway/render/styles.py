@@ -7,7 +7,8 @@ import re
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
-from demo_gateway.render.encode import Grain, Vignette, YuvFrame, rgb_to_yuv
+from demo_gateway.render.encode import YuvFrame, rgb_to_yuv
+from demo_gateway.render.finisher import Grain, Vignette
 from demo_gateway.render.particles import ParticleField
 
 _STYLE_WORDS: dict[str, str] = {
@@ -87,6 +88,23 @@ def _edges(a: np.ndarray) -> np.ndarray:
     np.abs(s[1:-1, 2:] - s[1:-1, :-2], out=core)
     core += np.abs(s[2:, 1:-1] - s[:-2, 1:-1])
     return e
+
+
+def _median5(a: np.ndarray) -> np.ndarray:
+    """A 5x5 median, done as a 5-tap median across then down (edges repeated): the same cleaning of
+    small specks as a full 2-D median at a small fraction of its cost."""
+    return _median5_rows(_median5_rows(a.T).T)
+
+
+def _median5_rows(a: np.ndarray) -> np.ndarray:
+    p = np.pad(a, ((0, 0), (2, 2)), mode="edge")
+    w = a.shape[1]
+    v0, v1, v2, v3, v4 = (p[:, k : k + w] for k in range(5))
+    # drop the lowest and the highest of four (neither can be the median of five), then take the
+    # median of the three that are left
+    lo = np.maximum(np.minimum(v0, v1), np.minimum(v3, v4))
+    hi = np.minimum(np.maximum(v0, v1), np.maximum(v3, v4))
+    return np.maximum(np.minimum(lo, hi), np.minimum(np.maximum(lo, hi), v2))
 
 
 # --- styles --------------------------------------------------------------------------------------------
@@ -256,8 +274,8 @@ class Comic(Style):
         w, h = self.w, self.h
         # outlines found at half size (bold, clean lines), after a median that removes features a few
         # pixels across: glints on water are highlights, not shapes to ink (they came out as black specks)
-        half = _l(y).resize(_size(w, h, 2), Image.Resampling.BOX).filter(ImageFilter.MedianFilter(5))
-        ink_c = _edges(np.asarray(half)) > 32
+        half = _median5(np.asarray(_l(y).resize(_size(w, h, 2), Image.Resampling.BOX)))
+        ink_c = _edges(half) > 32
         ink = _l(ink_c.astype(np.uint8) * 255).resize((w, h), Image.Resampling.BILINEAR)
         np.take(self.poster, y, out=out.y)
         _put(out.y, Image.composite(_l(self.ink_y), _l(out.y), ink))
