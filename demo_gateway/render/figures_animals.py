@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from demo_gateway.render.figures_life import DARK, TAU, mix_colour
 from demo_gateway.render.kinds import Motion
+from demo_gateway.render.parts import DARK, TAU, mix_colour
 from demo_gateway.render.sprites import Pen, glow
 from demo_gateway.render.subjects import Subject
 

@@ -4,34 +4,9 @@ from __future__ import annotations
 
 import math
 
+from demo_gateway.render.parts import DARK, TAU, WARM, window
 from demo_gateway.render.sprites import Pen, glow
 from demo_gateway.render.subjects import Subject
-
-TAU = 2 * math.pi
-DARK = (30, 30, 36)
-GLASS = (120, 150, 180)
-WARM = (255, 214, 140)
-
-
-def _mixc(a, b, t: float) -> tuple[float, float, float]:
-    return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
-
-
-def _window(pen: Pen, x0: float, y0: float, x1: float, y1: float, r: float = 0.0) -> None:
-    pen.rect(x0, y0, x1, y1, glow(WARM) if pen.light.night else pen.tone(GLASS, 1.1), r=r)
-
-
-def _wheel(pen: Pen, x: float, y: float, r: float, phase: float) -> None:
-    pen.ell(x, y, r, r, pen.tone(DARK))
-    pen.ell(x, y, r * 0.55, r * 0.55, pen.tone((170, 174, 182)))
-    for k in range(3):
-        a = TAU * (phase + k / 3)
-        pen.line(
-            [(x, y), (x + r * 0.5 * math.cos(a), y + r * 0.5 * math.sin(a))],
-            r * 0.14,
-            pen.tone((90, 92, 100)),
-        )
-
 
 # --- buildings and structures -----------------------------------------------------------------------
 
@@ -51,14 +26,14 @@ def building(pen: Pen, s: Subject, phase: float, prog: float) -> None:
             pen.rect(-0.58 + k * 0.15, -0.62, -0.5 + k * 0.15, -0.55, wall)
         pen.rect(-0.09, -0.25, 0.09, 0.0, pen.tone(DARK), r=0.08)
         for x in (-0.51, 0.54, 0.0):
-            _window(pen, x - 0.03, -0.82, x + 0.03, -0.72, r=0.02)
+            window(pen, x - 0.03, -0.82, x + 0.03, -0.72, r=0.02)
         return
     if v == "tower":
         pen.rect(-0.16, -1.3, 0.16, 0.0, wall)
         pen.poly([(-0.16, -1.3), (0.0, -1.45), (0.16, -1.3)], pen.tone(col, 0.8))
         for r in range(10):
             for c in range(3):
-                _window(pen, -0.12 + c * 0.09, -1.2 + r * 0.12, -0.07 + c * 0.09, -1.14 + r * 0.12)
+                window(pen, -0.12 + c * 0.09, -1.2 + r * 0.12, -0.07 + c * 0.09, -1.14 + r * 0.12)
         return
     if v == "pagoda":
         for k in range(4):
@@ -75,7 +50,7 @@ def building(pen: Pen, s: Subject, phase: float, prog: float) -> None:
                 ],
                 roof,
             )
-            _window(pen, -0.04, y - 0.16, 0.04, y - 0.04)
+            window(pen, -0.04, y - 0.16, 0.04, y - 0.04)
         pen.line([(0, -1.1), (0, -1.35)], 0.02, roof)
         return
     if v == "bridge":
@@ -110,9 +85,9 @@ def building(pen: Pen, s: Subject, phase: float, prog: float) -> None:
         pen.poly([(-0.5, -0.5), (-0.12, -0.75), (0.25, -0.5)], roof)
         pen.rect(0.2, -0.85, 0.42, 0.0, pen.tone(col, 0.9))
         pen.poly([(0.18, -0.85), (0.31, -1.3), (0.44, -0.85)], roof)
-        _window(pen, 0.27, -0.7, 0.35, -0.55, r=0.04)
+        window(pen, 0.27, -0.7, 0.35, -0.55, r=0.04)
         for x in (-0.35, -0.15):
-            _window(pen, x, -0.38, x + 0.08, -0.2, r=0.04)
+            window(pen, x, -0.38, x + 0.08, -0.2, r=0.04)
         return
     # house, cottage, barn
     w = 0.55 if v != "barn" else 0.65
@@ -132,7 +107,7 @@ def building(pen: Pen, s: Subject, phase: float, prog: float) -> None:
         pen.flush()
     pen.rect(-0.1, -0.3, 0.1, 0.0, pen.tone((90, 60, 40)))
     for x in (-0.4, 0.2):
-        _window(pen, x, -0.38, x + 0.18, -0.2)
+        window(pen, x, -0.38, x + 0.18, -0.2)
 
 
 def lighthouse_beam(pen: Pen, s: Subject, phase: float, prog: float) -> None:
@@ -187,7 +162,7 @@ def windmill(pen: Pen, s: Subject, phase: float, prog: float) -> None:
     pen.poly([(-0.24, 0.0), (-0.14, -0.75), (0.14, -0.75), (0.24, 0.0)], pen.tone(s.colour))
     pen.poly([(-0.18, -0.75), (0.0, -0.95), (0.18, -0.75)], pen.tone((110, 60, 50)))
     pen.rect(-0.06, -0.2, 0.06, 0.0, pen.tone((90, 60, 40)))
-    _window(pen, -0.04, -0.55, 0.04, -0.45)
+    window(pen, -0.04, -0.55, 0.04, -0.45)
     for k in range(4):
         a = ang + k * TAU / 4
         ca, sa = math.cos(a), math.sin(a)

@@ -4,34 +4,9 @@ from __future__ import annotations
 
 import math
 
+from demo_gateway.render.parts import DARK, GLASS, TAU, WARM, mix_colour, wheel, window
 from demo_gateway.render.sprites import Pen, glow
 from demo_gateway.render.subjects import Subject
-
-TAU = 2 * math.pi
-DARK = (30, 30, 36)
-GLASS = (120, 150, 180)
-WARM = (255, 214, 140)
-
-
-def _mixc(a, b, t: float) -> tuple[float, float, float]:
-    return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
-
-
-def _window(pen: Pen, x0: float, y0: float, x1: float, y1: float, r: float = 0.0) -> None:
-    pen.rect(x0, y0, x1, y1, glow(WARM) if pen.light.night else pen.tone(GLASS, 1.1), r=r)
-
-
-def _wheel(pen: Pen, x: float, y: float, r: float, phase: float) -> None:
-    pen.ell(x, y, r, r, pen.tone(DARK))
-    pen.ell(x, y, r * 0.55, r * 0.55, pen.tone((170, 174, 182)))
-    for k in range(3):
-        a = TAU * (phase + k / 3)
-        pen.line(
-            [(x, y), (x + r * 0.5 * math.cos(a), y + r * 0.5 * math.sin(a))],
-            r * 0.14,
-            pen.tone((90, 92, 100)),
-        )
-
 
 # --- vehicles ---------------------------------------------------------------------------------------
 
@@ -43,7 +18,7 @@ def vehicle(pen: Pen, s: Subject, phase: float, prog: float) -> None:
         for x in (-0.32, 0.32):
             pen.ell(x, -0.2, 0.2, 0.2, pen.tone(DARK))
             pen.ell(x, -0.2, 0.17, 0.17, (0, 0, 0, 0) if False else pen.tone((200, 204, 210), 0.4))
-            _wheel(pen, x, -0.2, 0.17, spin)
+            wheel(pen, x, -0.2, 0.17, spin)
         pen.line([(-0.32, -0.2), (-0.05, -0.45), (0.25, -0.45), (0.32, -0.2)], 0.035, pen.tone(col))
         pen.line([(-0.05, -0.45), (0.0, -0.2), (0.25, -0.45)], 0.03, pen.tone(col))
         # rider
@@ -56,30 +31,30 @@ def vehicle(pen: Pen, s: Subject, phase: float, prog: float) -> None:
         return
     if v == "train":
         for k, x0 in enumerate((-2.2, -1.05, 0.1)):
-            c = col if k == 2 else _mixc(col, (200, 200, 200), 0.3)
+            c = col if k == 2 else mix_colour(col, (200, 200, 200), 0.3)
             pen.rect(x0, -0.7, x0 + 1.05, -0.15, pen.tone(c), r=0.06)
             for wx in range(4):
-                _window(pen, x0 + 0.1 + wx * 0.24, -0.6, x0 + 0.26 + wx * 0.24, -0.42, r=0.02)
-            _wheel(pen, x0 + 0.2, -0.12, 0.1, spin)
-            _wheel(pen, x0 + 0.85, -0.12, 0.1, spin)
+                window(pen, x0 + 0.1 + wx * 0.24, -0.6, x0 + 0.26 + wx * 0.24, -0.42, r=0.02)
+            wheel(pen, x0 + 0.2, -0.12, 0.1, spin)
+            wheel(pen, x0 + 0.85, -0.12, 0.1, spin)
         pen.poly([(1.15, -0.7), (1.4, -0.45), (1.4, -0.15), (1.15, -0.15)], pen.tone(col, 0.8))
         pen.ell(1.36, -0.3, 0.04, 0.04, glow((255, 240, 200)))
         return
     if v == "bus":
         pen.rect(-1.0, -0.85, 1.0, -0.12, pen.tone(col), r=0.08)
         for wx in range(6):
-            _window(pen, -0.9 + wx * 0.3, -0.75, -0.68 + wx * 0.3, -0.48, r=0.03)
+            window(pen, -0.9 + wx * 0.3, -0.75, -0.68 + wx * 0.3, -0.48, r=0.03)
         pen.rect(-1.0, -0.3, 1.0, -0.24, pen.tone(col, 0.7))
-        _wheel(pen, -0.6, -0.12, 0.13, spin)
-        _wheel(pen, 0.65, -0.12, 0.13, spin)
+        wheel(pen, -0.6, -0.12, 0.13, spin)
+        wheel(pen, 0.65, -0.12, 0.13, spin)
         pen.ell(0.97, -0.25, 0.035, 0.035, glow((255, 246, 210)))
         return
     if v == "truck":
-        pen.rect(-0.85, -0.75, 0.25, -0.16, pen.tone(_mixc(col, (230, 230, 230), 0.4)), r=0.03)
+        pen.rect(-0.85, -0.75, 0.25, -0.16, pen.tone(mix_colour(col, (230, 230, 230), 0.4)), r=0.03)
         pen.poly([(0.28, -0.16), (0.28, -0.62), (0.55, -0.62), (0.72, -0.4), (0.78, -0.16)], pen.tone(col))
-        _window(pen, 0.36, -0.56, 0.56, -0.4, r=0.02)
+        window(pen, 0.36, -0.56, 0.56, -0.4, r=0.02)
         for x in (-0.6, -0.3, 0.5):
-            _wheel(pen, x, -0.13, 0.13, spin)
+            wheel(pen, x, -0.13, 0.13, spin)
         pen.ell(0.76, -0.24, 0.03, 0.03, glow((255, 246, 210)))
         return
     # car: a sedan seen from the side
@@ -107,8 +82,8 @@ def vehicle(pen: Pen, s: Subject, phase: float, prog: float) -> None:
     pen.line([(-0.75, -0.27), (0.78, -0.27)], 0.012, pen.tone(col, 1.25))
     pen.ell(0.78, -0.3, 0.035, 0.025, glow((255, 248, 220)))
     pen.ell(-0.78, -0.3, 0.025, 0.02, glow((220, 30, 30)))
-    _wheel(pen, -0.48, -0.14, 0.15, spin)
-    _wheel(pen, 0.5, -0.14, 0.15, spin)
+    wheel(pen, -0.48, -0.14, 0.15, spin)
+    wheel(pen, 0.5, -0.14, 0.15, spin)
     if pen.light.night:
         pen.poly([(0.8, -0.3), (2.0, -0.5), (2.0, 0.0)], (255, 240, 200, 60))
         pen.flush()
@@ -135,7 +110,7 @@ def boat(pen: Pen, s: Subject, phase: float, prog: float) -> None:
         pen.poly([(-1.0, -0.3), (1.05, -0.3), (0.85, 0.0), (-0.9, 0.0)], hull)
         pen.rect(-0.6, -0.55, 0.5, -0.3, pen.tone((236, 236, 232)))
         for wx in range(8):
-            _window(pen, -0.55 + wx * 0.13, -0.48, -0.47 + wx * 0.13, -0.4)
+            window(pen, -0.55 + wx * 0.13, -0.48, -0.47 + wx * 0.13, -0.4)
         pen.rect(-0.1, -0.85, 0.12, -0.55, pen.tone(col))
         pen.rect(-0.1, -0.85, 0.12, -0.78, pen.tone(DARK))
         return
@@ -242,7 +217,7 @@ def balloon(pen: Pen, s: Subject, phase: float, prog: float) -> None:
     # hot air balloon: striped envelope, ropes, basket (anchor at the basket)
     cy, R = -0.78, 0.42
     stripes = 8
-    alt = _mixc(col, (250, 240, 220), 0.65)
+    alt = mix_colour(col, (250, 240, 220), 0.65)
     for k in range(stripes):
         # lens-shaped gores: a stripe between two meridians, squeezed to the mouth at the bottom
         left = -R + 2 * R * k / stripes

@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 
 from demo_gateway.render.kinds import Motion
+from demo_gateway.render.parts import DARK, TAU
 from demo_gateway.render.sprites import Pen, glow
 from demo_gateway.render.subjects import Subject
-
-TAU = 2 * math.pi
 
 
 def _ease(x: float) -> float:
@@ -20,15 +19,10 @@ def _mul(c, k: float) -> tuple[float, float, float]:
     return (c[0] * k, c[1] * k, c[2] * k)
 
 
-def mix_colour(a, b, t: float) -> tuple[float, float, float]:
-    return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
-
-
 LEAF = (58, 128, 56)
 STEM = (70, 120, 50)
 BARK = (92, 64, 44)
 SKIN = (224, 176, 140)
-DARK = (30, 30, 36)
 
 
 # --- plants -------------------------------------------------------------------------------------------

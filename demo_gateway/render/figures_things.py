@@ -6,34 +6,9 @@ import math
 
 from PIL import Image, ImageDraw, ImageFont
 
+from demo_gateway.render.parts import DARK, TAU, mix_colour
 from demo_gateway.render.sprites import Pen, glow
 from demo_gateway.render.subjects import Subject
-
-TAU = 2 * math.pi
-DARK = (30, 30, 36)
-GLASS = (120, 150, 180)
-WARM = (255, 214, 140)
-
-
-def _mixc(a, b, t: float) -> tuple[float, float, float]:
-    return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
-
-
-def _window(pen: Pen, x0: float, y0: float, x1: float, y1: float, r: float = 0.0) -> None:
-    pen.rect(x0, y0, x1, y1, glow(WARM) if pen.light.night else pen.tone(GLASS, 1.1), r=r)
-
-
-def _wheel(pen: Pen, x: float, y: float, r: float, phase: float) -> None:
-    pen.ell(x, y, r, r, pen.tone(DARK))
-    pen.ell(x, y, r * 0.55, r * 0.55, pen.tone((170, 174, 182)))
-    for k in range(3):
-        a = TAU * (phase + k / 3)
-        pen.line(
-            [(x, y), (x + r * 0.5 * math.cos(a), y + r * 0.5 * math.sin(a))],
-            r * 0.14,
-            pen.tone((90, 92, 100)),
-        )
-
 
 # --- sky things --------------------------------------------------------------------------------------
 
@@ -74,7 +49,7 @@ def celestial(pen: Pen, s: Subject, phase: float, prog: float) -> None:
         pen.d = ImageDraw.Draw(pen.base)
         return
     R = 0.5
-    pen.halo(0, -R, R * 2.6, _mixc(col, (255, 255, 255), 0.5), 0.35)
+    pen.halo(0, -R, R * 2.6, mix_colour(col, (255, 255, 255), 0.5), 0.35)
     if v == "planet":
         pen.ell(0, -R, R, R, pen.tone(col, 1.0) if not pen.light.night else glow(col))
         for k in range(4):
@@ -83,7 +58,7 @@ def celestial(pen: Pen, s: Subject, phase: float, prog: float) -> None:
                 -R - 0.3 * R + k * 0.2 * R,
                 R * 0.97,
                 R * 0.05,
-                glow(_mixc(col, (255, 255, 255), 0.25 * (k % 2)), 0.5),
+                glow(mix_colour(col, (255, 255, 255), 0.25 * (k % 2)), 0.5),
             )
         pen.flush()
         pen.ell(0, -R, R * 1.9, R * 0.3, glow((230, 214, 180), 0.55))
@@ -113,7 +88,7 @@ def celestial(pen: Pen, s: Subject, phase: float, prog: float) -> None:
     base = (236, 232, 216)
     pen.ell(0, -R, R, R, glow(base))
     for x, y, r in ((-0.15, -0.62, 0.12), (0.12, -0.45, 0.09), (0.05, -0.7, 0.06), (-0.2, -0.35, 0.07)):
-        pen.ell(x, y, r, r, glow(_mixc(base, (150, 150, 160), 0.45)))
+        pen.ell(x, y, r, r, glow(mix_colour(base, (150, 150, 160), 0.45)))
 
 
 def fire(pen: Pen, s: Subject, phase: float, prog: float) -> None:
@@ -179,7 +154,7 @@ def round_thing(pen: Pen, s: Subject, phase: float, prog: float) -> None:
     cy = -R
     ang = TAU * phase
     if v == "bubble":
-        pen.ell(0, cy, R, R, glow(_mixc((180, 220, 255), col, 0.3), 0.22))
+        pen.ell(0, cy, R, R, glow(mix_colour((180, 220, 255), col, 0.3), 0.22))
         pen.ell(-0.12, cy - 0.15, 0.08, 0.05, glow((255, 255, 255), 0.8))
         pen.flush()
         return
@@ -263,9 +238,9 @@ def cake(pen: Pen, s: Subject, phase: float, prog: float) -> None:
 def emblem(pen: Pen, s: Subject, phase: float, prog: float) -> None:
     """A medallion with the noun on a ribbon: any noun the lexicon does not know."""
     col = s.colour
-    pen.halo(0, -0.55, 1.2, _mixc(col, (255, 255, 255), 0.5), 0.25)
-    pen.ell(0, -0.55, 0.42, 0.42, glow(_mixc(col, (20, 20, 30), 0.55)))
-    pen.ell(0, -0.55, 0.37, 0.37, glow(_mixc(col, (255, 255, 255), 0.25)))
+    pen.halo(0, -0.55, 1.2, mix_colour(col, (255, 255, 255), 0.5), 0.25)
+    pen.ell(0, -0.55, 0.42, 0.42, glow(mix_colour(col, (20, 20, 30), 0.55)))
+    pen.ell(0, -0.55, 0.37, 0.37, glow(mix_colour(col, (255, 255, 255), 0.25)))
     pen.ell(0, -0.55, 0.31, 0.31, glow(col))
     for k in range(8):
         a = TAU * (k / 8 + phase * 0.125)
