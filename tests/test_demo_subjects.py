@@ -104,6 +104,9 @@ def test_counts_colours_and_verbs_are_read():
     assert s.count == 5 and s.kind is Kind.BIRD
     assert find_subjects("a dense forest", seed=1) == ()
     assert find_subjects("a mysterious portal in the sky", seed=1)[0].noun == "portal"
+    # a verb form ends the noun phrase: the emblem names the noun, not the verb after it
+    assert find_subjects("a remix source made by Sora", seed=1)[0].noun == "source"
+    assert find_subjects("a brass sextant polished by hand", seed=1)[0].noun == "sextant"
 
 
 def test_another_seed_moves_and_recolours_the_subject():

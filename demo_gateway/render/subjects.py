@@ -140,6 +140,16 @@ _FUNCTION_TEXT = (
     " while is are was were be being been who which"
 )
 _FUNCTION_WORDS = set(_FUNCTION_TEXT.split())
+# verb forms that end a noun phrase ("a remix source made by…": the noun is "source", not "made")
+_VERB_FORMS = {"made", "built", "seen", "taken", "held", "left", "shown", "done", "drawn", "grown", "worn"}
+
+
+def _ends_phrase(word: str) -> bool:
+    return (
+        word in _FUNCTION_WORDS
+        or word in _VERB_FORMS
+        or (len(word) > 5 and word.endswith("ed") and not word.endswith("eed"))
+    )
 
 
 def _with_count(s: Subject, n: int) -> Subject:
@@ -157,7 +167,7 @@ def fallback_noun(text: str) -> str | None:
             continue
         j = i + 1
         run: list[str] = []
-        while j < len(words) and words[j] not in _FUNCTION_WORDS:
+        while j < len(words) and not _ends_phrase(words[j]):
             run.append(words[j])
             j += 1
         i = j
