@@ -11,7 +11,7 @@ import streamlit as st
 
 from components import board_node, context, present_share, storyboard_export, storyboard_shot
 from components.errors import message
-from components.style import esc, md_escape, model_label, snippet
+from components.style import esc, md_escape, snippet, take_label
 from studio import share
 from studio.errors import StudioError
 from studio.storyboard import Reel
@@ -225,7 +225,7 @@ def _picker(studio, reel: Reel) -> None:
     takes = studio.library.list(studio.connection.account, status="completed", limit=PICK_LIMIT)
     if not takes:
         return
-    labels = {t.id: f"{model_label(t.model)} · {snippet(t.prompt, 60)}" for t in takes}
+    labels = {t.id: f"{take_label(t)} · {snippet(t.prompt, 60)}" for t in takes}
     with st.container(horizontal=True, gap="small", vertical_alignment="bottom", key="sb_picker"):
         st.multiselect(
             "Add takes as shots",

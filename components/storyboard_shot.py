@@ -14,7 +14,7 @@ import streamlit as st
 
 from components import board_node, context, frame_picker, quick_submit
 from components.errors import message
-from components.style import esc, md_escape, model_label, snippet, take_label
+from components.style import esc, md_escape, snippet, take_label
 from studio import storyboard as rules
 from studio.errors import StudioError
 from studio.storyboard import ReelShot
@@ -194,8 +194,8 @@ def _trim(studio, rs: ReelShot) -> None:
 
 
 def candidate_label(take, index: int) -> str:
-    """`A · Kling v3 · 5 s · seed 12` (seed only when the model takes one)."""
-    parts = [chr(65 + index), model_label(take.model)]
+    """`A · Kling v3 · 5 s · seed 12` (seed only when the model takes one; demo takes say `Local preview · as …`)."""
+    parts = [chr(65 + index), take_label(take)]
     length = rules.take_duration(take)
     if length:
         parts.append(f"{length:g} s")

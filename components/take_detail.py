@@ -14,7 +14,6 @@ from components.style import (
     credits_text,
     esc,
     md_escape,
-    model_label,
     seconds,
     snippet,
     take_label,
@@ -216,7 +215,7 @@ def _lineage(studio, take) -> None:
         st.caption("Made from")
         for step in chain[:-1]:
             st.button(
-                md_escape(f"{model_label(step.model)} · {snippet(step.prompt, 40)}"),
+                md_escape(f"{take_label(step)} · {snippet(step.prompt, 40)}"),
                 key=f"detail_src_{step.id}",
                 icon=":material/subdirectory_arrow_right:",
                 type="tertiary",

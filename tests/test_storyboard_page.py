@@ -128,6 +128,8 @@ def test_choosing_a_candidate_makes_it_the_shot_s_take():
     _lib().add_candidate("demo", shot.id, other.id)
     at = _app(board.id)
     picker = at.get("button_group")[0]
+    labels = [o.content for o in picker.proto.options]
+    assert labels[1].startswith("B · Local preview · as "), labels  # demo takes say what they are
     picker.set_value(other.id).run()
     assert not at.exception
     assert _lib().shots("demo", board.id)[0].take_id == other.id
