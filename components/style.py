@@ -199,11 +199,6 @@ def take_label(take) -> str:
     return catalog.take_label(take)
 
 
-def model_label(model_id: str | None) -> str:
-    """A model's label under either id spelling (old takes keep their dashed ids)."""
-    return catalog.label_of(model_id)
-
-
 def credits_text(take, charged: int | None = None) -> str:
     """`est. 210 · billed 210`, `free (cached)`, or `est. 210` while the charge is unknown.
 
