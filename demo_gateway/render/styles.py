@@ -376,8 +376,7 @@ class Watercolour(Style):
             Image.fromarray(blotch, "F").resize((width, height), Image.Resampling.BICUBIC), np.float32
         )
         paper = np.clip(np.rint(fibres * 4.0 + blotch * 5.0), -14, 14)
-        self.paper_up = np.maximum(paper, 0).astype(np.uint8)
-        self.paper_down = np.maximum(-paper, 0).astype(np.uint8)
+        self.paper = (paper.astype(np.int16) % 256).astype(np.uint8)  # -14..14 modulo 256: one wrapping add
         steps = np.round(_LEVEL * 7) / 7
         soft = 0.55 * steps + 0.45 * _LEVEL
         wash = 16.0 + (0.12 + 0.88 * soft) * 219.0
@@ -392,9 +391,8 @@ class Watercolour(Style):
         pooled -= _take(self.pool, np.minimum(_edges(np.asarray(small)), 255))
         np.clip(pooled, 16, 240, out=pooled)
         _put(out.y, _l(pooled.astype(np.uint8)).resize((w, h), Image.Resampling.BICUBIC))
-        np.clip(out.y, 16, 240, out=out.y)
-        out.y += self.paper_up
-        out.y -= self.paper_down
+        np.clip(out.y, 16, 240, out=out.y)  # so the true sum stays in 2..254 and the wrapping add is exact
+        out.y += self.paper
         for src, dst in ((u, out.u), (v, out.v)):
             tiny = _box(_l(src), _size(w, h, 12)).point(self.bleed)
             _put(dst, tiny.resize(_size(w, h, 2), Image.Resampling.BICUBIC))
