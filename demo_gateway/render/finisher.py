@@ -41,14 +41,13 @@ class Grain:
     def __init__(self, width: int, height: int, sigma: float, rng: np.random.Generator) -> None:
         self.width, self.height, self._rng = width, height, rng
         g = np.clip(np.rint(rng.normal(0.0, sigma, (height + 32, width + 32))), -12, 12)
-        self._up = np.maximum(g, 0).astype(np.uint8)
-        self._down = np.maximum(-g, 0).astype(np.uint8)
+        # -12..12 stored modulo 256: one wrapping uint8 add applies it, up or down, in a single pass
+        self._add = (g.astype(np.int16) % 256).astype(np.uint8)
 
     def apply(self, y: np.ndarray) -> None:
         oy, ox = (int(v) for v in self._rng.integers(0, 32, 2))
-        np.clip(y, 12, 243, out=y)  # so the uint8 adds below cannot wrap
-        y += self._up[oy : oy + self.height, ox : ox + self.width]
-        y -= self._down[oy : oy + self.height, ox : ox + self.width]
+        np.clip(y, 12, 243, out=y)  # so the true sum stays in 0..255 and the wrapping add is exact
+        y += self._add[oy : oy + self.height, ox : ox + self.width]
 
 
 class Finisher:
