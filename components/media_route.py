@@ -28,18 +28,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from studio.store.media_files import content_type
+
 PREFIX = "/studio-media"
 DEFAULT_TTL = 6 * 3600  # seconds; a URL is valid for between one and two of these
 _SECRET = secrets.token_bytes(32)
-_MEDIA_TYPES = {
-    ".mp4": "video/mp4",
-    ".mov": "video/quicktime",
-    ".webm": "video/webm",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".webp": "image/webp",
-}
 _NO_STORE = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 Resolver = Callable[[str], Path]
@@ -158,7 +151,7 @@ def route(resolve: Resolver | None = None) -> Route:
         if not path.is_file():
             return _refuse(404, "Not found.")
         headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
-        media_type = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        media_type = content_type(path)
         return FileResponse(path, media_type=media_type, headers=headers)
 
     return Route(PREFIX + "/{token}", serve, methods=["GET", "HEAD"])

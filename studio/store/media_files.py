@@ -21,6 +21,21 @@ _READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
 _FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 ORPHAN_GRACE = 24 * 3600.0  # seconds a stored file may wait for the row that will name it
 
+_CONTENT_TYPES = {
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
+
+
+def content_type(path: str | Path) -> str:
+    """The HTTP media type of a kept media file, by its suffix (`application/octet-stream` if unknown)."""
+    return _CONTENT_TYPES.get(Path(path).suffix.lower(), "application/octet-stream")
+
 
 class MediaStore(Protocol):
     """Where a library keeps its media, named by relative paths (`videos/<id>.mp4`); readers and

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterator, Set
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +32,7 @@ from studio.store.media_files import (
     ORPHAN_GRACE,
     MediaFolder,
     atomic_write_bytes,
+    content_type,
     storage_error_from_os,
 )
 
@@ -43,15 +44,6 @@ MAX_URL_SECONDS = 7 * 24 * 3600  # the longest a SigV4 presigned URL may live
 DEFAULT_URL_SECONDS = 12 * 3600
 _URLS_KEPT = 4096
 _CHUNK = 1 << 20
-_CONTENT_TYPES = {
-    ".mp4": "video/mp4",
-    ".mov": "video/quicktime",
-    ".webm": "video/webm",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".webp": "image/webp",
-}
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _NO_BUCKET = {"NoSuchBucket"}
 _REFUSED = {
@@ -270,13 +262,12 @@ class S3Media:
         return self.cache.new_path(suffix, kind=kind)
 
     def _upload(self, rel: str, body: Any) -> None:
-        suffix = PurePosixPath(rel).suffix.lower()
         with self._errors("upload a media file"):
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=self.key(rel),
                 Body=body,
-                ContentType=_CONTENT_TYPES.get(suffix, "application/octet-stream"),
+                ContentType=content_type(rel),
             )
 
     def store_bytes(self, data: bytes, suffix: str, *, kind: str) -> str:
