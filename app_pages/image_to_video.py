@@ -15,9 +15,9 @@ from components.style import esc, header, panel_title, snippet, take_label
 from studio import media
 from studio.catalog import Model
 from studio.submission import TakeRequest
-from studio.take import Take
+from studio.take import Mode, Take
 
-MODE = "image-to-video"
+MODE = Mode.IMAGE
 P = "i2v"
 FITS = framing_ui.FITS
 SOURCE_FIELDS = ("source_take_id", "frame_time", "source_file", "source_name", "original_file")

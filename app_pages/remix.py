@@ -12,9 +12,9 @@ from components.errors import Slots, guard
 from components.style import esc, header, panel_title, seconds, snippet, take_label
 from studio import catalog
 from studio.submission import TakeRequest
-from studio.take import Relation
+from studio.take import Mode, Relation, TakeStatus
 
-MODE = "remix"
+MODE = Mode.REMIX
 P = "remix"
 SOURCES = {"gallery": "From the gallery", "upload": "Upload a video"}
 MAX_CHOICES = 60  # gallery takes offered as sources
@@ -101,7 +101,7 @@ def page() -> None:
     saved = form.store(P)
     slots = Slots()
 
-    takes = library.list(account, status="completed", limit=MAX_CHOICES)
+    takes = library.list(account, status=TakeStatus.COMPLETED, limit=MAX_CHOICES)
     wanted = saved.get("source_take_id")
     if wanted and all(t.id != wanted for t in takes):
         extra = library.get(wanted, account=account)

@@ -9,8 +9,9 @@ from components import create_form as form
 from components.errors import Slots, guard
 from components.style import header, panel_title
 from studio.submission import TakeRequest
+from studio.take import Mode
 
-MODE = "text-to-video"
+MODE = Mode.TEXT
 P = "t2v"
 
 

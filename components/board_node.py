@@ -11,7 +11,7 @@ from components.style import chip, esc, snippet, status_label, take_meta, verdic
 from studio import recipe
 from studio.errors import StudioError
 from studio.prompt_diff import Op, Segment
-from studio.take import Relation, Take, Verdict
+from studio.take import Mode, Relation, Take, TakeStatus, Verdict
 
 CONTEXT_WORDS = 4  # unchanged words kept on each side of a change in an edge's prompt diff
 POSTER_WIDTH = 232  # px: the same poster size at every depth of the tree
@@ -86,7 +86,7 @@ def meta_html(node) -> str:
     """Status (while not done), verdict, `Sora 2 · 8 s · 16:9`, seed and this take's cost."""
     take = node.take
     parts = []
-    if take.status != "completed":
+    if take.status != TakeStatus.COMPLETED:
         parts.append(chip(take.status))
     parts.append(verdict_chip(take))
     parts.append(f"<span>{take_meta(take)}</span>")
@@ -152,7 +152,9 @@ def poster_html(studio, take: Take) -> str:
     """
     try:  # presigned URLs from the media store, or signed routes to local files: nothing is copied
         poster_src = link(studio, take.poster_path) if take.poster_path else None
-        video_src = link(studio, take.video_path) if take.status == "completed" and take.video_path else None
+        video_src = (
+            link(studio, take.video_path) if take.status == TakeStatus.COMPLETED and take.video_path else None
+        )
     except StudioError:
         poster_src = video_src = None
     if video_src:
@@ -202,7 +204,7 @@ def reroll_button(studio, take: Take) -> None:
         disabled_reason=recipe.can_reroll(take, model),
         done="Re-rolled",
         wait=REROLL_WAIT,
-        source_seconds=float(take.duration) if take.mode == "remix" and take.duration else None,
+        source_seconds=float(take.duration) if take.mode == Mode.REMIX and take.duration else None,
     )
 
 

@@ -11,13 +11,14 @@ import streamlit as st
 
 from components.style import md_escape
 from studio.errors import StudioError, describe
+from studio.take import TakeStatus
 
 log = logging.getLogger("varg_studio.ui")
 
 
 def candidates(take) -> list[str]:
     """The job ids listed on an `unknown` take, awaiting the user's word (empty when none)."""
-    if getattr(take, "status", None) != "unknown":
+    if getattr(take, "status", None) != TakeStatus.UNKNOWN:
         return []
     return [c.strip() for c in (getattr(take, "candidates", None) or "").split(",") if c.strip()]
 

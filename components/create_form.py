@@ -37,6 +37,7 @@ from components.style import md_escape
 from studio import catalog
 from studio.errors import StudioError
 from studio.submission import TakeRequest
+from studio.take import TakeStatus
 
 __all__ = [
     "GONE",
@@ -230,7 +231,7 @@ def _outcome(studio, last: dict | None) -> tuple:
         takes = [studio.library.get(tid, account=account) for tid in last.get("take_ids") or []]
     except StudioError:
         return ()
-    return tuple(t for t in takes if t is not None and t.status in ("failed", "unknown"))
+    return tuple(t for t in takes if t is not None and t.status in (TakeStatus.FAILED, TakeStatus.UNKNOWN))
 
 
 def _on_generate(

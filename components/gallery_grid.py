@@ -12,6 +12,7 @@ from components import context, take_card
 from components import create_form as form
 from studio import catalog
 from studio.library import OPEN_STATUSES, UNDECIDED
+from studio.take import TakeStatus
 
 P = "gallery"
 PAGE_SIZE = 12
@@ -22,10 +23,10 @@ LIMIT = "gallery_limit"
 VERDICT_FILTERS = {"all": "Any verdict", "keep": "Kept", "reject": "Rejected", UNDECIDED: "Undecided"}
 STATUS_FILTERS = {
     "all": ("All statuses", None),
-    "completed": ("Done", "completed"),
+    "completed": ("Done", TakeStatus.COMPLETED),
     "open": ("Rendering", OPEN_STATUSES),
-    "failed": ("Failed", ("failed", "unknown")),
-    "cancelled": ("Cancelled", "cancelled"),
+    "failed": ("Failed", (TakeStatus.FAILED, TakeStatus.UNKNOWN)),
+    "cancelled": ("Cancelled", TakeStatus.CANCELLED),
 }
 
 
@@ -156,7 +157,9 @@ def render(studio) -> None:
     takes = library.list(account, limit=limit, **chosen)
     filtered = any(v is not None for v in chosen.values())
     total = library.count(account, cap=COUNT_CAP + 1, **chosen) if filtered else everything
-    st.caption(f"Showing {len(takes):,} of {count_text(total)} take{'s' if total != 1 else ''} · newest first")
+    st.caption(
+        f"Showing {len(takes):,} of {count_text(total)} take{'s' if total != 1 else ''} · newest first"
+    )
     if not takes:
         hint = "pick “Everyone” to see the takes others made" if mine else "pick “All” to see every take"
         st.html(

@@ -19,6 +19,7 @@ from components.style import (
     take_label,
 )
 from studio.errors import StudioError, describe
+from studio.take import TakeStatus
 
 log = logging.getLogger("varg_studio.ui")
 
@@ -55,7 +56,11 @@ def render(container) -> None:
 
 def _progress(take) -> tuple[float, str] | None:
     """The gateway's own progress (0..1) and its message, or None when it has said nothing yet."""
-    if take.progress is None or take.status not in ("queued", "processing", "downloading"):
+    if take.progress is None or take.status not in (
+        TakeStatus.QUEUED,
+        TakeStatus.PROCESSING,
+        TakeStatus.DOWNLOADING,
+    ):
         return None
     value = max(0.0, min(1.0, float(take.progress)))
     text = take.progress_message or f"{value:.0%}"
@@ -66,14 +71,14 @@ def _progress(take) -> tuple[float, str] | None:
 
 def _waiting(take, ahead: int | None = None) -> str:
     """What an open take is doing when the gateway has reported no progress (elapsed time is beside it)."""
-    if ahead is not None and take.status in ("pending", "submitting", "queued", "processing", "downloading"):
+    if ahead is not None and take.is_open:
         return f"Waiting for a free slot ({ahead} ahead)"
     return {
-        "pending": "Starting…",
-        "submitting": "Sending to varg…",
-        "queued": "Queued at varg…",
-        "processing": "Rendering…",
-        "downloading": "Saving the video…",
+        TakeStatus.PENDING: "Starting…",
+        TakeStatus.SUBMITTING: "Sending to varg…",
+        TakeStatus.QUEUED: "Queued at varg…",
+        TakeStatus.PROCESSING: "Rendering…",
+        TakeStatus.DOWNLOADING: "Saving the video…",
     }.get(take.status, "Working…")
 
 
@@ -82,11 +87,11 @@ def _announce() -> None:
     st.session_state[TOAST_QUEUE] = []
     for _tid, status, label, prompt in queue:
         text = f"{md_escape(label)} · “{md_escape(snippet(prompt, 34))}”"
-        if status == "completed":
+        if status == TakeStatus.COMPLETED:
             st.toast(f"**Take ready** · {text}", icon=":material/check_circle:")
-        elif status == "failed":
+        elif status == TakeStatus.FAILED:
             st.toast(f"**Take failed** · {text}", icon=":material/error:")
-        elif status == "cancelled":
+        elif status == TakeStatus.CANCELLED:
             st.toast(f"**Cancelled** · {text}", icon=":material/block:")
         else:
             st.toast(f"**Check this take** · {text}", icon=":material/help:")
@@ -98,11 +103,11 @@ CANCEL_SETTLE = 3.0  # how long a cancel click waits to learn whether the job fi
 def cancel_outcome(take) -> tuple[str, str]:
     """The toast for a cancel, from the take's status after it: "refunded" only when cancelled."""
     status = getattr(take, "status", None)
-    if status == "cancelled":
+    if status == TakeStatus.CANCELLED:
         return "Cancelled. Credits for a cancelled job are refunded.", ":material/block:"
-    if status in ("completed", "downloading"):
+    if status in (TakeStatus.COMPLETED, TakeStatus.DOWNLOADING):
         return "It finished before the cancel reached varg; the video is kept.", ":material/check_circle:"
-    if status in ("failed", "unknown"):
+    if status in (TakeStatus.FAILED, TakeStatus.UNKNOWN):
         return (
             f"It had already ended ({STATUS.get(status, (status,))[0].lower()}) before the cancel reached varg.",
             ":material/info:",
@@ -140,7 +145,7 @@ def _ahead(studio, take_id: str) -> int | None:
 def _questions(studio) -> list:
     """This account's takes whose job may be one varg shows: the user is asked whether it is theirs."""
     try:
-        unknown = studio.library.list(studio.connection.account, status="unknown", limit=20)
+        unknown = studio.library.list(studio.connection.account, status=TakeStatus.UNKNOWN, limit=20)
     except Exception:
         log.exception("could not list takes awaiting an answer")
         return []
@@ -235,12 +240,12 @@ def _tray() -> None:
                     f'<span style="margin-left:auto">{esc(credits_text(take))}</span></div>'
                     f'<div class="vs-snip one">{esc(snippet(take.prompt, 60))}</div>'
                 )
-                if take.status in ("failed", "unknown") and take.error:
+                if take.status in (TakeStatus.FAILED, TakeStatus.UNKNOWN) and take.error:
                     line += (
                         f'<div class="vs-snip" style="color:#FF8C8C">{esc(snippet(take.error, 120))}</div>'
                     )
                 st.html(line)
-                if take.status == "completed" and st.button(
+                if take.status == TakeStatus.COMPLETED and st.button(
                     "Open", key=f"tray_view_{take.id}", icon=":material/play_circle:", type="tertiary"
                 ):
                     st.switch_page("app_pages/gallery.py", query_params={"take": take.id})

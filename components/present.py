@@ -12,6 +12,7 @@ import streamlit as st
 from components import compare, media_route, present_player
 from components.style import esc
 from studio.storyboard import Reel
+from studio.take import TakeStatus
 
 BOARDS = "app_pages/storyboards.py"
 
@@ -22,7 +23,7 @@ def clips(studio, reel: Reel) -> list[present_player.Clip]:
 
 def _wipe(studio, reel: Reel) -> None:
     """Two or more candidates of a shot on the compare player (its A/B wipe)."""
-    shots = [s for s in reel.shots if len([t for t in s.candidates if t.status == "completed"]) >= 2]
+    shots = [s for s in reel.shots if len([t for t in s.candidates if t.status == TakeStatus.COMPLETED]) >= 2]
     if not shots:
         st.caption("A shot with two or more finished candidates can be compared here with an A/B wipe.")
         return
@@ -32,7 +33,7 @@ def _wipe(studio, reel: Reel) -> None:
     )
     rs = next(s for s in shots if s.shot.id == picked)
     players = []
-    for take in [t for t in rs.candidates if t.status == "completed"][: len(compare.LETTERS)]:
+    for take in [t for t in rs.candidates if t.status == TakeStatus.COMPLETED][: len(compare.LETTERS)]:
         path = studio.media_path(take.video_path)
         if path is not None:
             players.append(compare.player(studio, take, compare.LETTERS[len(players)], path))

@@ -15,6 +15,7 @@ from components.style import esc, md_escape, snippet, take_label
 from studio import share
 from studio.errors import StudioError
 from studio.storyboard import Reel
+from studio.take import TakeStatus
 
 PRESENT = "app_pages/present.py"
 PICK_LIMIT = 60  # recent finished takes offered by "Add takes"
@@ -222,7 +223,7 @@ def _absolute(path: str) -> str:
 
 def _picker(studio, reel: Reel) -> None:
     """Add finished takes of the library as shots at the end, several at once."""
-    takes = studio.library.list(studio.connection.account, status="completed", limit=PICK_LIMIT)
+    takes = studio.library.list(studio.connection.account, status=TakeStatus.COMPLETED, limit=PICK_LIMIT)
     if not takes:
         return
     labels = {t.id: f"{take_label(t)} · {snippet(t.prompt, 60)}" for t in takes}

@@ -13,7 +13,7 @@ from components import context
 from components.errors import message
 from components.style import md_escape
 from studio.errors import StudioError
-from studio.take import Take
+from studio.take import Take, TakeStatus
 
 NEW = "__new__"
 LAST = "sb_last_board"  # the storyboard this session added to last (an id)
@@ -25,7 +25,7 @@ PAGE = "app_pages/storyboards.py"
 
 def can_add(take: Take) -> bool:
     """A take that has (or will have) a video: finished or still rendering."""
-    return take.status == "completed" or take.is_open
+    return take.status == TakeStatus.COMPLETED or take.is_open
 
 
 def _add(take_id: str, key: str) -> None:

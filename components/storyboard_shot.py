@@ -18,6 +18,7 @@ from components.style import esc, md_escape, snippet, take_label
 from studio import storyboard as rules
 from studio.errors import StudioError
 from studio.storyboard import ReelShot
+from studio.take import TakeStatus
 
 POSTER_WIDTH = 300  # px
 TRIM_ERROR = "sb_trim_error_{shot}"  # the message under a shot's trim fields
@@ -201,7 +202,7 @@ def candidate_label(take, index: int) -> str:
         parts.append(f"{length:g} s")
     if take.seed is not None:
         parts.append(f"seed {take.seed}")
-    if take.status != "completed":
+    if take.status != TakeStatus.COMPLETED:
         parts.append("rendering" if take.is_open else take.status)
     return " · ".join(parts)
 

@@ -9,18 +9,19 @@ import time
 import streamlit as st
 
 from studio import catalog
+from studio.take import TakeStatus
 
 # Status → (label, chip class, st.badge colour, material icon)
 STATUS = {
-    "pending": ("Starting", "wait", "gray", ":material/hourglass_empty:"),
-    "submitting": ("Starting", "wait", "gray", ":material/hourglass_empty:"),
-    "queued": ("Queued", "wait", "blue", ":material/schedule:"),
-    "processing": ("Rendering", "run", "violet", ":material/motion_photos_on:"),
-    "downloading": ("Saving", "run", "violet", ":material/download:"),
-    "completed": ("Done", "done", "green", ":material/check_circle:"),
-    "failed": ("Failed", "fail", "red", ":material/error:"),
-    "cancelled": ("Cancelled", "off", "gray", ":material/block:"),
-    "unknown": ("Unknown", "warn", "orange", ":material/help:"),
+    TakeStatus.PENDING: ("Starting", "wait", "gray", ":material/hourglass_empty:"),
+    TakeStatus.SUBMITTING: ("Starting", "wait", "gray", ":material/hourglass_empty:"),
+    TakeStatus.QUEUED: ("Queued", "wait", "blue", ":material/schedule:"),
+    TakeStatus.PROCESSING: ("Rendering", "run", "violet", ":material/motion_photos_on:"),
+    TakeStatus.DOWNLOADING: ("Saving", "run", "violet", ":material/download:"),
+    TakeStatus.COMPLETED: ("Done", "done", "green", ":material/check_circle:"),
+    TakeStatus.FAILED: ("Failed", "fail", "red", ":material/error:"),
+    TakeStatus.CANCELLED: ("Cancelled", "off", "gray", ":material/block:"),
+    TakeStatus.UNKNOWN: ("Unknown", "warn", "orange", ":material/help:"),
 }
 
 CSS = """
@@ -210,7 +211,7 @@ def credits_text(take, charged: int | None = None) -> str:
     billed = take.billed_credits if take.billed_credits is not None else charged
     if billed is None:
         return est
-    if billed == 0 and take.status in ("failed", "cancelled", "unknown"):
+    if billed == 0 and take.status in (TakeStatus.FAILED, TakeStatus.CANCELLED, TakeStatus.UNKNOWN):
         return f"{est} · billed 0 (refunded)"
     return f"{est} · billed {billed:,}"
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from components import context, media_route, storyboard_add
 from components.style import chip, credits_text, esc, snippet, status_label, take_meta, verdict_chip
+from studio.take import TakeStatus
 
 COMPARE = "gallery_compare"  # ids picked for comparison, in the order picked
 MAX_COMPARE = 4
@@ -92,6 +93,7 @@ def card(studio, take) -> None:
                 key=cmp_key,
                 on_change=toggle_compare,
                 args=(take.id,),
-                disabled=take.status != "completed" or (take.id not in picked and len(picked) >= MAX_COMPARE),
+                disabled=take.status != TakeStatus.COMPLETED
+                or (take.id not in picked and len(picked) >= MAX_COMPARE),
             )
             storyboard_add.popover(studio, take, f"gsb_{take.id}", compact=True)

@@ -23,8 +23,10 @@ from components.style import (
 )
 from studio import camera, catalog, recipe
 from studio.errors import StudioError, describe
+from studio.take import Mode, Relation, TakeStatus
 
 log = logging.getLogger("varg_studio.ui")
+
 
 def back() -> None:
     st.query_params.pop("take", None)
@@ -58,7 +60,12 @@ def missing_video(studio, take) -> None:
 
 def remix_this(take) -> None:
     form.prefill(
-        "remix", source_kind="gallery", source_take_id=take.id, source_file=None, parent_id=take.id, relation="remix"
+        Mode.REMIX,
+        source_kind="gallery",
+        source_take_id=take.id,
+        source_file=None,
+        parent_id=take.id,
+        relation=Relation.REMIX,
     )
     st.switch_page("app_pages/remix.py")
 
@@ -137,7 +144,7 @@ def _recipe(studio, take) -> None:
         ("Model", take_label(take)),
         ("Mode", catalog.mode_label(take.mode)),
     ]
-    if take.mode == "remix":
+    if take.mode == Mode.REMIX:
         rows.append(("Duration", f"{seconds(take.duration)} (from the source)"))
     else:
         asked = take.duration_requested
@@ -251,7 +258,7 @@ def render(studio, take_id: str) -> None:
     left, right = st.columns([3, 2], gap="large")
     video = studio.media_path(take.video_path) if take.video_path else None
     with left:
-        if take.status == "completed" and video is not None:
+        if take.status == TakeStatus.COMPLETED and video is not None:
             st.video(media_route.src(studio, take.video_path) or str(video))
         elif take.is_open:
             st.html('<div class="vs-ph">Rendering… it plays here when it is done.</div>')
@@ -260,7 +267,7 @@ def render(studio, take_id: str) -> None:
             if claim.candidates(take):
                 if claim.ask(take, "detail"):
                     st.rerun()
-            elif take.status == "completed":
+            elif take.status == TakeStatus.COMPLETED:
                 missing_video(studio, take)
             elif take.error:
                 st.error(md_escape(take.error), icon=":material/error:")
@@ -277,7 +284,7 @@ def render(studio, take_id: str) -> None:
                     # A rerun after the click: should the file vanish meanwhile, the page says so.
                     on_click="rerun",
                 )
-            if take.job_id and video is None and take.status in ("failed", "downloading"):
+            if take.job_id and video is None and take.status in (TakeStatus.FAILED, TakeStatus.DOWNLOADING):
                 st.button(
                     "Retry",
                     key="detail_retry",
@@ -292,11 +299,15 @@ def render(studio, take_id: str) -> None:
                     remix_this(take)
                 if st.button("Animate last frame", key="detail_animate", icon=":material/animated_images:"):
                     animate_last_frame(take)
-            if take.original_file and take.mode == "image-to-video" and st.button(
-                "Re-frame",
-                key="detail_reframe",
-                icon=":material/crop:",
-                help="Open the original image again to move or zoom the crop.",
+            if (
+                take.original_file
+                and take.mode == Mode.IMAGE
+                and st.button(
+                    "Re-frame",
+                    key="detail_reframe",
+                    icon=":material/crop:",
+                    help="Open the original image again to move or zoom the crop.",
+                )
             ):
                 reframe(take)
             st.button(
@@ -329,7 +340,7 @@ def render(studio, take_id: str) -> None:
             if st.session_state.get(DELETE_PENDING) == take.id:
                 confirm_delete(take.id)  # stays open across full reruns until answered
 
-        if take.status == "completed" and video is not None:
+        if take.status == TakeStatus.COMPLETED and video is not None:
             with st.expander("Animate any frame", icon=":material/animated_images:"):
                 frame_picker.render(studio, take)
 
@@ -343,6 +354,6 @@ def render(studio, take_id: str) -> None:
         st.markdown("**Prompt**")
         st.code(take.prompt, language=None, wrap_lines=True)
         _recipe(studio, take)
-        if take.error and take.status != "failed" and not claim.candidates(take):
+        if take.error and take.status != TakeStatus.FAILED and not claim.candidates(take):
             st.caption(md_escape(take.error))
         _lineage(studio, take)

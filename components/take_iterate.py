@@ -9,19 +9,19 @@ from components import create_form as form
 from components.style import esc
 from studio import recipe
 from studio.errors import StudioError
-from studio.take import VERDICT_REASONS, Take, Verdict
+from studio.take import VERDICT_REASONS, Mode, Take, TakeStatus, Verdict
 
 PAGES = {
-    "text-to-video": ("t2v", "app_pages/text_to_video.py"),
-    "image-to-video": ("i2v", "app_pages/image_to_video.py"),
-    "remix": ("remix", "app_pages/remix.py"),
+    Mode.TEXT: ("t2v", "app_pages/text_to_video.py"),
+    Mode.IMAGE: ("i2v", "app_pages/image_to_video.py"),
+    Mode.REMIX: ("remix", "app_pages/remix.py"),
 }
 VERDICTS = {"none": "Undecided", Verdict.KEEP.value: "✓ Keep", Verdict.REJECT.value: "✕ Reject"}
 
 
 def go_to_form(take: Take, values: dict) -> None:
     """Put a recipe in the creation page this take came from, then open that page."""
-    prefix, page = PAGES.get(take.mode, PAGES["text-to-video"])
+    prefix, page = PAGES.get(take.mode, PAGES[Mode.TEXT])
     form.prefill(prefix, **values)
     st.switch_page(page)
 
@@ -35,9 +35,7 @@ def _save_verdict(take_id: str) -> None:
         if value == "none":
             studio.library.set_verdict(take_id, None)
         else:
-            studio.library.set_verdict(
-                take_id, value, reasons if value == Verdict.REJECT.value else (), note
-            )
+            studio.library.set_verdict(take_id, value, reasons if value == Verdict.REJECT.value else (), note)
     except StudioError as exc:
         st.toast(str(exc), icon=":material/error:")
 
@@ -102,7 +100,7 @@ def panel(studio, take: Take) -> None:
                 help="The same recipe with a new seed: one click, a fresh take of the idea.",
                 disabled_reason=recipe.can_reroll(take, model),
                 done="Re-rolled",
-                source_seconds=float(take.duration) if take.mode == "remix" and take.duration else None,
+                source_seconds=float(take.duration) if take.mode == Mode.REMIX and take.duration else None,
             )
             if take.seed is not None and st.button(
                 "Edit prompt, keep seed",
@@ -123,7 +121,7 @@ def panel(studio, take: Take) -> None:
 
 
 def _final(studio, take: Take, cat) -> None:
-    if take.status != "completed":
+    if take.status != TakeStatus.COMPLETED:
         return
     plans = recipe.final_plans(take, cat)
     if not plans:

@@ -17,11 +17,12 @@ from typing import Any
 
 from studio.api.request import canonical_model_id, same_model
 from studio.errors import InputError
+from studio.take import Mode
 
 DATA_FILE = Path(__file__).with_name("models.json")
 MAX_VARIANTS = 4
 V2_MAX_PROMPT = 2000
-MODES = ("text-to-video", "image-to-video", "remix")
+MODES = tuple(Mode)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Model:
 
     def ratios_for(self, mode: str) -> tuple[str, ...]:
         """Aspect ratios offered for a mode (image-to-video may add `auto`)."""
-        if mode == "image-to-video" and self.image_aspect_ratios:
+        if mode == Mode.IMAGE and self.image_aspect_ratios:
             return self.image_aspect_ratios
         return self.aspect_ratios
 
@@ -101,7 +102,7 @@ def made_by_sora(model_id: str | None) -> bool:
 
 def needs_sora_source(model: Model) -> bool:
     """A remix model that works on Sora's own videos only (others take any video)."""
-    return model.is_sora and "remix" in model.modes
+    return model.is_sora and Mode.REMIX in model.modes
 
 
 def remix_source_warning(model: Model, source_model: str | None, *, uploaded: bool = False) -> str | None:
@@ -207,10 +208,11 @@ def all_models() -> list[Model]:
     return list(_load().values())
 
 
+MODE_LABELS = {Mode.TEXT: "Text to video", Mode.IMAGE: "Image to video", Mode.REMIX: "Remix"}
+
+
 def mode_label(mode: str) -> str:
-    return {"text-to-video": "Text to video", "image-to-video": "Image to video", "remix": "Remix"}.get(
-        mode, mode
-    )
+    return MODE_LABELS[Mode(mode)] if mode in MODE_LABELS else mode
 
 
 def get_model(model_id: object) -> Model:

@@ -32,6 +32,7 @@ from studio.errors import (
 )
 from studio.library import Library, StorageError, Take, storage_error_from_os
 from studio.submission import unavailable_message
+from studio.take import Mode, TakeStatus
 
 if TYPE_CHECKING:
     from studio.leases import LeaseKeeper
@@ -41,7 +42,7 @@ log = logging.getLogger("studio.jobs")  # one log for the job manager and its fo
 
 IMAGE_MEDIA_TYPE = "image/jpeg"
 PROGRESS_STEP = 0.02  # progress is written to the library when it moves at least this much
-BEFORE_DOWNLOAD = ("pending", "submitting", "queued", "processing")
+BEFORE_DOWNLOAD = (TakeStatus.PENDING, TakeStatus.SUBMITTING, TakeStatus.QUEUED, TakeStatus.PROCESSING)
 
 
 class Follower:
@@ -67,8 +68,8 @@ class Follower:
         def _cancelled(self, take_id: str) -> bool: ...
 
     def _create(self, take: Take) -> Take | None:
-        if self._cancelled(take.id) and take.status == "pending":
-            return self.library.update(take.id, status="cancelled", completed_at=time.time())
+        if self._cancelled(take.id) and take.status == TakeStatus.PENDING:
+            return self.library.update(take.id, status=TakeStatus.CANCELLED, completed_at=time.time())
         files: tuple[str, ...] = ()
         end_url = None
         try:
@@ -78,16 +79,18 @@ class Follower:
                 end_url = self._upload(take, take.end_file)
         except StudioError as exc:
             return self.library.update(
-                take.id, status="failed", error=f"Upload failed, nothing was charged: {user_message(exc)}"
+                take.id,
+                status=TakeStatus.FAILED,
+                error=f"Upload failed, nothing was charged: {user_message(exc)}",
             )
         if not self.leases.holds(take.id):
             return None  # taken over while uploading: the new holder sends it (with the same key)
         # Persist "submitting" BEFORE the create leaves, so a crash here is visible on restart.
-        take = self.library.update(take.id, status="submitting")
+        take = self.library.update(take.id, status=TakeStatus.SUBMITTING)
         req = VideoRequest(
             model=take.model,
             prompt=take.prompt,
-            duration=int(take.duration) if take.duration is not None and take.mode != "remix" else None,
+            duration=int(take.duration) if take.duration is not None and take.mode != Mode.REMIX else None,
             aspect_ratio=take.aspect_ratio,
             files=files,
             seed=take.seed,
@@ -104,7 +107,7 @@ class Follower:
             except GatewayUnreachable:
                 return self.library.update(
                     take.id,
-                    status="failed",
+                    status=TakeStatus.FAILED,
                     error="Could not reach the gateway: nothing was sent or charged. Try again when it is back.",
                 )
             except CreateOutcomeUnknown as exc:
@@ -123,7 +126,7 @@ class Follower:
             except StudioError as exc:
                 if model_unavailable(exc):
                     return self._model_gone(take, exc)
-                return self.library.update(take.id, status="failed", error=user_message(exc))
+                return self.library.update(take.id, status=TakeStatus.FAILED, error=user_message(exc))
             # Recorded before it leaves the in-flight set, so no other take can mistake this job.
             recorded = self._persist_job(take, job)
             if recorded is None:
@@ -179,7 +182,7 @@ class Follower:
         cat = self.catalog.current()
         model = cat.find(take.model)
         text = unavailable_message(cat, model, take.mode) if model else exc.message
-        return self.library.update(take.id, status="failed", error=f"{text} Nothing was charged.")
+        return self.library.update(take.id, status=TakeStatus.FAILED, error=f"{text} Nothing was charged.")
 
     def _reconcile(self, take: Take, sent_at: float, exc: StudioError) -> Take:
         return reconcile.look_for_job(
@@ -199,7 +202,7 @@ class Follower:
     def _upload(self, take: Take, rel: str | None = None) -> str:
         path = self.library.path(rel or take.source_file or "")
         data = path.read_bytes()
-        media_type = IMAGE_MEDIA_TYPE if take.mode == "image-to-video" else "video/mp4"
+        media_type = IMAGE_MEDIA_TYPE if take.mode == Mode.IMAGE else "video/mp4"
         return self.backend.upload(data, media_type).url
 
     def _follow(self, take: Take) -> None:
@@ -216,7 +219,7 @@ class Follower:
                 if delivered is not None:
                     self._finish(take, delivered)
                     return
-                if take.status == "downloading":
+                if take.status == TakeStatus.DOWNLOADING:
                     self._finish(take, self.backend.get_job(take.job_id))
                     return
                 for job in self._updates(take.job_id, wake):
@@ -233,7 +236,9 @@ class Follower:
                     return
                 take = current
             except (NotFoundError, AuthError) as exc:
-                self.library.transition(take.id, BEFORE_DOWNLOAD, status="failed", error=user_message(exc))
+                self.library.transition(
+                    take.id, BEFORE_DOWNLOAD, status=TakeStatus.FAILED, error=user_message(exc)
+                )
                 return
             except (GatewayUnreachable, GatewayTimeout, ServerError, ProviderError, RateLimitError) as exc:
                 attempt += 1
@@ -297,7 +302,7 @@ class Follower:
             self.library.transition(
                 take.id,
                 BEFORE_DOWNLOAD,
-                status="failed",
+                status=TakeStatus.FAILED,
                 error=job.error or "The provider failed this job without saying why.",
                 progress=None,
                 completed_at=time.time(),
@@ -307,7 +312,7 @@ class Follower:
             self.library.transition(
                 take.id,
                 BEFORE_DOWNLOAD,
-                status="cancelled",
+                status=TakeStatus.CANCELLED,
                 progress=None,
                 completed_at=time.time(),
                 **money,
@@ -316,7 +321,10 @@ class Follower:
     def _download(self, take: Take, job: Job) -> None:
         if not job.output_url:
             self.library.transition(
-                take.id, BEFORE_DOWNLOAD, status="failed", error="The job completed without an output."
+                take.id,
+                BEFORE_DOWNLOAD,
+                status=TakeStatus.FAILED,
+                error="The job completed without an output.",
             )
             return
         money = {"billed_credits": job.actual_cents} if job.actual_cents is not None else {}
@@ -324,8 +332,8 @@ class Follower:
             return  # another process holds this take now: it downloads
         claimed = self.library.transition(
             take.id,
-            (*BEFORE_DOWNLOAD, "downloading"),
-            status="downloading",
+            (*BEFORE_DOWNLOAD, TakeStatus.DOWNLOADING),
+            status=TakeStatus.DOWNLOADING,
             cache_hit=job.cache_hit,
             output_url=job.output_url,
             progress=1.0,
@@ -346,7 +354,7 @@ class Follower:
                 err = storage_error_from_os(exc, video.parent, "save the video")
                 self.library.update(
                     take.id,
-                    status="downloading",
+                    status=TakeStatus.DOWNLOADING,
                     error=f"The video is ready and paid for, but {lower_first(err.message)} Then use Retry.",
                 )
                 return
@@ -357,7 +365,7 @@ class Follower:
         else:
             self.library.update(
                 take.id,
-                status="downloading",
+                status=TakeStatus.DOWNLOADING,
                 error=(
                     f"The video is ready but the download keeps failing ({user_message(last_error)}). "
                     "It is paid for and will be fetched again; use Retry."
@@ -373,7 +381,7 @@ class Follower:
             video.unlink(missing_ok=True)
             self.library.update(
                 take.id,
-                status="downloading",
+                status=TakeStatus.DOWNLOADING,
                 error=(
                     f"The output downloaded from varg is not a playable video ({lower_first(exc.message)}). "
                     "It is paid for and kept: use Retry to fetch it again."
@@ -391,14 +399,14 @@ class Follower:
         except StorageError as exc:
             self.library.update(
                 take.id,
-                status="downloading",
+                status=TakeStatus.DOWNLOADING,
                 error=f"The video is ready and paid for, but {lower_first(exc.message)} It is kept: use Retry.",
             )
             return
         self.library.transition(
             take.id,
-            ("downloading",),
-            status="completed",
+            (TakeStatus.DOWNLOADING,),
+            status=TakeStatus.COMPLETED,
             video_path=rel_video,
             poster_path=poster,
             completed_at=time.time(),
@@ -411,7 +419,7 @@ def lower_first(text: str) -> str:
 
 
 def open_status(job: Job) -> str:
-    return "queued" if job.status is JobStatus.QUEUED else "processing"
+    return TakeStatus.QUEUED if job.status is JobStatus.QUEUED else TakeStatus.PROCESSING
 
 
 def user_message(exc: BaseException | None) -> str:

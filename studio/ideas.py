@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from studio import prompt_diff, recipe
 from studio.prompt_diff import Segment
 from studio.recipe import Change
-from studio.take import Relation, Take, Verdict
+from studio.take import Relation, Take, TakeStatus, Verdict
 
 NAME_CHARS = 48
 EDGE_LABELS = {
@@ -51,7 +51,7 @@ class Edge:
 
 def take_cost(take: Take) -> int:
     """Credits of one take: billed if known, else estimated; 0 if it never reached a job."""
-    if take.job_id is None and take.status in ("failed", "cancelled"):
+    if take.job_id is None and take.status in (TakeStatus.FAILED, TakeStatus.CANCELLED):
         return 0
     return int(take.billed_credits if take.billed_credits is not None else take.estimated_credits)
 

@@ -27,6 +27,7 @@ from studio.leases import DEFAULT_TTL, LeaseKeeper
 from studio.library import Library, NewTake, Relation, Take
 from studio.live_catalog import LiveCatalog, StaticCatalog
 from studio.submission import Prepared, TakeRequest, check_affordable, prepare
+from studio.take import Mode, TakeStatus
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class JobManager(Follower):
         parent_id = req.parent_id or (prepared.source_take.id if prepared.source_take else None)
         relation = req.relation
         if relation is None and prepared.source_take is not None:
-            relation = Relation.REMIX if req.mode == "remix" else Relation.ANIMATE
+            relation = Relation.REMIX if req.mode == Mode.REMIX else Relation.ANIMATE
         parent = self.library.get(parent_id, account=self.account) if parent_id else None
         if parent is None:
             parent_id = None
@@ -174,7 +175,7 @@ class JobManager(Follower):
                 batch_id=batch_id,
                 submission_id=submission_id,
                 variant_index=i,
-                mode=prepared.request.mode,
+                mode=Mode(prepared.request.mode),
                 model=canonical_model_id(prepared.model.id)
                 if self.backend.version == "v2"
                 else prepared.model.id,
@@ -201,7 +202,7 @@ class JobManager(Follower):
                 original_file=original_file,
                 end_file=end_file,
                 frame_time=req.frame_time
-                if prepared.source_take is not None and req.mode == "image-to-video"
+                if prepared.source_take is not None and req.mode == Mode.IMAGE
                 else None,
             )
             for i in range(prepared.estimate.count)
@@ -253,7 +254,7 @@ class JobManager(Follower):
     def cancel(self, take_id: str) -> Take:
         """Cancel a take: before its create it never starts; after, the gateway decides.
 
-        The take says "cancelled" (and refunded) only when the gateway reports `cancelled`; a job
+        The take says TakeStatus.CANCELLED (and refunded) only when the gateway reports `cancelled`; a job
         that finished first (409) keeps its real outcome, and the follower fetches it.
         """
         take = self._own(take_id)
@@ -262,8 +263,10 @@ class JobManager(Follower):
         with self._lock:
             self._cancel_requested.add(take_id)
         if not take.job_id:
-            if take.status == "pending":
-                done = self.library.transition(take_id, ("pending",), status="cancelled", error=None)
+            if take.status == TakeStatus.PENDING:
+                done = self.library.transition(
+                    take_id, (TakeStatus.PENDING,), status=TakeStatus.CANCELLED, error=None
+                )
                 return done or self._own(take_id)
             return take
         try:
@@ -280,7 +283,7 @@ class JobManager(Follower):
                 job = None
         if job is not None and job.status is JobStatus.CANCELLED:
             done = self.library.transition(
-                take_id, BEFORE_DOWNLOAD, status="cancelled", error=None, progress=None
+                take_id, BEFORE_DOWNLOAD, status=TakeStatus.CANCELLED, error=None, progress=None
             )
             self._nudge(take_id)
             return done or self._own(take_id)
@@ -291,15 +294,15 @@ class JobManager(Follower):
         take = self._own(take_id)
         if not take.job_id:
             raise InputError("This take never reached the gateway; submit it again instead.", field="take")
-        if take.status == "failed" and self.backend.version == "v2":
+        if take.status == TakeStatus.FAILED and self.backend.version == "v2":
             job = self.backend.retry_job(take.job_id)
             self.library.update(
                 take_id, status=open_status(job), error=None, completed_at=None, progress=job.progress
             )
             self._schedule(take_id)
             return
-        if take.status in ("failed", "downloading") or take.is_open:
-            self.library.update(take_id, status="processing", error=None)
+        if take.status in (TakeStatus.FAILED, TakeStatus.DOWNLOADING) or take.is_open:
+            self.library.update(take_id, status=TakeStatus.PROCESSING, error=None)
             self._schedule(take_id)
 
     def deliver(self, job: Job) -> bool:
@@ -427,12 +430,14 @@ class JobManager(Follower):
                 return  # another process holds it (or it is finished): never two workers on one take
             claimed = True
             log.info("following take %s as %s", take_id, self.leases.owner)
-            if take.status == "submitting" and not take.job_id and not self.backend.idempotent:
+            if take.status == TakeStatus.SUBMITTING and not take.job_id and not self.backend.idempotent:
                 # v1, interrupted mid-create: never re-send; look for the job it may have made.
                 take = self._reconcile(
                     take, take.updated_at, CreateOutcomeUnknown("The studio stopped during the create.")
                 )
-            elif take.status == "pending" or (take.status == "submitting" and not take.job_id):
+            elif take.status == TakeStatus.PENDING or (
+                take.status == TakeStatus.SUBMITTING and not take.job_id
+            ):
                 take = self._create(take)
             if take is not None and take.job_id and take.is_open:
                 self._follow(take)
@@ -449,11 +454,11 @@ class JobManager(Follower):
                     current is not None
                     and current.is_open
                     and self.backend.idempotent
-                    and current.status == "submitting"
+                    and current.status == TakeStatus.SUBMITTING
                 ):
                     self.library.update(take_id, error=f"{user_message(exc)} It will be sent again safely.")
                 else:
-                    self.library.update(take_id, status="failed", error=user_message(exc))
+                    self.library.update(take_id, status=TakeStatus.FAILED, error=user_message(exc))
             except Exception:
                 log.exception("could not record the failure of take %s", take_id)
         finally:

@@ -18,11 +18,12 @@ from studio import catalog
 from studio.api.request import canonical_model_id
 from studio.catalog import Catalog, Model
 from studio.errors import StudioError
+from studio.take import Mode
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 300.0
-_MODES_BY_MEDIA = {"image": ("text-to-video", "image-to-video"), "video": ("remix",)}
+_MODES_BY_MEDIA = {"image": (Mode.TEXT, Mode.IMAGE), "video": (Mode.REMIX,)}
 
 
 class CatalogSource(Protocol):
@@ -59,7 +60,7 @@ def model_from_schema(model_id: str, schema: Mapping[str, Any], price: Mapping[s
         kind = url.get("contentMediaType", "") if isinstance(url, Mapping) else ""
         media = "video" if str(kind).startswith("video") or "files" in required else "image"
     if files is None:
-        modes: tuple[str, ...] = ("text-to-video",)
+        modes: tuple[str, ...] = (Mode.TEXT,)
     else:
         modes = _MODES_BY_MEDIA[media]
 

@@ -11,7 +11,7 @@ from studio.catalog import Catalog, Model
 from studio.errors import InputError
 from studio.library import Library
 from studio.submission import TakeRequest
-from studio.take import Relation, Take
+from studio.take import Mode, Relation, Take
 
 # "Final" length: a final is at least this long (when the target model renders it), never shorter
 # than the draft. Sora 2 4 s → Sora 2 Pro 12 s; Kling v3 Standard 5 s → Kling v3 12 s.
@@ -52,7 +52,7 @@ def _source(take: Take) -> str:
         return text
     if take.source_name:
         return take.source_name
-    if take.source_file and take.mode != "text-to-video":
+    if take.source_file and take.mode != Mode.TEXT:
         return "an upload"
     return "none"
 
@@ -100,7 +100,7 @@ def changes(parent: Take, child: Take) -> list[Change]:
 def _inputs(take: Take, library: Library | None) -> dict[str, Any]:
     """The request fields that bring back this take's inputs (source take, image, video, end frame)."""
     values: dict[str, Any] = {}
-    if take.mode == "image-to-video":
+    if take.mode == Mode.IMAGE:
         if take.source_take_id:
             values.update(source_take_id=take.source_take_id, frame_time=take.frame_time, crop=take.crop)
         elif take.original_file:
@@ -109,7 +109,7 @@ def _inputs(take: Take, library: Library | None) -> dict[str, Any]:
             values.update(original_file=take.source_file, source_name=take.source_name)
         if take.end_file:
             values.update(end_image=_read(library, take.end_file, "end frame"), end_image_name="end frame")
-    elif take.mode == "remix":
+    elif take.mode == Mode.REMIX:
         if take.source_take_id:
             values.update(source_take_id=take.source_take_id)
         elif take.source_file:
@@ -142,7 +142,7 @@ def reroll(take: Take, library: Library | None = None) -> TakeRequest:
         mode=take.mode,
         model=take.model,
         prompt=take.prompt,
-        duration=None if take.mode == "remix" else asked_duration(take),
+        duration=None if take.mode == Mode.REMIX else asked_duration(take),
         aspect_ratio=take.aspect_ratio,
         variants=1,
         seed=None,
@@ -266,7 +266,7 @@ def reuse_values(take: Take, *, new_seed: bool = False) -> dict[str, Any]:
         "variants": 1,
         "audio": bool(take.audio),
     }
-    if take.mode != "remix":
+    if take.mode != Mode.REMIX:
         asked = asked_duration(take)
         if asked is not None:
             values["duration"] = float(asked) if float(asked) % 1 else int(asked)
@@ -276,7 +276,7 @@ def reuse_values(take: Take, *, new_seed: bool = False) -> dict[str, Any]:
         values.update(seed_mode="fixed", seed=int(take.seed))
     else:
         values.update(seed_mode="random")
-    if take.mode == "image-to-video":
+    if take.mode == Mode.IMAGE:
         values.update(
             source_take_id=take.source_take_id,
             source_file=None,
@@ -291,7 +291,7 @@ def reuse_values(take: Take, *, new_seed: bool = False) -> dict[str, Any]:
                 values.update(original_file=take.original_file)
             else:
                 values.update(crop=None)  # the kept image is already framed
-    if take.mode == "remix":
+    if take.mode == Mode.REMIX:
         if take.source_take_id:
             values.update(source_kind="gallery", source_take_id=take.source_take_id)
         elif take.source_file:

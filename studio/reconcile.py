@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from studio.api import Backend, same_model
 from studio.errors import ApiError, InputError, StudioError
 from studio.library import Library, Take
+from studio.take import TakeStatus
 
 
 def look_for_job(
@@ -47,7 +48,7 @@ def look_for_job(
     if found == []:
         return library.update(
             take.id,
-            status="failed",
+            status=TakeStatus.FAILED,
             error=(
                 f"The gateway failed to start the job ({what}). Your usage shows no new job since "
                 "your click, so nothing was charged; it was not sent again."
@@ -57,7 +58,7 @@ def look_for_job(
         job_id, after = found[0]
         return library.update(
             take.id,
-            status="unknown",
+            status=TakeStatus.UNKNOWN,
             candidates=job_id,
             error=(
                 f"The gateway's answer was lost ({what}). varg shows one {take.model} job started "
@@ -69,7 +70,7 @@ def look_for_job(
     listed = ", ".join(job for job, _ in found or [])
     return library.update(
         take.id,
-        status="unknown",
+        status=TakeStatus.UNKNOWN,
         candidates=listed or None,
         error=(
             f"The gateway's answer was lost or an error ({what}): the job may have started and "
@@ -108,12 +109,18 @@ def unclaimed_jobs(
 
 def adopt(library: Library, take: Take, job_id: str) -> Take:
     """The user's word that a listed job is this take's: it is followed like any other."""
-    if take.status != "unknown" or job_id not in (take.candidates or "").split(", "):
+    if take.status != TakeStatus.UNKNOWN or job_id not in (take.candidates or "").split(", "):
         raise InputError("That job is not one this take can claim.", field="take")
     if library.find_job(take.account, job_id) is not None:
         raise InputError("Another take already holds that job.", field="take")
     adopted = library.transition(
-        take.id, ("unknown",), job_id=job_id, status="queued", candidates=None, error=None, completed_at=None
+        take.id,
+        (TakeStatus.UNKNOWN,),
+        job_id=job_id,
+        status=TakeStatus.QUEUED,
+        candidates=None,
+        error=None,
+        completed_at=None,
     )
     if adopted is None:
         raise InputError("This take changed meanwhile; look again.", field="take")
@@ -121,11 +128,11 @@ def adopt(library: Library, take: Take, job_id: str) -> Take:
 
 
 def disown(library: Library, take: Take) -> Take:
-    if take.status != "unknown" or not take.candidates:
+    if take.status != TakeStatus.UNKNOWN or not take.candidates:
         return take
     done = library.transition(
         take.id,
-        ("unknown",),
+        (TakeStatus.UNKNOWN,),
         candidates=None,
         error=(
             "You said the job varg showed was not this take's. This take may still have been "

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from studio.catalog import Catalog, Model
 from studio.errors import InputError
-from studio.take import Relation, Take
+from studio.take import Mode, Relation, Take, TakeStatus
 
 if TYPE_CHECKING:
     from studio.submission import TakeRequest
@@ -18,7 +18,7 @@ SHORT_SIDE = 720  # a storyboard's format is 720 pixels on its short side: 16:9 
 MIN_SHOT_SECONDS = 0.1
 FPS = 24  # the timeline's rate, and the stitch's when the takes do not share one
 NAME_CHARS = 80
-I2V = "image-to-video"
+I2V = Mode.IMAGE
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,9 @@ class ReelShot:
     @property
     def ready(self) -> bool:
         """Its chosen take has a finished video, so it can be stitched and exported."""
-        return self.take is not None and self.take.status == "completed" and bool(self.take.video_path)
+        return (
+            self.take is not None and self.take.status == TakeStatus.COMPLETED and bool(self.take.video_path)
+        )
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def take_duration(take: Take) -> float | None:
 def charged(take: Take) -> int:
     """What a take costs: billed credits when varg said, else its estimate; nothing when it never
     reached a job (failed or cancelled before the create) — the library's spend rule."""
-    if take.job_id is None and take.status in ("failed", "cancelled"):
+    if take.job_id is None and take.status in (TakeStatus.FAILED, TakeStatus.CANCELLED):
         return 0
     return int(take.billed_credits if take.billed_credits is not None else take.estimated_credits)
 

@@ -12,6 +12,7 @@ from studio.catalog import Catalog, Estimate, Model, Snap
 from studio.errors import InputError
 from studio.library import Library, Take
 from studio.media import PreparedImage, VideoInfo
+from studio.take import Mode
 
 MAX_SEED = 2**31 - 1
 
@@ -122,7 +123,7 @@ def prepare(req: TakeRequest, cat: Catalog, library: Library, account: str) -> P
     end_image: PreparedImage | None = None
     source_video: VideoInfo | None = None
     source_take: Take | None = None
-    if req.end_image is not None and req.mode != "image-to-video":
+    if req.end_image is not None and req.mode != Mode.IMAGE:
         raise InputError("An end frame goes with image-to-video only.", field="end_image")
     if req.source_take_id:
         source_take = library.get(req.source_take_id, account=account)
@@ -130,7 +131,7 @@ def prepare(req: TakeRequest, cat: Catalog, library: Library, account: str) -> P
             raise InputError("That gallery take is gone or has no video yet.", field="source")
     long_side = 1920 if model.resolution == "1080p" else 1280
 
-    if req.mode == "image-to-video":
+    if req.mode == Mode.IMAGE:
         if req.fit not in ("crop", "fit"):
             raise InputError("Choose crop or fit.", field="fit")
         framing = media.Framing.parse(req.crop)
@@ -150,7 +151,7 @@ def prepare(req: TakeRequest, cat: Catalog, library: Library, account: str) -> P
                     f"{model.label} takes no end frame: remove it or pick another model.", field="end_image"
                 )
             end_image = media.prepare_image(req.end_image, ratio or "auto", fit=req.fit, long_side=long_side)
-    elif req.mode == "remix":
+    elif req.mode == Mode.REMIX:
         limits = media_checks.source_limits(model)  # refused before anything is spent
         if source_take is not None:
             source_video = media.probe_video(library.path(source_take.video_path or ""), limits=limits)

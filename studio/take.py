@@ -6,9 +6,34 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 DEMO_ACCOUNT = "demo"  # the account demo mode's takes belong to (no key)
-OPEN_STATUSES = ("pending", "submitting", "queued", "processing", "downloading")
-TERMINAL_STATUSES = ("completed", "failed", "cancelled", "unknown")
-STATUSES = OPEN_STATUSES + TERMINAL_STATUSES
+
+
+class TakeStatus(StrEnum):
+    """Where a take is in its life: open while the follower has work to do, then terminal.
+
+    pending → submitting → queued → processing → downloading → completed; or failed, cancelled, or
+    unknown (a v1 create whose answer was lost: the job may exist, awaiting the user's word)."""
+
+    PENDING = "pending"  # written, nothing sent yet
+    SUBMITTING = "submitting"  # the create call may have left
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DOWNLOADING = "downloading"  # the gateway finished; the video is being saved
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+OPEN_STATUSES = (
+    TakeStatus.PENDING,
+    TakeStatus.SUBMITTING,
+    TakeStatus.QUEUED,
+    TakeStatus.PROCESSING,
+    TakeStatus.DOWNLOADING,
+)
+TERMINAL_STATUSES = (TakeStatus.COMPLETED, TakeStatus.FAILED, TakeStatus.CANCELLED, TakeStatus.UNKNOWN)
+STATUSES = tuple(TakeStatus)
 
 
 class Relation(StrEnum):
@@ -22,6 +47,14 @@ class Relation(StrEnum):
     FINAL = "final"  # the same recipe at a higher tier or length (draft -> final)
     SWEEP = "sweep"  # one value of a sweep over a shot-card field
     CONTINUE = "continue"  # image-to-video from a storyboard shot's frame: the next shot
+
+
+class Mode(StrEnum):
+    """What a submission makes a video from: a prompt alone, a start image, or another video."""
+
+    TEXT = "text-to-video"
+    IMAGE = "image-to-video"
+    REMIX = "remix"
 
 
 class Verdict(StrEnum):
@@ -51,7 +84,7 @@ class Take:
     batch_id: str
     submission_id: str
     variant_index: int
-    mode: str
+    mode: Mode
     model: str
     prompt: str
     duration_requested: float | None
@@ -62,7 +95,7 @@ class Take:
     source_name: str | None
     estimated_credits: int
     job_id: str | None
-    status: str
+    status: TakeStatus
     error: str | None
     created_at: float
     updated_at: float
@@ -122,7 +155,7 @@ class NewTake:
     batch_id: str
     submission_id: str
     variant_index: int
-    mode: str
+    mode: Mode
     model: str
     prompt: str
     duration_requested: float | None

@@ -32,8 +32,10 @@ from studio.take import (
     OPEN_STATUSES,
     STATUSES,
     TERMINAL_STATUSES,
+    Mode,
     NewTake,
     Take,
+    TakeStatus,
     Verdict,
 )
 
@@ -72,6 +74,8 @@ def take_from_row(row: Sequence[Any]) -> Take:
     values = dict(zip(COLUMNS, row, strict=True))
     for name in BOOL_COLUMNS:
         values[name] = bool(values[name])
+    values["status"] = TakeStatus(values["status"])
+    values["mode"] = Mode(values["mode"])
     return Take(**values)
 
 
@@ -271,7 +275,7 @@ class Library(LeaseStore, IdeaStore, StoryboardStore):
                     lease_expires=None,
                     candidates=None,
                     job_id=None,
-                    status="pending",
+                    status=TakeStatus.PENDING,
                     error=None,
                     created_at=now,
                     updated_at=now,
@@ -491,7 +495,7 @@ class Library(LeaseStore, IdeaStore, StoryboardStore):
     def open_takes(self, account: str | None = None) -> builtins.list[Take]:
         """Takes still in flight (all accounts when None), oldest first: what the follower resumes."""
         marks = ", ".join("?" for _ in OPEN_STATUSES)
-        where, params = f"status IN ({marks})", list(OPEN_STATUSES)
+        where, params = f"status IN ({marks})", list[object](OPEN_STATUSES)
         if account is not None:
             where += " AND account = ?"
             params.append(account)
@@ -500,7 +504,11 @@ class Library(LeaseStore, IdeaStore, StoryboardStore):
     def spend(self, account: str, since: float, *, created_by: str | None = None) -> int:
         """Credits of takes created since `since` (billed where known, else estimated), minus those
         that never reached a job; with `created_by`, one person's (their spend against their budget)."""
-        who, params = ("", [account, since]) if created_by is None else (" AND created_by = ?", [account, since, created_by])
+        who, params = (
+            ("", [account, since])
+            if created_by is None
+            else (" AND created_by = ?", [account, since, created_by])
+        )
         rows = self._read(
             "SELECT COALESCE(SUM(COALESCE(billed_credits, estimated_credits)), 0) FROM takes"
             f" WHERE account = ? AND created_at >= ?{who}"
