@@ -58,7 +58,7 @@ EXPECTED = {
     PROMPTS[35]: ("bonsai", Kind.TREE, Motion.GROW),
     PROMPTS[36]: ("owl", Kind.BIRD, Motion.FLY),
     PROMPTS[37]: ("cake", Kind.CAKE, None),
-    PROMPTS[38]: ("player", Kind.EMBLEM, Motion.FLOAT),  # a noun the lexicon does not know: an emblem
+    PROMPTS[38]: ("player", Kind.PERSON, Motion.WALK),  # the musician is a person, Paris a city
     PROMPTS[39]: ("cyclist", Kind.VEHICLE, Motion.DRIVE),
 }
 
@@ -107,6 +107,10 @@ def test_counts_colours_and_verbs_are_read():
     # a verb form ends the noun phrase: the emblem names the noun, not the verb after it
     assert find_subjects("a remix source made by Sora", seed=1)[0].noun == "source"
     assert find_subjects("a brass sextant polished by hand", seed=1)[0].noun == "sextant"
+    assert find_subjects("a saxophone glowing on a stage", seed=1)[0].noun == "saxophone"
+    assert find_subjects("a glowing saxophone", seed=1)[0].noun == "saxophone"
+    # a noun the lexicon does not know: an emblem
+    assert find_subjects("an old typewriter", seed=1)[0].kind is Kind.EMBLEM
 
 
 def test_another_seed_moves_and_recolours_the_subject():
@@ -302,3 +306,11 @@ def test_a_glow_wider_than_its_sprite_fades_out_before_the_box_edges():
     assert alpha[h // 2, w // 2] > 60, "the glow should still be there"
     border = np.concatenate([alpha[0], alpha[-1], alpha[:, 0], alpha[:, -1]])
     assert border.max() <= 6, f"the glow is cut off at the sprite's box (edge alpha {border.max()})"
+
+
+def test_a_moon_in_the_prompt_is_drawn_once_as_the_subject_not_again_in_the_sky():
+    moonlit = TextScene(read_prompt("a black cat on a rooftop under the moon", seed=1), 320, 180, 4)
+    assert any(s.variant == "moon" for s in moonlit.spec.subjects)
+    assert moonlit.sun is None
+    plain = TextScene(read_prompt("a black cat on a rooftop at night", seed=1), 320, 180, 4)
+    assert plain.sun is not None  # without a moon subject the sky keeps its own

@@ -38,6 +38,16 @@ robot,robots,android,cyborg|person|robot||steel
 snowman|person|snowman|still|white
 ghost,ghosts,spirit|person|ghost|float|white
 wizard,witch,monk|person|adult||violet
+musician,musicians,player,players,singer,guitarist,pianist,violinist,drummer,band,street performer|person|adult||
+chef,cook,baker,barista,waiter,waitress,bartender,vendor,shopkeeper,farmer,gardener,fisherman,shepherd|person|adult||
+couple,family,crowd,friends,tourist,tourists,pedestrian,pedestrians,commuter,commuters|person|adult||
+baby,toddler,teenager,teen,grandmother,grandfather,grandma,grandpa,old man,old woman,elderly man,elderly woman|person|adult||
+king,queen,prince,princess,bride,groom,model,actor,actress,businessman,businesswoman,worker,student,teacher|person|adult||
+doctor,nurse,scientist,detective,police officer,policeman,firefighter,photographer,painter,artist,magician,clown|person|adult||
+pirate,pirates,cowboy,cowgirl,sailor,captain,pilot,ninja,superhero,vampire,zombie,elf,fairy,alien,aliens|person|adult||
+surfer,surfers,skier,skiers,snowboarder,skater,skateboarder,rider,horseman|person|adult|run|
+swimmer,swimmers,diver,divers,scuba diver,mermaid|person|adult|swim|
+climber,mountaineer|person|adult|walk|
 dog,dogs,puppy,puppies|animal|dog||
 cat,cats,kitten,kittens|animal|cat||
 horse,horses,pony,stallion|animal|horse|run|

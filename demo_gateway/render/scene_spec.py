@@ -26,7 +26,8 @@ _TIME_IMPLIED = {
 }
 _TERRAIN = {
     "city": r"city|cities|skyline|urban|streets?|downtown|skyscrapers?|metropolis|buildings?|rooftops?"
-    r"|tokyo|new york|manhattan|town",
+    r"|tokyo|new york|manhattan|town|paris|london|rome|venice|berlin|hong kong|shanghai|seoul|dubai|chicago"
+    r"|san francisco|los angeles|barcelona|amsterdam|istanbul|alley|alleyway|plaza|subway|caf[eé]s?",
     "forest": r"forests?|woods|woodland|trees?|jungle|pines?|grove|rainforest|taiga",
     "desert": r"deserts?|dunes?|sand|sandy|sahara|canyon|mesa",
     "mountains": r"mountains?|alps|alpine|peaks?|summit|ridges?|valley|volcano|cliffs?|glacier|himalaya",

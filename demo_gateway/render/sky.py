@@ -47,6 +47,8 @@ class Sky:
 
         # sun or moon
         hidden = "storm" in spec.moods and spec.clouds > 0.6
+        # a moon the prompt asks for is drawn as a subject: the sky does not draw a second one
+        hidden = hidden or (spec.time == "night" and any(s.variant == "moon" for s in spec.subjects))
         self.sun = None
         sx = pw * float(rng.uniform(0.28, 0.72))
         if spec.time == "night":

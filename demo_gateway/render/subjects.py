@@ -142,13 +142,21 @@ _FUNCTION_TEXT = (
 _FUNCTION_WORDS = set(_FUNCTION_TEXT.split())
 # verb forms that end a noun phrase ("a remix source made by…": the noun is "source", not "made")
 _VERB_FORMS = {"made", "built", "seen", "taken", "held", "left", "shown", "done", "drawn", "grown", "worn"}
+# nouns that end in -ing (every other -ing word after the noun is a verb: "a saxophone glowing on a stage")
+_ING_NOUN_TEXT = (
+    "building painting drawing ceiling evening morning clothing wedding ring king wing string spring swing"
+    " thing pudding dumpling sibling earring lightning sapling duckling seedling railing awning carving"
+    " landing ending meeting"
+)
+_ING_NOUNS = set(_ING_NOUN_TEXT.split())
 
 
-def _ends_phrase(word: str) -> bool:
+def _ends_phrase(word: str, run: list[str]) -> bool:
     return (
         word in _FUNCTION_WORDS
         or word in _VERB_FORMS
         or (len(word) > 5 and word.endswith("ed") and not word.endswith("eed"))
+        or (bool(run) and len(word) > 4 and word.endswith("ing") and word.rstrip("s") not in _ING_NOUNS)
     )
 
 
@@ -167,7 +175,7 @@ def fallback_noun(text: str) -> str | None:
             continue
         j = i + 1
         run: list[str] = []
-        while j < len(words) and not _ends_phrase(words[j]):
+        while j < len(words) and not _ends_phrase(words[j], run):
             run.append(words[j])
             j += 1
         i = j
