@@ -4,8 +4,9 @@
 Trims go to the core's rule (`Library.set_trim` → `check_trim`); a bad value is answered under the
 trim fields of that shot, and the stored trim stays as it was. Continuing submits through
 `quick_submit` (one code path for priced one-click submissions: the price on the button, the shared
-confirm rules), then places the new take as a candidate of the next shot (`Library.continue_shot`,
-a new shot when this is the last); the take's lineage (`continue` from the chosen take) is the core's.
+confirm rules); the request names the shot it continues, and the core places the new take as a
+candidate of the next shot as it writes the take (`JobManager.submit` → `Library.continue_shot`, a new
+shot when this is the last), so a reload cannot leave it out; the lineage (`continue`) is the core's too.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from studio.take import TakeStatus
 
 POSTER_WIDTH = 300  # px
 TRIM_ERROR = "sb_trim_error_{shot}"  # the message under a shot's trim fields
-PLACED = "sb_continued"  # submission ids already placed in a storyboard by this session
 CONTINUE_WAIT = 0.3  # seconds a Continue button waits for varg's exact price
 
 
@@ -79,25 +79,6 @@ def _cont_key(shot_id: str, what: str) -> str:
     return f"sb_cont_{what}_{shot_id}"
 
 
-def place_continued(studio, rs: ReelShot, key: str) -> None:
-    """After a Continue button's submission: its take joins the next shot (once per submission)."""
-    sid = (st.session_state.get(quick_submit.STATE.format(key=key)) or {}).get("sid")
-    placed = st.session_state.setdefault(PLACED, [])
-    if not sid or sid in placed:
-        return
-    placed.append(sid)
-    account = _account(studio)
-    for take in studio.library.find_submission(account, sid):
-        try:
-            shot = studio.library.continue_shot(account, rs.shot.id, take.id, into_next=True)
-        except StudioError as exc:
-            st.toast(md_escape(message(exc)), icon=":material/error:")
-            return
-        st.toast(
-            md_escape(f"The new take joins {shot.label()} as a candidate."), icon=":material/movie_edit:"
-        )
-
-
 def continue_button(studio, rs: ReelShot, *, at: float | None = None, what: str = "last") -> None:
     cat = studio.catalog.current()
     key = _cont_key(rs.shot.id, what)
@@ -110,10 +91,9 @@ def continue_button(studio, rs: ReelShot, *, at: float | None = None, what: str 
         help="Image to video from this frame of the chosen take, same prompt and model family. "
         "The new take joins the next shot as a candidate.",
         disabled_reason=None if rs.ready else "This shot has no finished take to continue from yet.",
-        done="Continuing",
+        done="Continuing into the next shot",
         wait=CONTINUE_WAIT,
     )
-    place_continued(studio, rs, key)
 
 
 def prefetch_price(studio, rs: ReelShot) -> None:

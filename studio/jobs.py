@@ -212,7 +212,18 @@ class JobManager(Follower):
             for take in takes:
                 self.leases.claim(take.id)  # ours from the start: another replica's claim passes it by
                 self._schedule(take.id)
+            if req.continues_shot:
+                self._place_continued(req.continues_shot, takes)
         return SubmitResult(tuple(takes), created=created)
+
+    def _place_continued(self, shot_id: str, takes: list[Take]) -> None:
+        """Takes continued from a storyboard shot join the shot after it, once, with the submission
+        (not after a page rerun: a reload or a closed tab must not leave them out of the storyboard)."""
+        for take in takes:
+            try:
+                self.library.continue_shot(self.account, shot_id, take.id, into_next=True)
+            except StudioError as exc:  # the shot was deleted meanwhile: the take stays in the gallery
+                log.warning("take %s not placed after shot %s: %s", take.id, shot_id, exc)
 
     def submit_sweep(
         self,

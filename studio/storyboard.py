@@ -334,4 +334,5 @@ def continue_request(
         audio=take.audio and model.audio,
         parent_id=take.id,
         relation=Relation.CONTINUE.value,
+        continues_shot=shot.shot.id,
     )

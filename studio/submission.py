@@ -46,6 +46,7 @@ class TakeRequest:
     camera: str | None = None  # the camera preset whose phrase is in the prompt
     shot: str | None = None  # the shot card (JSON) the prompt was composed from
     sweep_id: str | None = None
+    continues_shot: str | None = None  # a storyboard shot: the new takes join the shot after it
 
 
 @dataclass(frozen=True)

@@ -115,3 +115,33 @@ def test_a_sweep_is_paid_as_one_or_not_at_all(mgr, gateway):
     swept = mgr.library.sweep_takes(ACCOUNT, "sw1")
     assert [t.prompt for t in swept] == [p.prompt for p in parts]
     assert {t.idea_id for t in swept} == {"sw1"} and {t.relation for t in swept} == {"sweep"}
+
+
+def test_a_continued_take_joins_the_next_shot_as_it_is_written_once_whatever_the_page_does(mgr):
+    from studio import storyboard
+    from studio.catalog import offline
+
+    root = _done(mgr, mgr.submit(T2V, "cont-root").takes[0].id)
+    assert root.status == "completed", root.error
+    lib = mgr.library
+    board = lib.create_storyboard(ACCOUNT, "Chain")
+    first = lib.add_shot(ACCOUNT, board.id, root.id)
+    second = lib.add_shot(ACCOUNT, board.id, root.id)
+    req = storyboard.continue_request(lib.reel(ACCOUNT, board.id).shots[0], offline())
+    assert req.continues_shot == first.id
+    made = mgr.submit(req, "cont-1")
+    again = mgr.submit(req, "cont-1")  # a double-click or a rerun: nothing sent, nothing placed twice
+    assert made.created and not again.created
+    shots = lib.reel(ACCOUNT, board.id).shots
+    assert [s.shot.id for s in shots] == [first.id, second.id]  # it joined the next shot, no new shot
+    assert [t.id for t in shots[1].candidates].count(made.takes[0].id) == 1
+    assert made.takes[0].id not in [t.id for t in shots[0].candidates]
+    # continuing the last shot makes a new shot after it
+    last = storyboard.continue_request(lib.reel(ACCOUNT, board.id).shots[1], offline())
+    tail = mgr.submit(last, "cont-2").takes[0]
+    shots = lib.reel(ACCOUNT, board.id).shots
+    assert len(shots) == 3 and shots[2].shot.take_id == tail.id
+    # the shot was deleted meanwhile: the take is still made and kept, just not placed
+    lib.remove_shot(ACCOUNT, shots[1].shot.id)
+    orphan = mgr.submit(last, "cont-3").takes[0]
+    assert lib.get(orphan.id) is not None and len(lib.reel(ACCOUNT, board.id).shots) == 2
