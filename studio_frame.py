@@ -45,7 +45,7 @@ nav = st.navigation(
             ),
             st.Page("app_pages/board.py", title="Board", icon=":material/account_tree:"),
             st.Page("app_pages/storyboards.py", title="Storyboards", icon=":material/view_carousel:"),
-            # A storyboard played full screen (`/present?board=<id>`): opened from its storyboard.
+            # A storyboard (`/present?board=<id>`) or the gallery's picked takes (`?takes=a,b`) played full screen.
             st.Page(
                 "app_pages/present.py",
                 title="Present",

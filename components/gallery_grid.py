@@ -15,6 +15,7 @@ from studio.library import OPEN_STATUSES, UNDECIDED
 from studio.take import TakeStatus
 
 P = "gallery"
+PRESENT = "app_pages/present.py"
 PAGE_SIZE = 12
 COLUMNS = 4
 COUNT_CAP = 10_000  # past this the caption says "10,000+": counting further would scan the library
@@ -120,8 +121,8 @@ def compare_bar() -> None:
     with st.container(border=True, key="gallery_compare_bar"):
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.markdown(
-                f":material/compare: **{len(picked)} selected** for comparison"
-                + (" · pick at least 2" if len(picked) < 2 else "")
+                f":material/compare: **{len(picked)} selected** to compare or present"
+                + (" · pick at least 2 to compare" if len(picked) < 2 else "")
             )
             st.button(
                 f"Compare {len(picked)} takes",
@@ -130,6 +131,13 @@ def compare_bar() -> None:
                 icon=":material/view_column:",
                 disabled=len(picked) < 2,
                 on_click=_start_compare,
+            )
+            st.page_link(
+                PRESENT,
+                label=f"Present {len(picked)}",
+                icon=":material/slideshow:",
+                query_params={"takes": ",".join(picked)},
+                help="Play the picked takes full screen, one after another, in the order picked.",
             )
             st.button("Clear", key="gallery_compare_clear", on_click=_clear_compare, type="tertiary")
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import html
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from studio.catalog import take_label
 from studio.storyboard import Reel
+from studio.take import Take, TakeStatus
 
 TEMPLATE = Path(__file__).with_name("present_player.html").read_text(encoding="utf-8")
 
@@ -45,6 +47,23 @@ def clips(reel: Reel, url_of: UrlOf) -> list[Clip]:
             continue
         poster = url_of(s.take.poster_path) if s.take.poster_path else None
         out.append(Clip(s.shot.label(), src, poster, s.shot.trim_in, s.shot.trim_out, s.length or 0.0))
+    return out
+
+
+def take_clips(takes: Sequence[Take], url_of: UrlOf) -> list[Clip]:
+    """A set of takes played whole, in the order given (unfinished takes, or gone files, are left out)."""
+    out: list[Clip] = []
+    for take in takes:
+        if take.status != TakeStatus.COMPLETED or not take.video_path:
+            continue
+        src = url_of(take.video_path)
+        if not src:
+            continue
+        poster = url_of(take.poster_path) if take.poster_path else None
+        words = " ".join(take.prompt.split())
+        words = words if len(words) <= 48 else words[:47].rstrip() + "…"
+        label = f"{len(out) + 1} · {words} · {take_label(take)}"
+        out.append(Clip(label, src, poster, 0.0, None, float(take.duration or 0.0)))
     return out
 
 

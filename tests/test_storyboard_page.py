@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -244,3 +245,40 @@ def test_the_present_page_plays_the_chosen_takes_in_order_with_their_trims():
     assert (data[1]["a"], data[1]["b"], data[1]["len"]) == (0.25, 0.75, 0.5)
     assert all(d["src"].startswith("/studio-media/") for d in data)
     assert "1 shot without a finished take is left out." in [c.value for c in at.caption]
+
+
+def test_the_gallerys_picked_takes_are_presented_whole_in_the_order_picked_with_a_wipe():
+    takes = [_take(f"take {i}: <b>a fox</b> in snow", duration=5) for i in range(3)]
+    picked = [takes[2].id, takes[0].id, "not-a-take", takes[2].id]  # a stranger and a repeat are dropped
+    _studio().catalog.wait()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.query_params["takes"] = ",".join(picked)
+    at.switch_page("app_pages/present.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["2 takes"]
+    (player,) = [h.proto.body for h in at.main.html if 'data-testid="present-player"' in h.proto.body]
+    data = json.loads(player.split('class="vp-data">', 1)[1].split("</script>", 1)[0])
+    assert [d["label"].split(" · ")[:2] for d in data] == [
+        ["1", "take 2: <b>a fox</b> in snow"],
+        ["2", "take 0: <b>a fox</b> in snow"],
+    ]
+    assert all((d["a"], d["b"]) == (0.0, None) for d in data), "whole takes: no trims"
+    assert "<b>a fox" not in player.split('class="vp-data">', 1)[0], "a prompt is data, never markup"
+    assert any("vc-cell" in h.proto.body for h in at.main.html), "the A/B wipe of the two takes"
+
+
+def test_the_gallery_compare_bar_offers_to_present_the_picked_takes():
+    from components import take_card
+
+    takes = [_take(f"pick {i}", duration=5) for i in range(2)]
+    _studio().catalog.wait()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[take_card.COMPARE] = [t.id for t in takes]
+    at.run()
+    at.switch_page("app_pages/gallery.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    links = [p for p in at.get("page_link") if "Present" in p.proto.label]
+    assert links and links[0].proto.label == "Present 2"
+    query = urllib.parse.parse_qs(links[0].proto.query_string)
+    assert links[0].proto.page == "present" and query == {"takes": [",".join(t.id for t in takes)]}
