@@ -49,6 +49,8 @@ class Settings:
     # S3-compatible storage for media (`s3://bucket/prefix`); None: the data folder. Not shown in repr:
     # it holds no secret by design, but one typed into it by mistake must not reach a log.
     media_url: str | None = field(default=None, repr=False)
+    # The most S3 media's local copies may take (STUDIO_MEDIA_CACHE_MB; least recently used go first).
+    media_cache_bytes: int = 4 * 1024**3
 
     @property
     def demo(self) -> bool:
@@ -110,4 +112,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lease_seconds=max(1.0, _float(env, "STUDIO_LEASE_SECONDS", 30.0)),
         share_secret=env.get("STUDIO_SHARE_SECRET", "").strip() or None,
         media_url=env.get("STUDIO_MEDIA_URL", "").strip() or None,
+        media_cache_bytes=int(max(0.0, _float(env, "STUDIO_MEDIA_CACHE_MB", 4096.0)) * 1024**2),
     )

@@ -411,3 +411,43 @@ def test_widgets_get_the_local_file_or_a_signed_route_from_a_folder(studio_home)
         assert media_route.link(_studio(lib), "posters/missing.jpg") is None
     finally:
         lib.close()
+
+
+# --- the local copies' bound ------------------------------------------------------------------------
+def test_the_cache_bound_drops_least_recently_used_copies_never_recent_ones(tmp_path):
+    from studio.store.media_cache import RECENT, CacheBound
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    now = time.time()
+    ages = {"oldest": 3 * RECENT, "old": 2 * RECENT, "recent": RECENT / 2}
+    for name, age in ages.items():
+        (folder / name).write_bytes(b"x" * 1000)
+        os.utime(folder / name, (now - age, now - age))
+    (folder / ".in-flight.part").write_bytes(b"x" * 5000)  # a download in flight: not counted, not dropped
+    bound = CacheBound([folder], limit=2500)
+    bound.added(0)  # 3000 bytes counted: over the limit, trimmed to 80 % of it (2000)
+    assert sorted(p.name for p in folder.iterdir()) == [".in-flight.part", "old", "recent"]
+    bound.used(folder / "old")  # read again: now the most recent
+    (folder / "new").write_bytes(b"x" * 1000)
+    bound.added(1000)  # 3000 again, but every copy was used within RECENT: none is dropped
+    assert sorted(p.name for p in folder.iterdir()) == [".in-flight.part", "new", "old", "recent"]
+    assert load_settings({"STUDIO_MEDIA_CACHE_MB": "64"}).media_cache_bytes == 64 * 1024**2
+    assert load_settings({}).media_cache_bytes == 4 * 1024**3
+
+
+def test_s3_copies_past_the_bound_are_dropped_and_fetched_again_on_use(bucket, studio_home):
+    from studio.store.media_s3 import S3Media
+
+    media = S3Media(bucket, "bounded", studio_home, cache_limit=250_000)
+    blobs = {media.store_bytes(os.urandom(100_000), ".mp4", kind="videos"): None for _ in range(2)}
+    rels = list(blobs)
+    old = time.time() - 3600
+    for rel in rels:
+        os.utime(media.path(rel), (old, old))  # both copies last used an hour ago
+    third = media.store_bytes(os.urandom(100_000), ".mp4", kind="videos")  # 300 kB: over, trimmed to 200 kB
+    kept = [rel for rel in rels if (studio_home / "media-cache" / rel).exists()]
+    assert len(kept) == 1 and (studio_home / "media-cache" / third).exists()
+    (dropped,) = set(rels) - set(kept)
+    again = media.path(dropped)  # fetched back from the store, whole
+    assert again.is_file() and again.read_bytes() == _object(media, dropped)

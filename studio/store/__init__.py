@@ -20,19 +20,27 @@ def is_postgres_url(url: str | None) -> bool:
 def open_library(settings: Settings) -> Library:
     """The library the settings name: PostgreSQL when `STUDIO_DATABASE_URL` is one, else SQLite in
     the data folder; media on S3 when `STUDIO_MEDIA_URL` is `s3://bucket/prefix`, else in the data folder."""
-    return open_store(settings.database_url, settings.studio_home, settings.media_url)
+    return open_store(
+        settings.database_url,
+        settings.studio_home,
+        settings.media_url,
+        media_cache=settings.media_cache_bytes,
+    )
 
 
-def open_media(media_url: str | None, home: Path) -> MediaStore:
-    """The media store `media_url` names (`s3://bucket[/prefix]`), or the data folder's when empty."""
+def open_media(media_url: str | None, home: Path, cache: int | None = None) -> MediaStore:
+    """The media store `media_url` names (`s3://bucket[/prefix]`, its local copies bounded to `cache`
+    bytes), or the data folder's when empty."""
     if not media_url:
         return MediaFolder(home)
     from studio.store.media_s3 import open_s3_media  # boto3 is optional: imported only when named
 
-    return open_s3_media(media_url, home)
+    return open_s3_media(media_url, home) if cache is None else open_s3_media(media_url, home, cache)
 
 
-def open_store(database_url: str | None, home: Path, media_url: str | None = None) -> Library:
+def open_store(
+    database_url: str | None, home: Path, media_url: str | None = None, *, media_cache: int | None = None
+) -> Library:
     """A library on `database_url` (PostgreSQL) or, when it is empty, the SQLite file in `home`;
     its media where `media_url` says (see `open_media`)."""
     if database_url and not is_postgres_url(database_url):
@@ -40,7 +48,7 @@ def open_store(database_url: str | None, home: Path, media_url: str | None = Non
             "STUDIO_DATABASE_URL must start with postgresql:// (leave it empty for the built-in library).",
             field="studio_database_url",
         )
-    media = open_media(media_url, home)
+    media = open_media(media_url, home, media_cache)
     if database_url:
         from studio.store.postgres import PostgresLibrary
 

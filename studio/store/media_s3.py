@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from studio.errors import InputError, StorageError
+from studio.store.media_cache import DEFAULT_LIMIT, CacheBound
 from studio.store.media_files import (
     MEDIA_KINDS,
     ORPHAN_GRACE,
@@ -116,13 +117,21 @@ class S3Media:
     """A library's media as objects under `s3://bucket/prefix`, with local copies in media-cache/."""
 
     def __init__(
-        self, bucket: str, prefix: str, home: Path, *, client: Any = None, check: bool = True
+        self,
+        bucket: str,
+        prefix: str,
+        home: Path,
+        *,
+        client: Any = None,
+        check: bool = True,
+        cache_limit: int = DEFAULT_LIMIT,
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.cache = MediaFolder(home, CACHE_FOLDER)
         self.home = self.cache.home
         self.root = self.cache.root
+        self.bound = CacheBound((self.root / kind for kind in MEDIA_KINDS), cache_limit)
         self._botocore = _botocore()[1]
         self.client = client if client is not None else make_client()
         self.endpoint = shown_endpoint(getattr(getattr(self.client, "meta", None), "endpoint_url", None))
@@ -198,6 +207,7 @@ class S3Media:
         such object yet (a writer's destination). StorageError when the store cannot be asked."""
         local = self.cache.path(rel)
         if local.is_file():
+            self.bound.used(local)
             return local
         key = self.key(rel)
         with self._errors("fetch a media file"):
@@ -208,6 +218,7 @@ class S3Media:
                     return local
                 raise
             self._save(response["Body"], local)
+        self.bound.added(_size(local))
         return local
 
     def _save(self, body: Any, local: Path) -> None:
@@ -276,6 +287,7 @@ class S3Media:
         data = bytes(data)
         self._upload(rel, data)
         atomic_write_bytes(self.cache.path(rel), data)
+        self.bound.added(len(data))
         return rel
 
     def put(self, rel: str) -> None:
@@ -287,6 +299,7 @@ class S3Media:
             raise storage_error_from_os(exc, local.parent, "read the media file to upload") from exc
         with fh:
             self._upload(rel, fh)
+        self.bound.added(_size(local))
 
     def delete(self, rel: str) -> None:
         """Delete an object and the local copy (an object already gone is fine)."""
@@ -345,6 +358,13 @@ class S3Media:
                         path.unlink()
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def parse_location(url: str) -> tuple[str, str]:
     """(bucket, prefix) of `s3://bucket[/prefix]`; StorageError naming STUDIO_MEDIA_URL otherwise."""
     from studio.settings import parse_media_url
@@ -355,6 +375,6 @@ def parse_location(url: str) -> tuple[str, str]:
         raise StorageError(str(exc), field=FIELD) from None
 
 
-def open_s3_media(url: str, home: Path) -> S3Media:
+def open_s3_media(url: str, home: Path, cache_limit: int = DEFAULT_LIMIT) -> S3Media:
     bucket, prefix = parse_location(url)
-    return S3Media(bucket, prefix, home)
+    return S3Media(bucket, prefix, home, cache_limit=cache_limit)
