@@ -17,13 +17,14 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, cast
+from typing import Any, ClassVar, cast
 
 from studio import migrations
 from studio.changes import ChangeFeed
 from studio.errors import StorageError, TakeNotFound
 from studio.settings import DEMO_API_KEY
 from studio.store.boards import StoryboardStore
+from studio.store.engine import Tx
 from studio.store.ideas import IdeaStore
 from studio.store.leasing import LeaseStore
 from studio.store.media_files import ORPHAN_GRACE, MediaStore
@@ -77,14 +78,6 @@ def take_from_row(row: Sequence[Any]) -> Take:
     values["status"] = TakeStatus(values["status"])
     values["mode"] = Mode(values["mode"])
     return Take(**values)
-
-
-class Tx(Protocol):
-    """A transaction (or an autocommit connection) that runs `?`-placeholder SQL."""
-
-    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Any: ...
 
 
 class Library(LeaseStore, IdeaStore, StoryboardStore):

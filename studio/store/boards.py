@@ -11,15 +11,14 @@ import builtins
 import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from studio import storyboard as rules
 from studio.errors import InputError
+from studio.store import engine
+from studio.store.engine import Engine, Tx
 from studio.storyboard import BoardSummary, Reel, ReelShot, Shot, Storyboard
 from studio.take import Take
-
-if TYPE_CHECKING:
-    from studio.store.base import Tx
 
 _BOARD = "SELECT id, account, name, ratio, created_at, updated_at FROM storyboards"
 _SHOT = "SELECT s.id, s.storyboard_id, s.position, s.name, s.take_id, s.trim_in, s.trim_out FROM shots s"
@@ -27,37 +26,19 @@ _GONE_BOARD = "This storyboard no longer exists (it may have been deleted)."
 _GONE_SHOT = "This shot no longer exists (it may have been removed)."
 
 
-def _now() -> float:
-    from studio.store import base  # the library's clock (tests replace it)
-
-    return base._now()
-
-
 def _board(row: Sequence[Any]) -> Storyboard:
     return Storyboard(str(row[0]), str(row[1]), str(row[2]), row[3], float(row[4]), float(row[5]))
 
 
-class StoryboardStore:
+class StoryboardStore(Engine):
     """Storyboards, shots and candidates in the library's database (mixed into `Library`)."""
-
-    if TYPE_CHECKING:  # what the engine supplies
-
-        def _write(self) -> contextlib.AbstractContextManager[Tx]: ...
-
-        def _read(self, sql: str, params: Sequence[Any] = ()) -> builtins.list[Any]: ...
-
-        def _lock(self, tx: Tx, key: str) -> None: ...
-
-        def _select(
-            self, where: str, params: Sequence[Any], order: str, tx: Tx | None = None
-        ) -> builtins.list[Take]: ...
 
     # storyboards ---------------------------------------------------------------------------
     def create_storyboard(self, account: str, name: str, ratio: str | None = None) -> Storyboard:
         """A new, empty storyboard (`ratio` None: its format follows its first shot)."""
         text = rules.clean_name(name) or "Untitled storyboard"
         fmt = rules.check_ratio(ratio)
-        now = _now()
+        now = engine.now()
         board = Storyboard(uuid.uuid4().hex, account, text, fmt, now, now)
         with self._write() as tx:
             tx.execute(
@@ -357,7 +338,7 @@ class StoryboardStore:
             self._lock(tx, f"storyboard|{board_id}")
             cur = tx.execute(
                 "UPDATE storyboards SET updated_at = ? WHERE id = ? AND account = ?",
-                (_now(), board_id, account),
+                (engine.now(), board_id, account),
             )
             if cur.rowcount == 0:
                 raise InputError(_GONE_BOARD, field="storyboard")
@@ -386,7 +367,7 @@ class StoryboardStore:
         tx.execute(
             "INSERT INTO shots (id, storyboard_id, position, name, take_id, trim_in, trim_out, created_at)"
             " VALUES (?, ?, ?, ?, ?, 0, NULL, ?)",
-            (shot_id, board_id, at, name, take_id, _now()),
+            (shot_id, board_id, at, name, take_id, engine.now()),
         )
         self._add_candidate(tx, shot_id, take_id)
         return shot_id
@@ -396,7 +377,7 @@ class StoryboardStore:
         tx.execute(
             "INSERT INTO shot_takes (shot_id, take_id, added_at) VALUES (?, ?, ?)"
             " ON CONFLICT (shot_id, take_id) DO NOTHING",
-            (shot_id, take_id, _now()),
+            (shot_id, take_id, engine.now()),
         )
 
     @staticmethod

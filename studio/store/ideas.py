@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import builtins
-import contextlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from studio.errors import InputError
+from studio.store.engine import Engine
 from studio.take import VERDICT_REASONS, Take, Verdict
 
-if TYPE_CHECKING:
-    from studio.store.base import Tx
 
-
-def _now() -> float:
-    from studio.store import base  # the library's clock (tests replace it)
-
-    return base._now()
-
-
-class IdeaStore:
+class IdeaStore(Engine):
     """A take's family (lineage, children), its verdict, and the ideas takes group into (mixed into `Library`)."""
-
-    if TYPE_CHECKING:  # what the library supplies
-
-        def _write(self) -> contextlib.AbstractContextManager[Tx]: ...
-
-        def _read(self, sql: str, params: Sequence[Any] = ()) -> builtins.list[Any]: ...
-
-        def _select(
-            self, where: str, params: Sequence[Any], order: str, tx: Tx | None = None
-        ) -> builtins.list[Take]: ...
-
-        def get(self, take_id: str, account: str | None = None) -> Take | None: ...
-
-        def update(self, take_id: str, **fields: Any) -> Take: ...
 
     def lineage(self, take_id: str) -> builtins.list[Take]:
         """The chain of source takes, root first, ending with the take itself ([] if unknown)."""
@@ -165,4 +141,3 @@ class IdeaStore:
         return self._select(
             "account = ? AND sweep_id = ?", (account, sweep_id), "submission_id, variant_index"
         )
-

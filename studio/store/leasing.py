@@ -8,38 +8,18 @@ a lapsed lease is anyone's (see studio/leases.py for the keeper that drives thes
 from __future__ import annotations
 
 import builtins
-import contextlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from studio.store import engine
+from studio.store.engine import Engine
 from studio.take import OPEN_STATUSES, Take
 
-if TYPE_CHECKING:
-    from studio.store.base import Tx
 
-
-def _now() -> float:
-    from studio.store import base  # the library's clock (tests replace it)
-
-    return base._now()
-
-
-class LeaseStore:
+class LeaseStore(Engine):
     """Claim, renew, release and take over the leases of open takes (mixed into `Library`)."""
 
     SKIP_LOCKED: ClassVar[str] = ""  # the lock a claim takes, passing over rows others are deciding
-
-    if TYPE_CHECKING:  # what the library supplies
-
-        def _write(self) -> contextlib.AbstractContextManager[Tx]: ...
-
-        def _read(self, sql: str, params: Sequence[Any] = ()) -> builtins.list[Any]: ...
-
-        def _select(
-            self, where: str, params: Sequence[Any], order: str, tx: Tx | None = None
-        ) -> builtins.list[Take]: ...
-
-        def get(self, take_id: str, account: str | None = None) -> Take | None: ...
 
     def claim(self, take_id: str, owner: str, ttl: float) -> Take | None:
         """Take the lease of an open take for `ttl` seconds: free, lapsed, or already ours.
@@ -47,7 +27,7 @@ class LeaseStore:
         None when another owner holds a live lease (or the take is gone or finished). The one
         atomic UPDATE is the whole decision, so two processes can never both win.
         """
-        now = _now()
+        now = engine.now()
         marks = ", ".join("?" for _ in OPEN_STATUSES)
         with self._write() as tx:
             cur = tx.execute(
@@ -64,7 +44,7 @@ class LeaseStore:
         """Extend this owner's leases; returns the ids it still holds (a lost one was taken over)."""
         if not take_ids:
             return set()
-        now = _now()
+        now = engine.now()
         held: set[str] = set()
         with self._write() as tx:
             for take_id in take_ids:
@@ -91,7 +71,7 @@ class LeaseStore:
         """
         if limit <= 0:
             return []
-        now = _now()
+        now = engine.now()
         marks = ", ".join("?" for _ in OPEN_STATUSES)
         lapsed = "(lease_owner IS NULL OR lease_expires IS NULL OR lease_expires < ?)"
         with self._write() as tx:
@@ -113,9 +93,8 @@ class LeaseStore:
         """Open takes nobody holds a live lease on (what a process may pick up), oldest first."""
         marks = ", ".join("?" for _ in OPEN_STATUSES)
         where = f"status IN ({marks}) AND (lease_owner IS NULL OR lease_expires IS NULL OR lease_expires < ?)"
-        params: builtins.list[Any] = [*OPEN_STATUSES, _now()]
+        params: builtins.list[Any] = [*OPEN_STATUSES, engine.now()]
         if account is not None:
             where += " AND account = ?"
             params.append(account)
         return self._select(where, params, "created_at ASC, batch_id ASC, variant_index ASC")
-
