@@ -57,6 +57,7 @@ def _wipe(studio, reel: Reel) -> None:
 
 
 def _player(items: list[present_player.Clip], ratio: str, note: str, left_out: int, what: str) -> bool:
+    """The player with its note; False (and a word why) when nothing can play."""
     st.html(f'<div class="vs-sub">{esc(note)}</div>')
     if left_out:
         st.caption(
@@ -67,7 +68,7 @@ def _player(items: list[present_player.Clip], ratio: str, note: str, left_out: i
         st.info("Nothing here has a finished take to play yet.", icon=":material/hourglass_empty:")
         return False
     with st.container(key="present_player"):
-        st.html(present_player.player_html(items, ratio), unsafe_allow_javascript=True)
+        st.html(present_player.player_html(items, ratio, what), unsafe_allow_javascript=True)
     return True
 
 

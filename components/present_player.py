@@ -81,11 +81,15 @@ def _aspect(ratio: str) -> str:
     return f"{int(w)} / {int(h)}" if w.isdigit() and h.isdigit() and int(h) else "16 / 9"
 
 
-def player_html(items: list[Clip], ratio: str = "16:9") -> str:
-    """The player block (style, markup, script) for these clips; at least one clip."""
+def player_html(items: list[Clip], ratio: str = "16:9", noun: str = "shot") -> str:
+    """The player block (style, markup, script) for these clips (at least one): `noun` names them."""
     root = "vp-" + uuid.uuid5(uuid.NAMESPACE_URL, "|".join(c.src for c in items)).hex[:12]
     return (
-        TEMPLATE.replace("__ID__", root).replace("__AR__", _aspect(ratio)).replace("__DATA__", _json(items))
+        TEMPLATE.replace("__ID__", root)
+        .replace("__AR__", _aspect(ratio))
+        .replace("__NOUN__", noun.capitalize())
+        .replace("__noun__", noun)
+        .replace("__DATA__", _json(items))
     )
 
 

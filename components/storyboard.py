@@ -265,7 +265,9 @@ def _board(studio, board_id: str) -> None:
     for rs in reel.shots:
         storyboard_shot.prefetch_price(studio, rs)
     for i, rs in enumerate(reel.shots):
-        storyboard_shot.row(studio, rs, i, len(reel.shots))
+        following = reel.shots[i + 1].shot if i + 1 < len(reel.shots) else None
+        into = f"joins {following.label()} as a candidate" if following else f"starts a new Shot {i + 2}"
+        storyboard_shot.row(studio, rs, i, len(reel.shots), into=into)
     _picker(studio, reel)
     with st.expander("Export", icon=":material/ios_share:", expanded=True):
         storyboard_export.panel(studio, reel)

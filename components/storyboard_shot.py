@@ -79,7 +79,10 @@ def _cont_key(shot_id: str, what: str) -> str:
     return f"sb_cont_{what}_{shot_id}"
 
 
-def continue_button(studio, rs: ReelShot, *, at: float | None = None, what: str = "last") -> None:
+def continue_button(
+    studio, rs: ReelShot, *, at: float | None = None, what: str = "last", into: str = "joins the next shot"
+) -> None:
+    """The priced Continue button; `into` says where the new take goes ("joins Shot 2 as a candidate")."""
     cat = studio.catalog.current()
     key = _cont_key(rs.shot.id, what)
     label = "Continue from last frame" if at is None else f"Continue from {frame_picker.clock(at)}"
@@ -91,7 +94,7 @@ def continue_button(studio, rs: ReelShot, *, at: float | None = None, what: str 
         help="Image to video from this frame of the chosen take, same prompt and model family. "
         "The new take joins the next shot as a candidate.",
         disabled_reason=None if rs.ready else "This shot has no finished take to continue from yet.",
-        done="Continuing into the next shot",
+        done=f"The new take {into}",
         wait=CONTINUE_WAIT,
     )
 
@@ -106,7 +109,7 @@ def prefetch_price(studio, rs: ReelShot) -> None:
         pass
 
 
-def _from_frame(studio, rs: ReelShot) -> None:
+def _from_frame(studio, rs: ReelShot, into: str) -> None:
     take = rs.take
     path = studio.media_path(take.video_path) if take is not None and rs.ready else None
     with st.popover("From a frame…", icon=":material/frame_inspect:", key=f"sb_frame_pop_{rs.shot.id}"):
@@ -116,7 +119,7 @@ def _from_frame(studio, rs: ReelShot) -> None:
         end = rs.trim_out or frame_picker.length(path)
         at = frame_picker.slider(f"sb_frame_{rs.shot.id}", end, label="Continue from the frame at")
         frame_picker.preview(path, at, caption=f"Frame at {frame_picker.clock(at)}", width=360)
-        continue_button(studio, rs, at=at, what="frame")
+        continue_button(studio, rs, at=at, what="frame", into=into)
 
 
 # --- drawing -----------------------------------------------------------------------------------------
@@ -255,8 +258,8 @@ def _menu(rs: ReelShot, index: int, count: int) -> None:
         )
 
 
-def row(studio, rs: ReelShot, index: int, count: int) -> None:
-    """A shot as a row of the storyboard."""
+def row(studio, rs: ReelShot, index: int, count: int, *, into: str = "joins the next shot") -> None:
+    """A shot as a row of the storyboard (`into`: where a take continued from it goes)."""
     with st.container(border=True, key=f"sb_shot_{rs.shot.id}"):
         line = st.container(horizontal=True, wrap=False, gap="medium", vertical_alignment="top")
         with line.container(width=POSTER_WIDTH, key=f"sb_poster_{rs.shot.id}"):
@@ -271,5 +274,5 @@ def row(studio, rs: ReelShot, index: int, count: int) -> None:
             _candidates(rs)
             _trim(studio, rs)
             with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-                continue_button(studio, rs)
-                _from_frame(studio, rs)
+                continue_button(studio, rs, into=into)
+                _from_frame(studio, rs, into)

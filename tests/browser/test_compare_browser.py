@@ -324,3 +324,30 @@ def test_a_rerun_keeps_the_players_and_the_clock_and_open_leads_to_the_take(page
     expect(page).to_have_url(re.compile(rf"take={takes['long']}"), timeout=15_000)
     expect(page.locator(".vc")).to_have_count(0)
     ui.assert_no_traceback(page)
+
+
+PRESENT_PLAYING = (
+    "() => { const v = document.querySelector('[data-testid=\"present-player\"] .vp-stage video.on');"
+    " return v && !v.paused && v.currentTime > 0.3; }"
+)
+
+
+def test_picked_takes_are_presented_full_screen_one_after_another(page: Page, compare_server, ui, shot):
+    takes = compare_server.takes
+    page.goto(f"{compare_server.url}/gallery")
+    for key in ("tiny", "short"):  # picked in this order: presented in this order
+        page.locator(f".st-key-gcmp_{takes[key]} label").click()
+        page.wait_for_timeout(600)
+    page.get_by_role("link", name="Present 2").click()
+    expect(page.locator("h1", has_text="2 takes")).to_be_visible(timeout=30_000)
+    player = page.get_by_test_id("present-player")
+    expect(player).to_be_visible(timeout=20_000)
+    expect(player).to_contain_text("Rainy neon city", timeout=10_000)  # the first picked comes first
+    player.locator(".vp-play").click()
+    page.wait_for_function(PRESENT_PLAYING, timeout=20_000)
+    player.locator(".vp-next").click()
+    expect(player).to_have_attribute("data-shot", "1", timeout=5_000)
+    expect(player).to_contain_text("A lighthouse at dusk", timeout=10_000)
+    expect(page.locator(".vc video")).to_have_count(2, timeout=20_000)  # and the A/B wipe of the two
+    shot("present_picked_takes")
+    ui.assert_no_traceback(page)
