@@ -60,7 +60,7 @@ def missing_video(studio, take) -> None:
 
 def remix_this(take) -> None:
     form.prefill(
-        Mode.REMIX,
+        "remix",
         source_kind="gallery",
         source_take_id=take.id,
         source_file=None,

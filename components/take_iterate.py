@@ -43,7 +43,7 @@ def _save_verdict(take_id: str) -> None:
 def verdict(take: Take) -> None:
     """Keep or reject, with reason tags and a note; saved as soon as it changes."""
     key = f"verdict_{take.id}"
-    st.session_state.setdefault(key, take.verdict or "none")
+    st.session_state.setdefault(key, take.verdict.value if take.verdict else "none")
     st.segmented_control(
         "Verdict",
         list(VERDICTS),

@@ -117,9 +117,9 @@ class Take:
     candidates: str | None = None  # v1: job ids that may be this take's, awaiting the user's word
     # Lineage and iteration (migration 4): the idea tree, verdicts, and the recipe's extras.
     parent_id: str | None = None  # the take this one was derived from (reuse, re-roll, remix, ...)
-    relation: str | None = None  # a Relation value: how it was derived (None: a new idea)
+    relation: Relation | None = None  # how it was derived (None: a new idea)
     idea_id: str | None = None  # the idea (tree) it belongs to: the founding submission's batch id
-    verdict: str | None = None  # a Verdict value, or None while undecided
+    verdict: Verdict | None = None  # None while undecided
     verdict_reasons: str | None = None  # comma-separated reason tags (see studio.verdicts)
     verdict_note: str | None = None
     camera: str | None = None  # a camera preset key (studio/data/cameras.json)

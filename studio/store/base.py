@@ -35,6 +35,7 @@ from studio.take import (
     TERMINAL_STATUSES,
     Mode,
     NewTake,
+    Relation,
     Take,
     TakeStatus,
     Verdict,
@@ -77,6 +78,8 @@ def take_from_row(row: Sequence[Any]) -> Take:
         values[name] = bool(values[name])
     values["status"] = TakeStatus(values["status"])
     values["mode"] = Mode(values["mode"])
+    for name, kind in (("relation", Relation), ("verdict", Verdict)):
+        values[name] = kind(values[name]) if values[name] else None
     return Take(**values)
 
 
