@@ -383,12 +383,17 @@ def run_phase(cfg: Config, gw: DemoGateway, workdir: Path) -> Result:
         faults_off()
         say(f"chaos over: {kills} kills; every studio process killed, faults reset")
 
-        # Drain: one clean studio process (resume + the lease keeper's pick-ups).
+        # Drain: one clean studio process (resume + the lease keeper's pick-ups). It submits every
+        # planned take again, as a user re-clicks after a crash: what was recorded sends nothing (the
+        # submission ids are fixed), what a kill cut off before it was written is sent now.
         drain_deadline = time.time() + cfg.drain_seconds
-        fleet.start(0, share=[], deadline=drain_deadline + 2.0)
-        say("drain: one clean studio process resumes")
+        everything = [spec for share in fleet.shares for spec in share]
+        planned = {spec["submission_id"] for spec in everything}
+        fleet.start(0, share=everything, deadline=drain_deadline + 2.0)
+        say("drain: one clean studio process resumes and submits again")
         while time.time() < drain_deadline:
-            if not library.open_takes(account):
+            recorded = {t.submission_id for t in library.list(account, limit=None)}
+            if planned <= recorded and not library.open_takes(account):
                 break
             time.sleep(0.2)
         still_open = library.open_takes(account)
