@@ -94,6 +94,36 @@ def _put(plane: np.ndarray, im: Image.Image) -> None:
     plane[:] = np.asarray(im)
 
 
+def _up2(a: np.ndarray) -> np.ndarray:
+    """A uint8 plane at twice the size, bilinear (weights 3/4 and 1/4, edges repeated, as Pillow's
+    BILINEAR within one code) in integer numpy, about twice as fast as Pillow's resize."""
+    h, w = a.shape
+    s = a.astype(np.uint16)
+    p = np.empty((h + 2, w), np.uint16)
+    p[1:-1], p[0], p[-1] = s, s[0], s[-1]
+    s *= 3
+    r = np.empty((2 * h, w + 2), np.uint16)  # rows done, one column of padding each side
+    np.add(s, p[:-2], out=r[0::2, 1:-1])
+    np.add(s, p[2:], out=r[1::2, 1:-1])
+    r[:, 0], r[:, -1] = r[:, 1], r[:, -2]
+    c = r[:, 1:-1] * 3
+    o = np.empty((2 * h, 2 * w), np.uint16)
+    np.add(c, r[:, :-2], out=o[:, 0::2])
+    np.add(c, r[:, 2:], out=o[:, 1::2])
+    o += 8
+    o >>= 4
+    return o.astype(np.uint8)
+
+
+def _grow(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A uint8 plane resized bilinearly to `size` (w, h): by `_up2` while that doubles it exactly."""
+    while a.shape[1] * 2 <= size[0] and a.shape[0] * 2 <= size[1]:
+        a = _up2(a)
+    if (a.shape[1], a.shape[0]) != size:
+        a = np.asarray(_l(a).resize(size, Image.Resampling.BILINEAR))
+    return a
+
+
 def _edges(a: np.ndarray) -> np.ndarray:
     """Gradient magnitude |dx| + |dy| of a uint8 plane (int16, zero on the border)."""
     s = a.astype(np.int16)
@@ -280,7 +310,7 @@ class Comic(Style):
     def __init__(self, width: int, height: int, seed: int) -> None:
         super().__init__(width, height, seed)
         levels = np.array([0.06, 0.3, 0.55, 0.8, 1.0])
-        self.poster = _u8(16 + levels[np.clip((_LEVEL * 5).astype(np.int64), 0, 4)] * 219)
+        self.poster = list(_u8(16 + levels[np.clip((_LEVEL * 5).astype(np.int64), 0, 4)] * 219))
         self.lut_c = _chroma_lut(1.7, step=10.0)
         self.ink_y = np.full((height, width), 18, np.uint8)
 
@@ -290,9 +320,8 @@ class Comic(Style):
         # pixels across: glints on water are highlights, not shapes to ink (they came out as black specks)
         half = _median5(np.asarray(_box(_l(y), _size(w, h, 2))))
         ink_c = _edges(half) > 32
-        ink = _l(ink_c.astype(np.uint8) * 255).resize((w, h), Image.Resampling.BILINEAR)
-        _take(self.poster, y, out=out.y)
-        _put(out.y, Image.composite(_l(self.ink_y), _l(out.y), ink))
+        ink = _l(_grow(ink_c.view(np.uint8) * np.uint8(255), (w, h)))
+        _put(out.y, Image.composite(_l(self.ink_y), _l(y).point(self.poster), ink))
         for src, dst in ((u, out.u), (v, out.v)):
             _take(self.lut_c, src, out=dst)
             dst[ink_c] = 128
@@ -351,8 +380,8 @@ class Neon(Style):
             .filter(ImageFilter.GaussianBlur(1.5))
             .point(self.glow_gain)
         )
-        light = ImageChops.add(lines, glow.resize(_size(w, h, 2), Image.Resampling.BILINEAR))
-        _put(out.y, ImageChops.add(_l(y).point(self.dark), light.resize((w, h), Image.Resampling.BILINEAR)))
+        light = ImageChops.add(lines, _l(_grow(np.asarray(glow), lines.size)))
+        _put(out.y, ImageChops.add(_l(y).point(self.dark), _l(_grow(np.asarray(light), (w, h)))))
         off = int(t * 40) % (w // 2)
         for plane, field, dst in ((u, self.field_u, out.u), (v, self.field_v, out.v)):
             colour = _l(field[:, off : off + w // 2])
@@ -390,7 +419,7 @@ class Watercolour(Style):
         pooled = _take(self.wash, np.asarray(small)).astype(np.int16)
         pooled -= _take(self.pool, np.minimum(_edges(np.asarray(small)), 255))
         np.clip(pooled, 16, 240, out=pooled)
-        _put(out.y, _l(pooled.astype(np.uint8)).resize((w, h), Image.Resampling.BICUBIC))
+        out.y[:] = _grow(pooled.astype(np.uint8), (w, h))
         np.clip(out.y, 16, 240, out=out.y)  # so the true sum stays in 2..254 and the wrapping add is exact
         out.y += self.paper
         for src, dst in ((u, out.u), (v, out.v)):
