@@ -208,7 +208,7 @@ class Noir(Style):
             [(0, 0), (0.12, 0.0), (0.35, 0.2), (0.5, 0.45), (0.7, 0.78), (0.88, 0.97), (1, 1)]
         )
         self.vig = Vignette(width, height, 0.6)
-        self.grain = Grain(width, height, 2.5, self.rng)
+        self.grain = Grain(width, height, 2.5, self.rng, midtones=(70, 190))
 
     def apply(self, y, u, v, t, out):
         _take(self.lut, y, out=out.y)
@@ -227,17 +227,25 @@ class Sepia(Style):
         super().__init__(width, height, seed)
         self.lut = _luma_lut([(0, 0.08), (0.25, 0.25), (0.5, 0.52), (0.8, 0.83), (1, 0.94)]).astype(np.int16)
         self.vig = Vignette(width, height, 0.65)
-        self.grain = Grain(width, height, 2.5, self.rng)
+        self.grain = Grain(width, height, 2.5, self.rng, midtones=(70, 190))
         lo_u, lo_v = _chroma_of((90, 58, 30))
         hi_u, hi_v = _chroma_of((250, 230, 195))
         self.lut_u = _u8(128 + lo_u + (hi_u - lo_u) * _LEVEL * 0.6)
         self.lut_v = _u8(128 + lo_v + (hi_v - lo_v) * _LEVEL * 0.6)
 
+        self.frames, self.flicker = 0, 0
+
     def apply(self, y, u, v, t, out):
         rng = self.rng
-        flicker = int(rng.integers(-5, 6))
-        _take(np.clip(self.lut + flicker, 0, 255).astype(np.uint8), y, out=out.y)
+        if self.frames % 2 == 0:  # the exposure flickers every other frame: as visible, cheaper to encode
+            self.flicker = int(rng.integers(-5, 6))
+        self.frames += 1
+        _take(np.clip(self.lut + self.flicker, 0, 255).astype(np.uint8), y, out=out.y)
         self.vig.apply(out.y)
+        # the toning follows the picture, not its grain (grainy chroma costs the encoder, and is not seen)
+        tone = out.y[0::2, 0::2]
+        _take(self.lut_u, tone, out=out.u)
+        _take(self.lut_v, tone, out=out.v)
         self.grain.apply(out.y)
         if rng.random() < 0.35:  # a vertical scratch
             x = int(rng.integers(0, self.w))
@@ -247,9 +255,6 @@ class Sepia(Style):
             cy, cx = int(rng.integers(0, max(1, self.h - 4))), int(rng.integers(0, max(1, self.w - 4)))
             s = int(rng.integers(1, 4))
             out.y[cy : cy + s, cx : cx + s] = 24 if rng.random() < 0.7 else 230
-        tone = out.y[0::2, 0::2]
-        _take(self.lut_u, tone, out=out.u)
-        _take(self.lut_v, tone, out=out.v)
 
 
 class Winter(Style):
