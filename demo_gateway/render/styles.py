@@ -104,9 +104,10 @@ def _put(plane: np.ndarray, im: Image.Image) -> None:
     plane[:] = np.asarray(im)
 
 
-def _up2(a: np.ndarray) -> np.ndarray:
+def _up2(a: np.ndarray, plus: np.ndarray | None = None) -> np.ndarray:
     """A uint8 plane at twice the size, bilinear (weights 3/4 and 1/4, edges repeated, as Pillow's
-    BILINEAR within one code) in integer numpy, about twice as fast as Pillow's resize."""
+    BILINEAR within one code) in integer numpy, about twice as fast as Pillow's resize; with `plus`
+    (uint8, the output's size) that plane is added to the result, saturating at 255."""
     h, w = a.shape
     s = a.astype(np.uint16)
     p = np.empty((h + 2, w), np.uint16)
@@ -120,8 +121,12 @@ def _up2(a: np.ndarray) -> np.ndarray:
     o = np.empty((2 * h, 2 * w), np.uint16)
     np.add(c, r[:, :-2], out=o[:, 0::2])
     np.add(c, r[:, 2:], out=o[:, 1::2])
+    if plus is not None:
+        o += plus.astype(np.uint16) << 4  # at most 16 * 255 + 16 * 255: no overflow
     o += 8
     o >>= 4
+    if plus is not None:
+        np.minimum(o, 255, out=o)
     return o.astype(np.uint8)
 
 
@@ -396,7 +401,11 @@ class Neon(Style):
             .point(self.glow_gain)
         )
         light = ImageChops.add(lines, _l(_grow(np.asarray(glow), lines.size)))
-        _put(out.y, ImageChops.add(_l(y).point(self.dark), _l(_grow(np.asarray(light), (w, h)))))
+        dark, lit = np.asarray(_l(y).point(self.dark)), np.asarray(light)
+        if (lit.shape[1] * 2, lit.shape[0] * 2) == (w, h):
+            out.y[:] = _up2(lit, plus=dark)
+        else:
+            _put(out.y, ImageChops.add(_l(dark), _l(_grow(lit, (w, h)))))
         off = int(t * 40) % (w // 2)
         for plane, field, dst in ((u, self.field_u, out.u), (v, self.field_v, out.v)):
             colour = _l(field[:, off : off + w // 2])
