@@ -197,19 +197,20 @@ class Cinematic(Style):
         lv = (_CODES - 126.0) / 110.0
         hi, lo = np.clip(lv, 0, 1) ** 0.9, np.clip(-lv, 0, 1) ** 0.9
         teal, orange = _chroma_of((0, 150, 170)), _chroma_of((255, 160, 80))
-        self.du = np.rint(0.16 * (hi * orange[0] + lo * teal[0])).astype(np.int16)
-        self.dv = np.rint(0.16 * (hi * orange[1] + lo * teal[1])).astype(np.int16)
+        du = np.rint(0.16 * (hi * orange[0] + lo * teal[0])).astype(np.int16)
+        dv = np.rint(0.16 * (hi * orange[1] + lo * teal[1])).astype(np.int16)
+        # one table per chroma plane, indexed by (luma << 8 | chroma): the tint and the saturation in one look-up
+        sat = self.sat.astype(np.int16)[None, :]
+        self.tab_u, self.tab_v = (np.clip(sat + d[:, None], 0, 255).astype(np.uint8).ravel() for d in (du, dv))
         self.vig = Vignette(width, height, 0.35)
 
     def apply(self, y, u, v, t, out):
         _take(self.lut, y, out=out.y)
         self.vig.apply(out.y)
-        tone = y[0::2, 0::2]
-        for src, shift, dst in ((u, self.du, out.u), (v, self.dv, out.v)):
-            c = _take(self.sat, src).astype(np.int16)
-            c += _take(shift, tone)
-            np.clip(c, 0, 255, out=c)
-            dst[:] = c
+        idx = y[0::2, 0::2].astype(np.uint16)
+        idx <<= 8
+        for src, tab, dst in ((u, self.tab_u, out.u), (v, self.tab_v, out.v)):
+            _take(tab, np.bitwise_or(idx, src), out=dst)
 
 
 class Noir(Style):
