@@ -248,7 +248,6 @@ class Sepia(Style):
         hi_u, hi_v = _chroma_of((250, 230, 195))
         self.lut_u = _u8(128 + lo_u + (hi_u - lo_u) * _LEVEL * 0.6)
         self.lut_v = _u8(128 + lo_v + (hi_v - lo_v) * _LEVEL * 0.6)
-
         self.frames, self.flicker = 0, 0
 
     def apply(self, y, u, v, t, out):
