@@ -8,7 +8,9 @@ from PIL import Image
 
 from demo_gateway.render.encode import YuvFrame
 from demo_gateway.render.finisher import Grain
-from demo_gateway.render.styles import STYLES, _grow, _take, _up2, make_style
+from demo_gateway.render.planes import grow as _grow
+from demo_gateway.render.planes import up2 as _up2
+from demo_gateway.render.styles import STYLES, _take, make_style
 
 
 def _planes(w: int, h: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -144,17 +146,17 @@ def test_every_style_renders_any_even_size_deterministically(name, w, h):
 
 def test_comic_ink_matches_the_bilinear_upscaled_outline():
     """The ink outline drawn through the integer upscale is the one Pillow's bilinear resize draws."""
-    from demo_gateway.render import styles as S
+    from demo_gateway.render import planes as P
 
     w, h = 640, 360
     y, u, v = _planes(w, h)
     f = YuvFrame(w, h)
     style = make_style("comic", w, h, 1)
     style.apply(y, u, v, 0.0, f)
-    half = S._median5(np.asarray(S._box(S._l(y), S._size(w, h, 2))))
-    ink = S._l((S._edges(half) > 32).astype(np.uint8) * 255).resize((w, h), Image.Resampling.BILINEAR)
-    poster = S._l(np.asarray(style.poster, np.uint8)[y])
-    want = np.asarray(Image.composite(S._l(style.ink_y), poster, ink)).astype(int)
+    half = P.median5(np.asarray(P.shrink(P.image(y), P.size_div(w, h, 2))))
+    ink = P.image((P.edges(half) > 32).astype(np.uint8) * 255).resize((w, h), Image.Resampling.BILINEAR)
+    poster = P.image(np.asarray(style.poster, np.uint8)[y])
+    want = np.asarray(Image.composite(P.image(style.ink_y), poster, ink)).astype(int)
     assert (f.y < 30).mean() > 0.01  # there is ink to compare
     assert np.abs(f.y.astype(int) - want).max() <= 2
 

@@ -7,6 +7,7 @@ import re
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
+from demo_gateway.render import planes
 from demo_gateway.render.encode import YuvFrame, rgb_to_yuv
 from demo_gateway.render.finisher import Grain, Vignette
 from demo_gateway.render.particles import ParticleField
@@ -55,7 +56,7 @@ def _take(lut: np.ndarray, idx: np.ndarray, out: np.ndarray | None = None) -> np
         and idx.flags.c_contiguous
         and idx.size > 65536
     ):
-        out[:] = np.asarray(_l(idx).point(lut.tolist()))
+        out[:] = np.asarray(planes.image(idx).point(lut.tolist()))
         return out
     return np.take(lut, idx, out=out, mode="clip")
 
@@ -81,89 +82,6 @@ def _chroma_lut(scale: float, shift: float = 0.0, step: float = 0.0) -> np.ndarr
 def _chroma_of(rgb: tuple[float, float, float]) -> tuple[float, float]:
     _, u, v = rgb_to_yuv(np.array(rgb, np.float32))
     return float(u) - 128.0, float(v) - 128.0
-
-
-def _l(a: np.ndarray) -> Image.Image:
-    return Image.fromarray(np.ascontiguousarray(a), "L")
-
-
-def _size(w: int, h: int, div: int) -> tuple[int, int]:
-    return max(1, w // div), max(1, h // div)
-
-
-def _box(im: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """A box-filtered shrink to `size`: Pillow's reduce() (several times faster) when `size` divides the
-    picture exactly by a whole factor, else resize(BOX). The two differ by at most one code (rounding)."""
-    k = im.width // size[0]
-    if k >= 2 and im.width == size[0] * k and im.height == size[1] * k:
-        return im.reduce(k)
-    return im.resize(size, Image.Resampling.BOX)
-
-
-def _put(plane: np.ndarray, im: Image.Image) -> None:
-    plane[:] = np.asarray(im)
-
-
-def _up2(a: np.ndarray, plus: np.ndarray | None = None) -> np.ndarray:
-    """A uint8 plane at twice the size, bilinear (weights 3/4 and 1/4, edges repeated, as Pillow's
-    BILINEAR within one code) in integer numpy, about twice as fast as Pillow's resize; with `plus`
-    (uint8, the output's size) that plane is added to the result, saturating at 255."""
-    h, w = a.shape
-    s = a.astype(np.uint16)
-    p = np.empty((h + 2, w), np.uint16)
-    p[1:-1], p[0], p[-1] = s, s[0], s[-1]
-    s *= 3
-    r = np.empty((2 * h, w + 2), np.uint16)  # rows done, one column of padding each side
-    np.add(s, p[:-2], out=r[0::2, 1:-1])
-    np.add(s, p[2:], out=r[1::2, 1:-1])
-    r[:, 0], r[:, -1] = r[:, 1], r[:, -2]
-    c = r[:, 1:-1] * 3
-    o = np.empty((2 * h, 2 * w), np.uint16)
-    np.add(c, r[:, :-2], out=o[:, 0::2])
-    np.add(c, r[:, 2:], out=o[:, 1::2])
-    if plus is not None:
-        o += plus.astype(np.uint16) << 4  # at most 16 * 255 + 16 * 255: no overflow
-    o += 8
-    o >>= 4
-    if plus is not None:
-        np.minimum(o, 255, out=o)
-    return o.astype(np.uint8)
-
-
-def _grow(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """A uint8 plane resized bilinearly to `size` (w, h): by `_up2` while that doubles it exactly."""
-    while a.shape[1] * 2 <= size[0] and a.shape[0] * 2 <= size[1]:
-        a = _up2(a)
-    if (a.shape[1], a.shape[0]) != size:
-        a = np.asarray(_l(a).resize(size, Image.Resampling.BILINEAR))
-    return a
-
-
-def _edges(a: np.ndarray) -> np.ndarray:
-    """Gradient magnitude |dx| + |dy| of a uint8 plane (int16, zero on the border)."""
-    s = a.astype(np.int16)
-    e = np.zeros_like(s)
-    core = e[1:-1, 1:-1]
-    np.abs(s[1:-1, 2:] - s[1:-1, :-2], out=core)
-    core += np.abs(s[2:, 1:-1] - s[:-2, 1:-1])
-    return e
-
-
-def _median5(a: np.ndarray) -> np.ndarray:
-    """A 5x5 median, done as a 5-tap median across then down (edges repeated): the same cleaning of
-    small specks as a full 2-D median at a small fraction of its cost."""
-    return _median5_rows(_median5_rows(a.T).T)
-
-
-def _median5_rows(a: np.ndarray) -> np.ndarray:
-    p = np.pad(a, ((0, 0), (2, 2)), mode="edge")
-    w = a.shape[1]
-    v0, v1, v2, v3, v4 = (p[:, k : k + w] for k in range(5))
-    # drop the lowest and the highest of four (neither can be the median of five), then take the
-    # median of the three that are left
-    lo = np.maximum(np.minimum(v0, v1), np.minimum(v3, v4))
-    hi = np.minimum(np.maximum(v0, v1), np.maximum(v3, v4))
-    return np.maximum(np.minimum(lo, hi), np.minimum(np.maximum(lo, hi), v2))
 
 
 # --- styles --------------------------------------------------------------------------------------------
@@ -201,7 +119,9 @@ class Cinematic(Style):
         dv = np.rint(0.16 * (hi * orange[1] + lo * teal[1])).astype(np.int16)
         # one table per chroma plane, indexed by (luma << 8 | chroma): the tint and the saturation in one look-up
         sat = self.sat.astype(np.int16)[None, :]
-        self.tab_u, self.tab_v = (np.clip(sat + d[:, None], 0, 255).astype(np.uint8).ravel() for d in (du, dv))
+        self.tab_u, self.tab_v = (
+            np.clip(sat + d[:, None], 0, 255).astype(np.uint8).ravel() for d in (du, dv)
+        )
         self.vig = Vignette(width, height, 0.35)
 
     def apply(self, y, u, v, t, out):
@@ -338,10 +258,10 @@ class Comic(Style):
         w, h = self.w, self.h
         # outlines found at half size (bold, clean lines), after a median that removes features a few
         # pixels across: glints on water are highlights, not shapes to ink (they came out as black specks)
-        half = _median5(np.asarray(_box(_l(y), _size(w, h, 2))))
-        ink_c = _edges(half) > 32
-        ink = _l(_grow(ink_c.view(np.uint8) * np.uint8(255), (w, h)))
-        _put(out.y, Image.composite(_l(self.ink_y), _l(y).point(self.poster), ink))
+        half = planes.median5(np.asarray(planes.shrink(planes.image(y), planes.size_div(w, h, 2))))
+        ink_c = planes.edges(half) > 32
+        ink = planes.image(planes.grow(ink_c.view(np.uint8) * np.uint8(255), (w, h)))
+        planes.put(out.y, Image.composite(planes.image(self.ink_y), planes.image(y).point(self.poster), ink))
         for src, dst in ((u, out.u), (v, out.v)):
             _take(self.lut_c, src, out=dst)
             dst[ink_c] = 128
@@ -362,11 +282,11 @@ class Pixel(Style):
     def apply(self, y, u, v, t, out):
         def blocky(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
             return np.asarray(
-                _box(_l(a), self.small).resize(size, Image.Resampling.NEAREST)
+                planes.shrink(planes.image(a), self.small).resize(size, Image.Resampling.NEAREST)
             )
 
         _take(self.lut, blocky(y, (self.w, self.h)), out=out.y)
-        half = _size(self.w, self.h, 2)
+        half = planes.size_div(self.w, self.h, 2)
         _take(self.lut_c, blocky(u, half), out=out.u)
         _take(self.lut_c, blocky(v, half), out=out.v)
 
@@ -393,23 +313,23 @@ class Neon(Style):
 
     def apply(self, y, u, v, t, out):
         w, h = self.w, self.h
-        half = _box(_l(y), _size(w, h, 2))
-        lines = _l(np.clip((_edges(np.asarray(half)) - 6) * 5, 0, 255).astype(np.uint8))
+        half = planes.shrink(planes.image(y), planes.size_div(w, h, 2))
+        lines = planes.image(np.clip((planes.edges(np.asarray(half)) - 6) * 5, 0, 255).astype(np.uint8))
         glow = (
-            _box(lines, _size(w, h, 8))
+            planes.shrink(lines, planes.size_div(w, h, 8))
             .filter(ImageFilter.GaussianBlur(1.5))
             .point(self.glow_gain)
         )
-        light = ImageChops.add(lines, _l(_grow(np.asarray(glow), lines.size)))
-        dark, lit = np.asarray(_l(y).point(self.dark)), np.asarray(light)
+        light = ImageChops.add(lines, planes.image(planes.grow(np.asarray(glow), lines.size)))
+        dark, lit = np.asarray(planes.image(y).point(self.dark)), np.asarray(light)
         if (lit.shape[1] * 2, lit.shape[0] * 2) == (w, h):
-            out.y[:] = _up2(lit, plus=dark)
+            out.y[:] = planes.up2(lit, plus=dark)
         else:
-            _put(out.y, ImageChops.add(_l(dark), _l(_grow(lit, (w, h)))))
+            planes.put(out.y, ImageChops.add(planes.image(dark), planes.image(planes.grow(lit, (w, h)))))
         off = int(t * 40) % (w // 2)
         for plane, field, dst in ((u, self.field_u, out.u), (v, self.field_v, out.v)):
-            colour = _l(field[:, off : off + w // 2])
-            _put(dst, Image.composite(colour, _l(_take(self.fade_c, plane)), light))
+            colour = planes.image(field[:, off : off + w // 2])
+            planes.put(dst, Image.composite(colour, planes.image(_take(self.fade_c, plane)), light))
 
 
 class Watercolour(Style):
@@ -439,17 +359,19 @@ class Watercolour(Style):
 
     def apply(self, y, u, v, t, out):
         w, h = self.w, self.h
-        small = _box(_l(y), _size(w, h, 4))
+        small = planes.shrink(planes.image(y), planes.size_div(w, h, 4))
         pooled = _take(self.wash, np.asarray(small)).astype(np.int16)
-        pooled -= _take(self.pool, np.minimum(_edges(np.asarray(small)), 255))
+        pooled -= _take(self.pool, np.minimum(planes.edges(np.asarray(small)), 255))
         np.clip(pooled, 16, 240, out=pooled)
-        out.y[:] = _grow(pooled.astype(np.uint8), (w, h))
+        out.y[:] = planes.grow(pooled.astype(np.uint8), (w, h))
         np.clip(out.y, 16, 240, out=out.y)  # so the true sum stays in 2..254 and the wrapping add is exact
         out.y += self.paper
         for src, dst in ((u, out.u), (v, out.v)):
-            tiny = _box(_l(src), _size(w, h, 12)).point(self.bleed)
-            soft = tiny.resize(_size(w, h, 4), Image.Resampling.BICUBIC)  # then twice as big, cheaply
-            dst[:] = _grow(np.asarray(soft), _size(w, h, 2))
+            tiny = planes.shrink(planes.image(src), planes.size_div(w, h, 12)).point(self.bleed)
+            soft = tiny.resize(
+                planes.size_div(w, h, 4), Image.Resampling.BICUBIC
+            )  # then twice as big, cheaply
+            dst[:] = planes.grow(np.asarray(soft), planes.size_div(w, h, 2))
 
 
 _CLASSES: dict[str, type[Style]] = {
