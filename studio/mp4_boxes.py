@@ -34,6 +34,7 @@ class Track:
     handler: bytes  # b"vide" or b"soun"
     timescale: int  # ticks a second (mdhd)
     tkhd: bytes  # whole boxes, as stored
+    mdhd: bytes
     hdlr: bytes
     media_header: bytes  # vmhd or smhd
     dinf: bytes
@@ -164,7 +165,7 @@ def _track(buf: bytes, start: int, end: int) -> Track:
     tkhd = _whole(buf, *_one(trak, b"tkhd"))
     edit = _edit(buf, trak)
     mdia = children(buf, *_one(trak, b"mdia"))
-    mdhd_at, _ = _one(mdia, b"mdhd")
+    mdhd_at, mdhd_end = _one(mdia, b"mdhd")
     version = buf[mdhd_at]
     timescale = struct.unpack_from(">I", buf, mdhd_at + (20 if version == 1 else 12))[0]
     hdlr_at, hdlr_end = _one(mdia, b"hdlr")
@@ -206,6 +207,7 @@ def _track(buf: bytes, start: int, end: int) -> Track:
         handler=handler,
         timescale=timescale,
         tkhd=tkhd,
+        mdhd=_whole(buf, mdhd_at, mdhd_end),
         hdlr=_whole(buf, hdlr_at, hdlr_end),
         media_header=media_header,
         dinf=_whole(buf, dinf_at, dinf_end),
@@ -279,7 +281,13 @@ def _offsets(buf: bytes, table: dict[bytes, tuple[int, int]], sizes: np.ndarray)
     n = struct.unpack_from(">I", buf, at + 4)[0]
     rows = np.frombuffer(buf, ">u4", 3 * n, at + 8).reshape(n, 3).astype(np.int64)
     first = rows[:, 0]
-    if n == 0 or first[0] != 1 or (np.diff(first) <= 0).any() or first[-1] > chunks or (rows[:, 2] != 1).any():
+    if (
+        n == 0
+        or first[0] != 1
+        or (np.diff(first) <= 0).any()
+        or first[-1] > chunks
+        or (rows[:, 2] != 1).any()
+    ):
         raise CannotSplice("a damaged sample-to-chunk table")
     per_chunk = np.repeat(rows[:, 1], np.diff(np.append(first, chunks + 1)))
     if int(per_chunk.sum()) != len(sizes):
@@ -303,7 +311,12 @@ def _roll(buf: bytes, table: dict[bytes, tuple[int, int]], count: int) -> bytes 
     n = struct.unpack_from(">I", buf, at)[0]
     runs = np.frombuffer(buf, ">u4", 2 * n, at + 4).reshape(n, 2) if n else np.zeros((0, 2), np.uint32)
     sgpd_at, sgpd_end = table[b"sgpd"]
-    if n != 1 or int(runs[0, 0]) != count or int(runs[0, 1]) != 1 or buf[sgpd_at + 4 : sgpd_at + 8] != grouping:
+    if (
+        n != 1
+        or int(runs[0, 0]) != count
+        or int(runs[0, 1]) != 1
+        or buf[sgpd_at + 4 : sgpd_at + 8] != grouping
+    ):
         raise CannotSplice("sample groups other than one for every sample")
     return _whole(buf, sgpd_at, sgpd_end)
 

@@ -1,0 +1,282 @@
+"""A film spliced from takes' MP4s at box level: merged sample tables, one index before the media.
+
+Each shot contributes a run of its stored samples per track (`Cut`); their bytes are moved with
+`os.copy_file_range` (one range per shot: from its first kept sample to the end of its last, other
+bytes between them ride along unreferenced), and the index (moov) is written first (faststart) with
+the chunk offsets pointing at where they landed. Times follow what a packet-by-packet copy would
+give: each sample's showing and decoding times shifted by its shot's shift; the edit list starts
+the film at its first shown frame. Anything that would not make a sound file raises `CannotSplice`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.mp4_boxes import CannotSplice, Movie, Track
+
+__all__ = ["Cut", "splice"]
+
+MOVIE_TIMESCALE = 1000
+_NO_FAST_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF}
+_U32 = (1 << 32) - 1
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One shot's part: its movie, the stored samples kept per track ([start, stop)), and how far their
+    times move (ticks of each track, added to libav's times: showing time less the edit's start)."""
+
+    movie: Movie
+    video: tuple[int, int]
+    shift: int
+    audio: tuple[int, int] | None = None
+    audio_shift: int = 0
+
+
+@dataclass(frozen=True)
+class _Joined:
+    """One track of the film: its sample tables, before the byte offsets are known."""
+
+    first: Track  # the first shot's track: its descriptions and headers are the film's
+    sizes: np.ndarray
+    sources: np.ndarray  # each sample's offset in its take's file
+    shots: np.ndarray  # which shot each sample comes from
+    durations: np.ndarray
+    composition: np.ndarray
+    sync: np.ndarray | None
+    edit: int  # media time the film starts at
+    shown: int  # ticks shown (the edit's length)
+
+
+def splice(cuts: Sequence[Cut], path: Path, report: Callable[[int], None]) -> int:
+    """Write the film into `path` (which must not exist yet) and return its number of frames.
+    `report(frames done)` is called after each shot's bytes are in."""
+    if not cuts:
+        raise CannotSplice("nothing to splice")
+    video = _join(cuts, "video")
+    audio = _join(cuts, "audio") if cuts[0].audio is not None else None
+    spans = []  # per shot: its first byte and how many, from its first kept sample to its last's end
+    for i, cut in enumerate(cuts):
+        lo, hi = cut.movie.size, 0
+        for t in (video, audio):
+            if t is not None:
+                mine = t.shots == i
+                lo = min(lo, int(t.sources[mine].min()))
+                hi = max(hi, int((t.sources + t.sizes)[mine].max()))
+        if hi > cut.movie.size:
+            raise CannotSplice("samples past the end of the take")
+        spans.append((lo, hi - lo))
+    starts = np.cumsum([0] + [n for _, n in spans])  # each shot's place in the media data
+    data = int(starts[-1])
+    ftyp = cuts[0].movie.ftyp
+    wide = len(ftyp) + data + 16 + 65536 + 64 * (len(video.sizes) + (len(audio.sizes) if audio else 0)) > _U32
+    moov = _moov([video, audio], spans, starts, 0, wide)
+    head = 16 if data + 8 > _U32 else 8
+    base = len(ftyp) + len(moov) + head
+    moov = _moov([video, audio], spans, starts, base, wide)  # the same size: offsets fixed width
+    mdat = (
+        struct.pack(">I4sQ", 1, b"mdat", data + 16) if head == 16 else struct.pack(">I4s", data + 8, b"mdat")
+    )
+    frames = 0
+    with open(path, "xb") as out:
+        out.write(ftyp + moov + mdat)
+        out.flush()
+        at = base
+        for i, cut in enumerate(cuts):
+            start, count = spans[i]
+            with open(cut.movie.path, "rb") as src:
+                _copy_range(src.fileno(), out.fileno(), start, count, at)
+            at += count
+            frames += cut.video[1] - cut.video[0]
+            report(frames)
+    return frames
+
+
+def _join(cuts: Sequence[Cut], kind: str) -> _Joined:
+    """One track's kept samples from every shot, with times as a packet copy would give them."""
+    tracks: list[Track] = []
+    pieces: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("sizes", "src", "shot", "pts", "dts", "dur", "sync")
+    }
+    for i, cut in enumerate(cuts):
+        track = cut.movie.video if kind == "video" else cut.movie.audio
+        kept = cut.video if kind == "video" else cut.audio
+        if track is None or kept is None:
+            raise CannotSplice(f"a shot without its {kind} track")
+        a, b = kept
+        if not 0 <= a < b <= len(track.sizes):
+            raise CannotSplice(f"no {kind} samples kept in shot {i + 1}")
+        tracks.append(track)
+        shift = cut.shift if kind == "video" else cut.audio_shift
+        dts = track.dts[a:b] - track.edit + shift
+        pieces["sizes"].append(track.sizes[a:b])
+        pieces["src"].append(track.offsets[a:b])
+        pieces["shot"].append(np.full(b - a, i))
+        pieces["dts"].append(dts)
+        pieces["pts"].append(dts + track.composition[a:b])
+        pieces["dur"].append(track.durations[a:b])
+        pieces["sync"].append(np.ones(b - a, bool) if track.sync is None else track.sync[a:b])
+    first = tracks[0]
+    for t in tracks[1:]:
+        if (t.timescale, _plain(t.stsd), t.roll) != (first.timescale, _plain(first.stsd), first.roll):
+            raise CannotSplice(f"shots whose {kind} is described differently")
+    dts, pts = np.concatenate(pieces["dts"]), np.concatenate(pieces["pts"])
+    durations = np.concatenate(pieces["dur"])
+    steps = np.diff(dts)
+    if (steps <= 0).any():
+        raise CannotSplice(f"{kind} times that do not increase across a cut")
+    durations = np.append(steps, durations[-1])
+    composition = pts - dts
+    if (composition < 0).any() or int(dts[0]) > 0 or int(composition.max()) > 1 << 30:
+        raise CannotSplice(f"{kind} showing times it cannot store")
+    sync = np.concatenate(pieces["sync"])
+    return _Joined(
+        first=first,
+        sizes=np.concatenate(pieces["sizes"]),
+        sources=np.concatenate(pieces["src"]),
+        shots=np.concatenate(pieces["shot"]),
+        durations=durations,
+        composition=composition,
+        sync=None if sync.all() else sync,
+        edit=-int(dts[0]),
+        shown=int((pts + durations).max()),  # the film starts at time 0
+    )
+
+
+def _plain(stsd: bytes) -> bytes:
+    """A sample description without its bitrate box (btrt), which differs take by take."""
+    at = stsd.find(b"\x00\x00\x00\x14btrt")
+    return stsd if at < 0 else stsd[:at] + stsd[at + 20 :]
+
+
+def _copy_range(src: int, dst: int, start: int, count: int, at: int) -> None:
+    """`count` bytes from src at `start` to dst at `at`: in the kernel when it can, else read and written."""
+    fast = hasattr(os, "copy_file_range")
+    while count:
+        if fast:
+            try:
+                n = os.copy_file_range(src, dst, count, start, at)
+            except OSError as exc:
+                if exc.errno not in _NO_FAST_COPY:
+                    raise
+                fast = False
+                continue
+        else:
+            chunk = os.pread(src, min(count, 1 << 22), start)
+            n = len(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.pwrite(dst, view, at + n - len(view)) :]
+        if n == 0:
+            raise CannotSplice("a take shorter than its index says")
+        start, at, count = start + n, at + n, count - n
+
+
+# --- the index --------------------------------------------------------------------------------------------
+def _box(kind: bytes, *parts: bytes) -> bytes:
+    body = b"".join(parts)
+    return struct.pack(">I4s", 8 + len(body), kind) + body
+
+
+def _full(kind: bytes, version: int, *parts: bytes) -> bytes:
+    return _box(kind, struct.pack(">I", version << 24), *parts)
+
+
+def _moov(tracks: list[_Joined | None], spans: list, starts: np.ndarray, base: int, wide: bool) -> bytes:
+    traks, longest = [], 0
+    for number, track in enumerate((t for t in tracks if t is not None), start=1):
+        shown = _to_movie(track.shown, track.first.timescale)
+        longest = max(longest, shown)
+        traks.append(_trak(track, number, shown, spans, starts, base, wide))
+    matrix = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    mvhd = _full(
+        b"mvhd",
+        1,
+        struct.pack(">QQIQ", 0, 0, MOVIE_TIMESCALE, longest),
+        struct.pack(">IH10x", 0x10000, 0x100),
+        matrix,
+        bytes(24),
+        struct.pack(">I", len(traks) + 1),
+    )
+    return _box(b"moov", mvhd, *traks)
+
+
+def _to_movie(ticks: int, timescale: int) -> int:
+    return (ticks * MOVIE_TIMESCALE + timescale // 2) // timescale
+
+
+def _trak(
+    t: _Joined, number: int, shown: int, spans: list, starts: np.ndarray, base: int, wide: bool
+) -> bytes:
+    first = t.first
+    tkhd = bytearray(first.tkhd)
+    if tkhd[8] == 1:
+        struct.pack_into(">I", tkhd, 28, number)
+        struct.pack_into(">Q", tkhd, 36, shown)
+    else:
+        struct.pack_into(">I", tkhd, 20, number)
+        struct.pack_into(">I", tkhd, 28, min(shown, _U32))
+    mdhd = bytearray(first.mdhd)
+    total = int(t.durations.sum())
+    if mdhd[8] == 1:
+        struct.pack_into(">Q", mdhd, 32, total)
+    elif total > _U32:
+        raise CannotSplice("a track too long for its media header")
+    else:
+        struct.pack_into(">I", mdhd, 24, total)
+    elst = _full(b"elst", 1, struct.pack(">IQqhh", 1, shown, t.edit, 1, 0))
+    minf = _box(b"minf", first.media_header, first.dinf, _stbl(t, spans, starts, base, wide))
+    return _box(b"trak", bytes(tkhd), _box(b"edts", elst), _box(b"mdia", bytes(mdhd), first.hdlr, minf))
+
+
+def _stbl(t: _Joined, spans: list, starts: np.ndarray, base: int, wide: bool) -> bytes:
+    firsts = np.array([s for s, _ in spans], np.int64)
+    offsets = t.sources - firsts[t.shots] + starts[:-1][t.shots] + base
+    new_chunk = np.ones(len(offsets), bool)
+    new_chunk[1:] = offsets[1:] != offsets[:-1] + t.sizes[:-1]
+    chunk_starts = np.flatnonzero(new_chunk)
+    per_chunk = np.diff(np.append(chunk_starts, len(offsets)))
+    changes = np.flatnonzero(np.diff(per_chunk, prepend=-1))  # chunks where the samples per chunk change
+    stsc = np.stack([changes + 1, per_chunk[changes], np.ones(len(changes), np.int64)], axis=1)
+    parts = [_stsd(t), _full(b"stts", 0, *_runs(t.durations))]
+    if t.composition.any():
+        parts.append(_full(b"ctts", 0, *_runs(t.composition)))
+    if t.sync is not None:
+        keys = np.flatnonzero(t.sync) + 1
+        parts.append(_full(b"stss", 0, struct.pack(">I", len(keys)), keys.astype(">u4").tobytes()))
+    parts.append(_full(b"stsc", 0, struct.pack(">I", len(stsc)), stsc.astype(">u4").tobytes()))
+    parts.append(_full(b"stsz", 0, struct.pack(">II", 0, len(t.sizes)), t.sizes.astype(">u4").tobytes()))
+    chunk_offsets = offsets[chunk_starts]
+    kind, width = (b"co64", ">u8") if wide else (b"stco", ">u4")
+    parts.append(_full(kind, 0, struct.pack(">I", len(chunk_offsets)), chunk_offsets.astype(width).tobytes()))
+    if t.first.roll is not None:
+        grouping = t.first.roll[12:16]
+        parts += [t.first.roll, _full(b"sbgp", 0, grouping, struct.pack(">III", 1, len(t.sizes), 1))]
+    return _box(b"stbl", *parts)
+
+
+def _stsd(t: _Joined) -> bytes:
+    """The first shot's sample description, its bitrate box (if any) made true for the film."""
+    stsd = t.first.stsd
+    at = stsd.find(b"\x00\x00\x00\x14btrt")
+    if at < 0:
+        return stsd
+    seconds = t.shown / t.first.timescale or 1
+    bitrate = round(int(t.sizes.sum()) * 8 / seconds)
+    peak = max(struct.unpack_from(">I", stsd, at + 12)[0], bitrate)
+    return stsd[: at + 8] + struct.pack(">III", int(t.sizes.max()), peak, bitrate) + stsd[at + 20 :]
+
+
+def _runs(values: np.ndarray) -> tuple[bytes, bytes]:
+    """A run-length table (count, value) of per-sample values: its entry count and its entries."""
+    changes = np.flatnonzero(np.diff(values, prepend=values[0] - 1))
+    counts = np.diff(np.append(changes, len(values)))
+    rows = np.stack([counts, values[changes]], axis=1)
+    return struct.pack(">I", len(rows)), rows.astype(">u4").tobytes()
