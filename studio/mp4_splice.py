@@ -26,6 +26,7 @@ __all__ = ["Cut", "splice"]
 MOVIE_TIMESCALE = 1000
 _NO_FAST_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF}
 _U32 = (1 << 32) - 1
+OFFSET_LIMIT = _U32  # byte offsets past this need 64-bit chunk offsets (co64) and a 64-bit mdat size
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,17 @@ def splice(cuts: Sequence[Cut], path: Path, report: Callable[[int], None]) -> in
     starts = np.cumsum([0] + [n for _, n in spans])  # each shot's place in the media data
     data = int(starts[-1])
     ftyp = cuts[0].movie.ftyp
-    wide = len(ftyp) + data + 16 + 65536 + 64 * (len(video.sizes) + (len(audio.sizes) if audio else 0)) > _U32
-    moov = _moov([video, audio], spans, starts, 0, wide)
-    head = 16 if data + 8 > _U32 else 8
+    tracks = [video, audio]
+    wide = False
+    moov = _moov(tracks, spans, starts, 0, wide)
+    if len(ftyp) + len(moov) + 16 + data > OFFSET_LIMIT:
+        wide = True
+        moov = _moov(tracks, spans, starts, 0, wide)
+    head = 16 if data + 8 > OFFSET_LIMIT else 8
     base = len(ftyp) + len(moov) + head
-    moov = _moov([video, audio], spans, starts, base, wide)  # the same size: offsets fixed width
+    moov, sized = _moov(tracks, spans, starts, base, wide), len(moov)
+    if len(moov) != sized:
+        raise CannotSplice("an index whose size changed with its offsets")
     mdat = (
         struct.pack(">I4sQ", 1, b"mdat", data + 16) if head == 16 else struct.pack(">I4s", data + 8, b"mdat")
     )
@@ -196,10 +203,11 @@ def _moov(tracks: list[_Joined | None], spans: list, starts: np.ndarray, base: i
         longest = max(longest, shown)
         traks.append(_trak(track, number, shown, spans, starts, base, wide))
     matrix = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    small = longest <= _U32
     mvhd = _full(
         b"mvhd",
-        1,
-        struct.pack(">QQIQ", 0, 0, MOVIE_TIMESCALE, longest),
+        0 if small else 1,
+        struct.pack(">IIII" if small else ">QQIQ", 0, 0, MOVIE_TIMESCALE, longest),
         struct.pack(">IH10x", 0x10000, 0x100),
         matrix,
         bytes(24),
@@ -231,7 +239,10 @@ def _trak(
         raise CannotSplice("a track too long for its media header")
     else:
         struct.pack_into(">I", mdhd, 24, total)
-    elst = _full(b"elst", 1, struct.pack(">IQqhh", 1, shown, t.edit, 1, 0))
+    small = shown <= _U32 and t.edit < 1 << 31
+    elst = _full(
+        b"elst", 0 if small else 1, struct.pack(">IIihh" if small else ">IQqhh", 1, shown, t.edit, 1, 0)
+    )
     minf = _box(b"minf", first.media_header, first.dinf, _stbl(t, spans, starts, base, wide))
     return _box(b"trak", bytes(tkhd), _box(b"edts", elst), _box(b"mdia", bytes(mdhd), first.hdlr, minf))
 
