@@ -33,6 +33,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.frame import PictureType
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -94,6 +95,7 @@ def realistic(src: Path, out: Path, bitrate: int, seed: int) -> Path:
         frames = 0
         for frame in box.decode(vs):
             frame.pts, frame.time_base = frames, Fraction(1, 24)
+            frame.pict_type = PictureType.NONE  # else libx264 keeps the source's P-frames: no B-frames
             dst.mux(v.encode(frame))
             frames += 1
         dst.mux(v.encode(None))

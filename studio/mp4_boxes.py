@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CannotSplice", "Movie", "Track", "children", "read"]
+__all__ = ["CannotSplice", "CutShort", "Movie", "Track", "children", "read"]
 
 _HEADER = struct.Struct(">I4s")
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf"}
@@ -25,6 +25,10 @@ _MOOV_LIMIT = 64 << 20  # a moov bigger than this is not a take's
 
 class CannotSplice(Exception):
     """The file is not one the box splice understands (or is damaged): copy it packet by packet."""
+
+
+class CutShort(CannotSplice):
+    """An MP4 whose index lists samples past the end of the file: an incomplete download or copy."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,8 @@ def read(path: Path) -> Movie:
                     n = struct.unpack_from(">Q", head, 8)[0]
                 elif n == 0:
                     n = size - at
+                if kind == b"mdat" and moov and at + n > size:
+                    n = size - at  # cut short: whether samples are missing, the index tells
                 if n < 8 or at + n > size:
                     raise CannotSplice(f"the file is cut short inside its {kind!r} box")
                 if kind in (b"moof", b"mvex", b"sidx") or (kind == b"moov" and moov):
@@ -137,8 +143,8 @@ def read(path: Path) -> Movie:
     if len(moov) < 8 or _HEADER.unpack_from(moov, 0)[0] == 1:
         raise CannotSplice("an unusual moov header")
     try:
-        tracks = [_track(moov, b, e) for k, b, e in children(moov, 8, len(moov)) if k == b"trak"]
         _check_mvex(moov)
+        tracks = [_track(moov, b, e) for k, b, e in children(moov, 8, len(moov)) if k == b"trak"]
     except (struct.error, ValueError, IndexError) as exc:
         raise CannotSplice(f"a damaged index: {exc}") from None
     video = [t for t in tracks if t.handler == b"vide"]
@@ -146,8 +152,10 @@ def read(path: Path) -> Movie:
     if len(video) != 1 or len(audio) > 1 or len(tracks) != len(video) + len(audio):
         raise CannotSplice("tracks other than one picture and at most one sound")
     for t in tracks:
-        if len(t.sizes) and int((t.offsets + t.sizes).max()) > size or int(t.offsets.min(initial=0)) < 0:
-            raise CannotSplice("samples outside the file")
+        if int(t.offsets.min(initial=0)) < 0:
+            raise CannotSplice("a damaged index: samples before the file's start")
+        if len(t.sizes) and int((t.offsets + t.sizes).max()) > size:
+            raise CutShort("samples past the end of the file: it is cut short")
     return Movie(Path(path), size, ftyp, video[0], audio[0] if audio else None)
 
 
@@ -358,7 +366,13 @@ def sound(track: Track) -> tuple[str, int, str, bytes] | None:
 
 def _decoder_setup(esds: bytes) -> bytes | None:
     """The DecoderSpecificInfo in an esds box body (MPEG-4 audio, object type 0x40), else None."""
-    at, end = 4, len(esds)
+    found = _decoder_config(esds)
+    return None if found is None else found[1]
+
+
+def _decoder_config(esds: bytes) -> tuple[int, bytes] | None:
+    """Where the DecoderConfigDescriptor's body starts in an esds box body (MPEG-4 audio), and its
+    DecoderSpecificInfo; None for anything else."""
 
     def descriptor(at: int) -> tuple[int, int, int]:
         tag, size, at = esds[at], 0, at + 1
@@ -370,17 +384,34 @@ def _decoder_setup(esds: bytes) -> bytes | None:
         return tag, at, at + size
 
     try:
-        tag, at, end = descriptor(at)
+        tag, at, end = descriptor(4)
         if tag != 3:
             return None
         flags, at = esds[at + 2], at + 3
         at += 2 if flags & 0x80 else 0  # depends on another stream
         at += 1 + esds[at] if flags & 0x40 else 0  # a URL
         at += 2 if flags & 0x20 else 0  # a clock reference stream
-        tag, at, end = descriptor(at)
-        if tag != 4 or esds[at] != 0x40:
+        tag, config, end = descriptor(at)
+        if tag != 4 or esds[config] != 0x40:
             return None
-        tag, at, end = descriptor(at + 13)
-        return esds[at:end] if tag == 5 else None
+        tag, at, end = descriptor(config + 13)
+        return (config, esds[at:end]) if tag == 5 and end <= len(esds) else None
     except IndexError:
         return None
+
+
+def bitrates(stsd: bytes) -> list[tuple[int, int]]:
+    """Where a sample description (whole stsd box) states its buffer size and bitrates, which differ
+    take by take when the setup is the same: (offset, bytes given to the buffer size), each followed
+    by the peak and mean bit/s (4 bytes each): btrt's (4-byte buffer), esds's (3-byte buffer)."""
+    size, kind = _HEADER.unpack_from(stsd, 16)
+    skip = 28 if kind == b"mp4a" else 78  # an audio sample entry's fields, or a visual one's
+    found = []
+    for k, b, e in children(stsd, 24 + skip, 16 + size):
+        if k == b"btrt" and e - b == 12:
+            found.append((b, 4))
+        elif k == b"esds":
+            config = _decoder_config(stsd[b:e])
+            if config is not None:  # objectType, streamType, then the buffer size
+                found.append((b + config[0] + 2, 3))
+    return found

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.mp4_boxes import CannotSplice, Movie, Track
+from studio.mp4_boxes import CannotSplice, Movie, Track, bitrates
 
 __all__ = ["Cut", "splice"]
 
@@ -52,7 +52,7 @@ class _Joined:
     durations: np.ndarray
     composition: np.ndarray
     sync: np.ndarray | None
-    edit: int  # media time the film starts at
+    edit: int  # media time the film starts at (negative: the track starts that late, after an empty edit)
     shown: int  # ticks shown (the edit's length)
 
 
@@ -141,7 +141,7 @@ def _join(cuts: Sequence[Cut], kind: str) -> _Joined:
         raise CannotSplice(f"{kind} times that do not increase across a cut")
     durations = np.append(steps, durations[-1])
     composition = pts - dts
-    if (composition < 0).any() or int(dts[0]) > 0 or int(composition.max()) > 1 << 30:
+    if (composition < 0).any() or int(composition.max()) > 1 << 30:
         raise CannotSplice(f"{kind} showing times it cannot store")
     sync = np.concatenate(pieces["sync"])
     return _Joined(
@@ -158,9 +158,11 @@ def _join(cuts: Sequence[Cut], kind: str) -> _Joined:
 
 
 def _plain(stsd: bytes) -> bytes:
-    """A sample description without its bitrate box (btrt), which differs take by take."""
-    at = stsd.find(b"\x00\x00\x00\x14btrt")
-    return stsd if at < 0 else stsd[:at] + stsd[at + 20 :]
+    """A sample description without its stated bitrates (btrt, esds), which differ take by take."""
+    plain = bytearray(stsd)
+    for at, buffer in bitrates(stsd):
+        plain[at : at + buffer + 8] = bytes(buffer + 8)
+    return bytes(plain)
 
 
 def _copy_range(src: int, dst: int, start: int, count: int, at: int) -> None:
@@ -239,9 +241,17 @@ def _trak(
         raise CannotSplice("a track too long for its media header")
     else:
         struct.pack_into(">I", mdhd, 24, total)
-    small = shown <= _U32 and t.edit < 1 << 31
+    edits = [(shown, t.edit)]
+    if t.edit < 0:  # the track starts late (sound after a trim): nothing shown until then
+        late = _to_movie(-t.edit, first.timescale)
+        edits = [(late, -1), (shown - late, 0)]
+    small = shown <= _U32 and abs(t.edit) < 1 << 31
+    entry = ">Iihh" if small else ">Qqhh"
     elst = _full(
-        b"elst", 0 if small else 1, struct.pack(">IIihh" if small else ">IQqhh", 1, shown, t.edit, 1, 0)
+        b"elst",
+        0 if small else 1,
+        struct.pack(">I", len(edits)),
+        *(struct.pack(entry, length, start, 1, 0) for length, start in edits),
     )
     minf = _box(b"minf", first.media_header, first.dinf, _stbl(t, spans, starts, base, wide))
     return _box(b"trak", bytes(tkhd), _box(b"edts", elst), _box(b"mdia", bytes(mdhd), first.hdlr, minf))
@@ -274,15 +284,16 @@ def _stbl(t: _Joined, spans: list, starts: np.ndarray, base: int, wide: bool) ->
 
 
 def _stsd(t: _Joined) -> bytes:
-    """The first shot's sample description, its bitrate box (if any) made true for the film."""
-    stsd = t.first.stsd
-    at = stsd.find(b"\x00\x00\x00\x14btrt")
-    if at < 0:
-        return stsd
+    """The first shot's sample description, its stated buffer size and bitrates made true for the film."""
+    stsd = bytearray(t.first.stsd)
     seconds = t.shown / t.first.timescale or 1
-    bitrate = round(int(t.sizes.sum()) * 8 / seconds)
-    peak = max(struct.unpack_from(">I", stsd, at + 12)[0], bitrate)
-    return stsd[: at + 8] + struct.pack(">III", int(t.sizes.max()), peak, bitrate) + stsd[at + 20 :]
+    mean = round(int(t.sizes.sum()) * 8 / seconds)
+    for at, buffer in bitrates(t.first.stsd):
+        biggest = min(int(t.sizes.max()), (1 << 8 * buffer) - 1)
+        peak = max(struct.unpack_from(">I", stsd, at + buffer)[0], mean)
+        stsd[at : at + buffer] = biggest.to_bytes(buffer, "big")
+        struct.pack_into(">II", stsd, at + buffer, min(peak, _U32), min(mean, _U32))
+    return bytes(stsd)
 
 
 def _runs(values: np.ndarray) -> tuple[bytes, bytes]:

@@ -94,6 +94,11 @@ def probe(clip: Clip) -> Source:
     one whose index is unusual, through libav's demuxer, packet by packet."""
     try:
         return from_boxes(clip, mp4_boxes.read(clip.path))
+    except mp4_boxes.CutShort:
+        raise InputError(
+            f"{clip.name or 'A shot'}: its video file is incomplete (cut short); download it again.",
+            field="video",
+        ) from None
     except mp4_boxes.CannotSplice:
         return probe_packets(clip)
 
