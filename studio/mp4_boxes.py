@@ -70,6 +70,7 @@ class Movie:
 
     path: Path
     size: int  # the file's bytes
+    stamp: tuple[int, int, int]  # its inode, size and modification time (ns) when read
     ftyp: bytes
     video: Track
     audio: Track | None
@@ -109,7 +110,8 @@ def read(path: Path) -> Movie:
     """Read an MP4's top-level boxes and its moov; raise CannotSplice for anything unexpected."""
     try:
         with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+            stat = os.fstat(f.fileno())
+            size, stamp = stat.st_size, (stat.st_ino, stat.st_size, stat.st_mtime_ns)
             ftyp = moov = b""
             at, mdat = 0, False
             while at + 8 <= size:
@@ -156,7 +158,7 @@ def read(path: Path) -> Movie:
             raise CannotSplice("a damaged index: samples before the file's start")
         if len(t.sizes) and int((t.offsets + t.sizes).max()) > size:
             raise CutShort("samples past the end of the file: it is cut short")
-    return Movie(Path(path), size, ftyp, video[0], audio[0] if audio else None)
+    return Movie(Path(path), size, stamp, ftyp, video[0], audio[0] if audio else None)
 
 
 def _check_mvex(moov: bytes) -> None:

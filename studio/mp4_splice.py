@@ -100,6 +100,9 @@ def splice(cuts: Sequence[Cut], path: Path, report: Callable[[int], None]) -> in
         for i, cut in enumerate(cuts):
             start, count = spans[i]
             with open(cut.movie.path, "rb") as src:
+                stat = os.fstat(src.fileno())
+                if (stat.st_ino, stat.st_size, stat.st_mtime_ns) != cut.movie.stamp:
+                    raise CannotSplice("a take changed since it was read")
                 _copy_range(src.fileno(), out.fileno(), start, count, at)
             at += count
             frames += cut.video[1] - cut.video[0]

@@ -4,7 +4,9 @@ back to the packet copy; a damaged take never leaves a half film behind."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import struct
 from fractions import Fraction
 from pathlib import Path
@@ -258,3 +260,29 @@ def test_a_take_cut_short_after_it_was_planned_leaves_nothing_and_the_packet_cop
     path = tmp_path / "part.mp4"
     assert stitch._splice(made, path, lambda d, t: None) is None
     assert not path.exists()
+
+
+def test_without_an_in_kernel_copy_the_bytes_are_read_and_written_and_the_film_is_the_same(
+    takes, tmp_path, monkeypatch
+):
+    clips = [Clip(takes["real_a"]), Clip(takes["real_b"], 0, 1.5)]
+    fast = stitch.stitch(clips, tmp_path / "fast.mp4", 1280, 720)
+    calls = []
+
+    def refuse(*args: object) -> int:
+        calls.append(args)
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "copy_file_range", refuse)
+    slow = stitch.stitch(clips, tmp_path / "slow.mp4", 1280, 720)
+    assert fast.spliced and slow.spliced and calls
+    assert (tmp_path / "fast.mp4").read_bytes() == (tmp_path / "slow.mp4").read_bytes()
+
+    short = tmp_path / "short.bin"
+    short.write_bytes(b"x" * 100)
+    for copy in (True, False):
+        if copy:
+            monkeypatch.undo()
+        with open(short, "rb") as src, open(tmp_path / f"into{copy}.bin", "wb") as dst:
+            with pytest.raises(CannotSplice, match="shorter"):
+                mp4_splice._copy_range(src.fileno(), dst.fileno(), 50, 80, 0)
