@@ -5,7 +5,7 @@ Each shot contributes a run of its stored samples per track (`Cut`); their bytes
 bytes between them ride along unreferenced), and the index (moov) is written first (faststart) with
 the chunk offsets pointing at where they landed. Times follow what a packet-by-packet copy would
 give: each sample's showing and decoding times shifted by its shot's shift; the edit list starts
-the film at its first shown frame. Anything that would not make a sound file raises `CannotSplice`.
+the film at its first shown frame. Anything that would not make a correct file raises `CannotSplice`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from studio.mp4_boxes import CannotSplice, Movie, Track, bitrates
 __all__ = ["Cut", "splice"]
 
 MOVIE_TIMESCALE = 1000
+FTYP = struct.pack(
+    ">I4s4sI4s4s4s4s", 32, b"ftyp", b"isom", 0x200, b"isom", b"iso2", b"avc1", b"mp41"
+)  # as FFmpeg
 _NO_FAST_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF}
 _U32 = (1 << 32) - 1
 OFFSET_LIMIT = _U32  # byte offsets past this need 64-bit chunk offsets (co64) and a 64-bit mdat size
@@ -53,7 +56,7 @@ class _Joined:
     composition: np.ndarray
     sync: np.ndarray | None
     edit: int  # media time the film starts at (negative: the track starts that late, after an empty edit)
-    shown: int  # ticks shown (the edit's length)
+    shown: int  # ticks from the film's start to the end of its last sample shown
 
 
 def splice(cuts: Sequence[Cut], path: Path, report: Callable[[int], None]) -> int:
@@ -61,8 +64,8 @@ def splice(cuts: Sequence[Cut], path: Path, report: Callable[[int], None]) -> in
     `report(frames done)` is called after each shot's bytes are in."""
     if not cuts:
         raise CannotSplice("nothing to splice")
-    video = _join(cuts, "video")
-    audio = _join(cuts, "audio") if cuts[0].audio is not None else None
+    video = _join(cuts, sound=False)
+    audio = _join(cuts, sound=True) if cuts[0].audio is not None else None
     spans = []  # per shot: its first byte and how many, from its first kept sample to its last's end
     for i, cut in enumerate(cuts):
         lo, hi = cut.movie.size, 0
@@ -76,7 +79,7 @@ def splice(cuts: Sequence[Cut], path: Path, report: Callable[[int], None]) -> in
         spans.append((lo, hi - lo))
     starts = np.cumsum([0] + [n for _, n in spans])  # each shot's place in the media data
     data = int(starts[-1])
-    ftyp = cuts[0].movie.ftyp
+    ftyp = FTYP
     tracks = [video, audio]
     wide = False
     moov = _moov(tracks, spans, starts, 0, wide)
@@ -110,22 +113,24 @@ def splice(cuts: Sequence[Cut], path: Path, report: Callable[[int], None]) -> in
     return frames
 
 
-def _join(cuts: Sequence[Cut], kind: str) -> _Joined:
-    """One track's kept samples from every shot, with times as a packet copy would give them."""
+def _join(cuts: Sequence[Cut], sound: bool) -> _Joined:
+    """One track's kept samples from every shot (the sound's, or the pictures'), with times as a
+    packet copy would give them."""
+    kind = "sound" if sound else "picture"
     tracks: list[Track] = []
     pieces: dict[str, list[np.ndarray]] = {
         k: [] for k in ("sizes", "src", "shot", "pts", "dts", "dur", "sync")
     }
     for i, cut in enumerate(cuts):
-        track = cut.movie.video if kind == "video" else cut.movie.audio
-        kept = cut.video if kind == "video" else cut.audio
+        track = cut.movie.audio if sound else cut.movie.video
+        kept = cut.audio if sound else cut.video
         if track is None or kept is None:
             raise CannotSplice(f"a shot without its {kind} track")
         a, b = kept
         if not 0 <= a < b <= len(track.sizes):
             raise CannotSplice(f"no {kind} samples kept in shot {i + 1}")
         tracks.append(track)
-        shift = cut.shift if kind == "video" else cut.audio_shift
+        shift = cut.audio_shift if sound else cut.shift
         dts = track.dts[a:b] - track.edit + shift
         pieces["sizes"].append(track.sizes[a:b])
         pieces["src"].append(track.offsets[a:b])
@@ -145,7 +150,7 @@ def _join(cuts: Sequence[Cut], kind: str) -> _Joined:
         raise CannotSplice(f"{kind} times that do not increase across a cut")
     durations = np.append(steps, durations[-1])
     composition = pts - dts
-    if (composition < 0).any() or int(composition.max()) > 1 << 30:
+    if (composition < 0).any() or int(composition.max()) > 1 << 30 or int(durations.max()) > _U32:
         raise CannotSplice(f"{kind} showing times it cannot store")
     sync = np.concatenate(pieces["sync"])
     return _Joined(

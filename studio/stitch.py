@@ -279,13 +279,13 @@ def _splice(made: StitchPlan, path: Path, report: Progress) -> int | None:
             v, a = movie.video, movie.audio if made.audio else None
             if made.audio and a is None:
                 raise CannotSplice("a shot without sound")
-            pts = v.dts + v.composition - v.edit  # libav's times: the stream starts at its first
+            pts = v.dts + v.composition - v.edit  # libav's times; the stream starts at the first
             w = _window(s, offset, int(pts[0]), 0, Fraction(1, a.timescale) if a is not None else None)
             video = _run((pts >= w.lo) & (pts <= w.hi))
             if video[1] - video[0] != len(s.kept()):
                 raise CannotSplice("kept frames that are not a run of stored ones")
             audio = None
-            if a is not None:  # sound starts at 0: its edit skips the encoder's priming
+            if a is not None:  # libav's times; the stream starts at 0 (the priming the edit skips: < 0)
                 apts = a.dts - a.edit
                 audio = _run((apts >= w.a_lo) & (apts < w.a_hi))
             cuts.append(mp4_splice.Cut(movie, video, w.shift, audio, w.a_shift))
