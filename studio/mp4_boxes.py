@@ -1,4 +1,4 @@
-"""The ISO-BMFF boxes of a progressive MP4: its movie header and each track's sample tables, read with struct.
+"""The ISO-BMFF boxes of a progressive MP4: each track's headers and sample tables, read with struct.
 
 Only what a box-level splice needs, and only files it can splice safely: one video track and at
 most one sound track, one sample description each, sample tables in the moov (no fragments), at
@@ -15,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CannotSplice", "CutShort", "Movie", "Track", "children", "read"]
+__all__ = ["CannotSplice", "CutShort", "Movie", "Track", "bitrates", "children", "picture", "read", "sound"]
 
 _HEADER = struct.Struct(">I4s")
-_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf"}
 _TABLES = {b"stsd", b"stts", b"ctts", b"stss", b"stsc", b"stsz", b"stco", b"co64", b"sgpd", b"sbgp"}
 _MOOV_LIMIT = 64 << 20  # a moov bigger than this is not a take's
 
@@ -145,7 +144,8 @@ def read(path: Path) -> Movie:
     if len(moov) < 8 or _HEADER.unpack_from(moov, 0)[0] == 1:
         raise CannotSplice("an unusual moov header")
     try:
-        _check_mvex(moov)
+        if any(k == b"mvex" for k, _, _ in children(moov, 8, len(moov))):
+            raise CannotSplice("a fragmented MP4")
         tracks = [_track(moov, b, e) for k, b, e in children(moov, 8, len(moov)) if k == b"trak"]
     except (struct.error, ValueError, IndexError) as exc:
         raise CannotSplice(f"a damaged index: {exc}") from None
@@ -159,11 +159,6 @@ def read(path: Path) -> Movie:
         if len(t.sizes) and int((t.offsets + t.sizes).max()) > size:
             raise CutShort("samples past the end of the file: it is cut short")
     return Movie(Path(path), size, stamp, ftyp, video[0], audio[0] if audio else None)
-
-
-def _check_mvex(moov: bytes) -> None:
-    if any(k == b"mvex" for k, _, _ in children(moov, 8, len(moov))):
-        raise CannotSplice("a fragmented MP4")
 
 
 def _track(buf: bytes, start: int, end: int) -> Track:
