@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import av
 
+from studio import mp4_boxes
 from studio.errors import InputError
 
 DEFAULT_FPS = Fraction(24)
@@ -47,6 +48,8 @@ class Source:
     # whether it is a keyframe, in stored (decoding) order: B-frames come out in another order
     frame_times: tuple[float, ...]  # the same times in showing order
     audio: tuple[str, int, str, bytes] | None  # codec, sample rate, layout, setup
+    boxes: mp4_boxes.Movie | None = field(default=None, repr=False, compare=False)  # its MP4 index,
+    # when it was read from the sample tables (None: read with libav)
 
     @property
     def duration(self) -> float:
@@ -85,7 +88,57 @@ def open_for_packets(path: Path) -> Any:
 
 
 def probe(clip: Clip) -> Source:
-    """Read a clip's packets (no decoding): its format, frame times and keyframes."""
+    """Read a clip's packets (no decoding): its format, frame times and keyframes.
+
+    A progressive H.264 MP4 is read from its sample tables (a few hundred µs); any other file, or
+    one whose index is unusual, through libav's demuxer, packet by packet."""
+    try:
+        return from_boxes(clip, mp4_boxes.read(clip.path))
+    except mp4_boxes.CutShort:
+        raise InputError(
+            f"{clip.name or 'A shot'}: its video file is incomplete (cut short); download it again.",
+            field="video",
+        ) from None
+    except mp4_boxes.CannotSplice:
+        return probe_packets(clip)
+
+
+def from_boxes(clip: Clip, movie: mp4_boxes.Movie) -> Source:
+    """What `probe_packets` would learn, from the MP4's sample tables: the same times and keyframes
+    (libav's: a video packet's time is its showing time less the edit's start; the stream starts at
+    its first packet's time; the frame rate is samples over the track's whole duration)."""
+    v = movie.video
+    picture = mp4_boxes.picture(v)
+    audio = mp4_boxes.sound(movie.audio) if movie.audio is not None else None
+    if picture is None or (movie.audio is not None and audio is None) or not len(v.sizes):
+        raise mp4_boxes.CannotSplice("a codec read with libav")
+    pts = v.dts + v.composition - v.edit
+    if int(pts.min()) < 0 or int(pts[0]) != int(pts.min()) or not int(v.durations.sum()):
+        raise mp4_boxes.CannotSplice("frames before the edit's start")
+    if movie.audio is not None and movie.audio.edit > int(movie.audio.durations[:1].sum()):
+        raise mp4_boxes.CannotSplice("a sound edit past its first packet")
+    codec, width, height, extradata, (h, w) = picture
+    times = ((pts - pts[0]) / v.timescale).tolist()
+    keys = [True] * len(times) if v.sync is None else v.sync.tolist()
+    return Source(
+        clip=clip,
+        codec=codec,
+        width=width,
+        height=height,
+        pix_fmt="",  # as libav says without decoding
+        sar=Fraction(h, w) if h and w else Fraction(1),
+        time_base=Fraction(1, v.timescale),
+        fps=Fraction(v.timescale * len(times), int(v.durations.sum())).limit_denominator(1001),
+        extradata=extradata,
+        packets=tuple(zip(times, keys, strict=True)),
+        frame_times=tuple(sorted(times)),
+        audio=audio,
+        boxes=movie,
+    )
+
+
+def probe_packets(clip: Clip) -> Source:
+    """Read a clip's packets with libav's demuxer (no decoding): its format, frame times and keyframes."""
     try:
         container = open_for_packets(clip.path)
     except AV_ERRORS as exc:

@@ -12,6 +12,10 @@ Two ways, decided for the whole film by `plan`:
   bars (letterbox or pillarbox), and encoded with libx264 at the takes' common frame rate (24 fps
   when they differ; frames are repeated or dropped to keep time).
 
+A stream copy of progressive H.264 MP4s (what takes are) is spliced at box level (`mp4_splice`):
+sample tables merged, media bytes moved in the kernel, one range per shot; any file it does not
+understand falls back to copying packet by packet with PyAV, which keeps the same packets.
+
 Audio is kept when a take has it (copied alongside in stream copy; decoded, resampled to 48 kHz
 stereo AAC in re-encode, with silence for shots without sound). The file is written beside its
 destination and renamed into place, so a failed or interrupted stitch leaves nothing half-made;
@@ -33,8 +37,10 @@ from typing import Any
 
 import av
 
+from studio import mp4_splice
 from studio.errors import InputError
 from studio.letterbox import Letterbox
+from studio.mp4_boxes import CannotSplice
 from studio.shot_source import AV_ERRORS, DEFAULT_FPS, Clip, Source, open_for_packets, probe
 from studio.soundtrack import AUDIO_RATE, Soundtrack
 
@@ -82,6 +88,7 @@ class StitchResult:
     duration: float
     audio: bool
     reasons: tuple[str, ...]
+    spliced: bool = False  # stream copied at box level (False: packet by packet, or re-encoded)
 
 
 # --- planning ------------------------------------------------------------------------------------------
@@ -170,10 +177,13 @@ def stitch(
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
     report = progress or (lambda done, total: None)
     try:
-        try:
-            frames = _write(made, tmp, report, {"moov_size": str(_index_room(made))})
-        except _RoomTooSmall:
-            frames = _write(made, tmp, report, {"movflags": "+faststart"})
+        frames = _splice(made, tmp, report) if made.mode is StitchMode.COPY else None
+        spliced = frames is not None
+        if frames is None:
+            try:
+                frames = _write(made, tmp, report, {"moov_size": str(_index_room(made))})
+            except _RoomTooSmall:
+                frames = _write(made, tmp, report, {"movflags": "+faststart"})
         os.replace(tmp, out_path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -189,6 +199,7 @@ def stitch(
         round(float(frames / made.fps), 3),
         made.audio,
         made.reasons,
+        spliced,
     )
 
 
@@ -227,6 +238,73 @@ def _index_room(made: StitchPlan) -> int:
     return 16_384 + 48 * packets + 4 * len(made.sources[0].extradata)
 
 
+@dataclass(frozen=True)
+class _Window:
+    """Which packets of a shot a stream copy keeps, and how far it moves their times (stream ticks)."""
+
+    lo: int  # video packets kept: lo <= pts <= hi
+    hi: int
+    shift: int
+    a_lo: int  # sound kept: a_lo <= pts < a_hi
+    a_hi: int
+    a_shift: int
+
+
+def _window(s: Source, offset: Fraction, v0: int, a0: int = 0, atb: Fraction | None = None) -> _Window:
+    """The shot's window, for a film where it starts at `offset` s; v0, a0: its streams' start times
+    (libav's), atb: its sound's time base (None: no sound). Worked out once per shot, in integers."""
+    kept = s.kept()
+    start, half, tb = Fraction(kept[0]), 1 / (2 * s.fps), s.time_base
+    end = start + len(kept) / s.fps
+    lo = v0 + math.ceil((start - half) / tb)
+    hi = v0 + math.floor((Fraction(kept[-1]) + half) / tb)
+    shift = round((offset - start.limit_denominator(100000)) / tb) - v0
+    if atb is None:
+        return _Window(lo, hi, shift, 0, 0, 0)
+    a_lo = a0 + math.ceil((start - Fraction(1, 100)) / atb)
+    a_hi = a0 + math.ceil(end / atb)
+    a_shift = round(offset / atb) - a0 - round(start / atb)
+    return _Window(lo, hi, shift, a_lo, a_hi, a_shift)
+
+
+def _splice(made: StitchPlan, path: Path, report: Progress) -> int | None:
+    """The stream copy at box level (the frames), or None (and no file) when a take is not a
+    progressive MP4 it understands: the packets it keeps are `_copy`'s, shot by shot."""
+    try:
+        cuts, offset = [], Fraction(0)
+        for s in made.sources:
+            movie = s.boxes
+            if movie is None:
+                raise CannotSplice("read with libav")
+            v, a = movie.video, movie.audio if made.audio else None
+            if made.audio and a is None:
+                raise CannotSplice("a shot without sound")
+            pts = v.dts + v.composition - v.edit  # libav's times; the stream starts at the first
+            w = _window(s, offset, int(pts[0]), 0, Fraction(1, a.timescale) if a is not None else None)
+            video = _run((pts >= w.lo) & (pts <= w.hi))
+            if video[1] - video[0] != len(s.kept()):
+                raise CannotSplice("kept frames that are not a run of stored ones")
+            audio = None
+            if a is not None:  # libav's times; the stream starts at 0 (the priming the edit skips: < 0)
+                apts = a.dts - a.edit
+                audio = _run((apts >= w.a_lo) & (apts < w.a_hi))
+            cuts.append(mp4_splice.Cut(movie, video, w.shift, audio, w.a_shift))
+            offset += len(s.kept()) / s.fps
+        return mp4_splice.splice(cuts, path, lambda done: report(done, made.total_frames))
+    except CannotSplice:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+
+
+def _run(keep: Any) -> tuple[int, int]:
+    """[first, stop) of the one run of True in a boolean array; CannotSplice when not one run."""
+    where = keep.nonzero()[0]
+    if not len(where) or int(where[-1]) - int(where[0]) + 1 != len(where):
+        raise CannotSplice("kept samples that are not one run")
+    return int(where[0]), int(where[-1]) + 1
+
+
 def _copy(made: StitchPlan, out: Any, report: Progress) -> int:
     """Packets copied with their times shifted; the first one of each shot is a keyframe.
 
@@ -242,19 +320,10 @@ def _copy(made: StitchPlan, out: Any, report: Progress) -> int:
             if vout is None:
                 vout = out.add_stream_from_template(vs)
                 aout = out.add_stream_from_template(aud) if aud is not None else None
-            kept = s.kept()
-            start, half, tb = Fraction(kept[0]), 1 / (2 * s.fps), s.time_base
-            end = start + len(kept) / s.fps
-            v0, vi = vs.start_time or 0, vs.index
-            lo = v0 + math.ceil((start - half) / tb)  # video packets kept: lo <= pts <= hi
-            hi = v0 + math.floor((Fraction(kept[-1]) + half) / tb)
-            shift = round((offset - start.limit_denominator(100000)) / tb) - v0
-            a_lo = a_hi = a_shift = 0
-            if aud is not None:
-                atb, a0 = Fraction(aud.time_base or Fraction(1, AUDIO_RATE)), aud.start_time or 0
-                a_lo = a0 + math.ceil((start - Fraction(1, 100)) / atb)  # sound kept: a_lo <= pts < a_hi
-                a_hi = a0 + math.ceil(end / atb)
-                a_shift = round(offset / atb) - a0 - round(start / atb)
+            vi = vs.index
+            atb = Fraction(aud.time_base or Fraction(1, AUDIO_RATE)) if aud is not None else None
+            w = _window(s, offset, vs.start_time or 0, (aud.start_time or 0) if aud is not None else 0, atb)
+            lo, hi, shift, a_lo, a_hi, a_shift = w.lo, w.hi, w.shift, w.a_lo, w.a_hi, w.a_shift
             for packet in src.demux(*(x for x in (vs, aud) if x is not None)):
                 pts = packet.pts
                 if pts is None:
@@ -275,7 +344,7 @@ def _copy(made: StitchPlan, out: Any, report: Progress) -> int:
                 else:
                     continue
                 out.mux_one(packet)
-            offset += len(kept) / s.fps
+            offset += len(s.kept()) / s.fps
     return done
 
 
