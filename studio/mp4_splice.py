@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.mp4_boxes import CannotSplice, Movie, Track, bitrates
+from studio.mp4_boxes import CannotSplice, Movie, Track
+from studio.mp4_entry import bitrates
 
 __all__ = ["Cut", "splice"]
 

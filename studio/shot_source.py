@@ -9,7 +9,7 @@ from typing import Any
 
 import av
 
-from studio import mp4_boxes
+from studio import mp4_boxes, mp4_entry
 from studio.errors import InputError
 
 DEFAULT_FPS = Fraction(24)
@@ -108,8 +108,8 @@ def from_boxes(clip: Clip, movie: mp4_boxes.Movie) -> Source:
     (libav's: a video packet's time is its showing time less the edit's start; the stream starts at
     its first packet's time; the frame rate is samples over the track's whole duration)."""
     v = movie.video
-    picture = mp4_boxes.picture(v)
-    audio = mp4_boxes.sound(movie.audio) if movie.audio is not None else None
+    picture = mp4_entry.picture(v)
+    audio = mp4_entry.sound(movie.audio) if movie.audio is not None else None
     if picture is None or (movie.audio is not None and audio is None) or not len(v.sizes):
         raise mp4_boxes.CannotSplice("a codec read with libav")
     pts = v.dts + v.composition - v.edit
