@@ -97,7 +97,7 @@ def _one_thread() -> dict[str, int]:
     frame that doubles the CPU a scale costs, and the encoder thread already uses the other core."""
     try:
         VideoReformatter().reformat(av.VideoFrame(2, 2, "gray"), width=4, height=4, threads=1)
-    except TypeError:
+    except Exception:  # TypeError before PyAV 17; anything else: swscale's own default, still correct
         return {}
     return {"threads": 1}
 
