@@ -1,7 +1,8 @@
 """How fast the local renderer makes a 4 s 1280x720 clip, against a plain encode of as many frames.
 
-Run: python bench/bench_render.py [--repeat 3] [--preset superfast] [--all]  (--all: more prompts,
-every camera preset on text and image, every remix style)
+Run: python bench/bench_render.py [--repeat 3] [--preset superfast] [--all] [--only SUBSTRING]
+(--all: more prompts, every camera preset on text and image, every remix style; --only: just the cases
+whose name holds SUBSTRING, case-insensitive, repeatable)
 
 The baseline is the same encoder with the same settings writing 96 copies of one constant frame,
 so the ratio shows what drawing the frames (and encoding moving content) costs on top of the
@@ -106,6 +107,13 @@ def main() -> None:
     parser.add_argument(
         "--cpu", action="store_true", help="time CPU seconds, not wall time (shared machines)"
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="SUBSTRING",
+        help="time only the cases whose name contains SUBSTRING (repeatable; the baseline always runs)",
+    )
     args = parser.parse_args()
     global CLOCK
     if args.cpu:
@@ -197,6 +205,9 @@ def main() -> None:
                 )
             for style in ("watercolour", "noir", "sepia", "winter", "night", "comic", "pixel", "neon"):
                 cases.append((f"remix: {style}", lambda s=style: render_remix(text_out, s, tmp / "r.mp4")))
+        if args.only:
+            wanted = [o.lower() for o in args.only]
+            cases = [(n, f) for n, f in cases if any(o in n.lower() for o in wanted)]
         for name, fn in cases:
             rows.append((name, best_of(args.repeat, fn)))
 

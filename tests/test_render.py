@@ -465,6 +465,83 @@ def test_frame_camera_zooms_about_the_centre_and_holds_inside_the_frame():
     assert np.abs(g.y[:, -1].astype(int) - before[:, -1].astype(int)).max() <= 2  # the right edge, held
 
 
+@pytest.mark.parametrize("crop", [(24, 14, 160, 96), (0, 0, 162, 98), (38, 22, 162, 98), (10, 6, 190, 114)])
+def test_scale_crop_frames_the_crop_like_an_exact_bilinear_resize(crop):
+    """The swscale path (one thread, a new context per crop size) puts every plane where Pillow's
+    exact sub-pixel bilinear resize of the same box does: within one code value on ramps steep enough
+    that one value is about one pixel, so the framing is right to a pixel, chroma aligned with luma."""
+    from demo_gateway.render.encode import YuvFrame, scale_crop
+
+    w, h = 200, 120
+    x0, y0, cw, ch = crop
+    f = YuvFrame(w, h)
+    f.y[:] = 30 + np.arange(w, dtype=np.uint8)[None, :]  # one code value per pixel
+    f.u[:] = 40 + 2 * np.arange(w // 2, dtype=np.uint8)[None, :]
+    f.v[:] = 40 + 2 * np.arange(h // 2, dtype=np.uint8)[:, None]
+    planes = [(f.y.copy(), 1), (f.u.copy(), 2), (f.v.copy(), 2)]
+    scale_crop(f, x0, y0, cw, ch)
+    for out, (src, k) in zip((f.y, f.u, f.v), planes, strict=True):
+        box = (x0 / k, y0 / k, (x0 + cw) / k, (y0 + ch) / k)
+        ref = Image.fromarray(src).resize((w // k, h // k), Image.Resampling.BILINEAR, box=box)
+        assert np.abs(out.astype(int) - np.asarray(ref)).max() <= 1
+
+
+def test_scale_crop_on_one_thread_gives_the_pixels_swscale_gives_by_default():
+    from demo_gateway.render.encode import _SWS, YuvFrame, _plane, scale_crop
+
+    if int(av.__version__.split(".")[0]) >= 17:  # PyAV takes `threads` from 17: the trick must be on
+        assert _SWS == {"threads": 1}
+
+    rng = np.random.default_rng(3)
+    f = YuvFrame(640, 360)
+    f.buf[:] = rng.integers(0, 256, f.buf.shape, dtype=np.uint8)
+    x0, y0, cw, ch = 52, 30, 522, 294
+    src = av.VideoFrame(cw, ch, "yuv420p")
+    _plane(src, 0)[:] = f.y[y0 : y0 + ch, x0 : x0 + cw]
+    _plane(src, 1)[:] = f.u[y0 // 2 : (y0 + ch) // 2, x0 // 2 : (x0 + cw) // 2]
+    _plane(src, 2)[:] = f.v[y0 // 2 : (y0 + ch) // 2, x0 // 2 : (x0 + cw) // 2]
+    ref = src.reformat(width=640, height=360, format="yuv420p", interpolation="BILINEAR")
+    scale_crop(f, x0, y0, cw, ch)
+    for k, plane in enumerate((f.y, f.u, f.v)):
+        assert np.array_equal(plane, _plane(ref, k))
+
+
+def _cover_reference(dst: np.ndarray, fill: np.ndarray, ridge: np.ndarray, row0: int) -> None:
+    """The silhouette cover spelled out a column at a time."""
+    for x in range(dst.shape[1]):
+        edge = int(np.floor(ridge[x] + 0.5)) - row0
+        for r in range(max(0, edge + 1), dst.shape[0]):
+            dst[r, x] = fill[r, x]
+        if 0 <= edge < dst.shape[0]:
+            a = min(1.0, max(0.0, np.float32(edge + row0) - ridge[x] + np.float32(0.5)))
+            cur = np.float32(dst[edge, x])
+            dst[edge, x] = np.uint8(cur + (np.float32(fill[edge, x]) - cur) * np.float32(a) + np.float32(0.5))
+
+
+def test_the_silhouette_cover_matches_a_column_by_column_reference():
+    """The byte-mask blend (one mask shared by u and v) covers exactly the rows below the ridge and
+    blends the edge row by coverage, ridges above, inside and below the band included."""
+    from demo_gateway.render.scene import _cover
+
+    rng = np.random.default_rng(11)
+    rows = np.arange(400, dtype=np.int16)[:, None]
+    for row0 in (0, 37):
+        n, w = 60, 96
+        ridge = (row0 + rng.uniform(-8, n + 8, w)).astype(np.float32)
+        ridge[:5] = row0 - 20.0  # wholly above the band: every row covered
+        ridge[5:10] = row0 + n + 20.0  # wholly below: nothing covered
+        dsts = tuple(rng.integers(0, 256, (n, w), dtype=np.uint8) for _ in range(2))
+        pano = tuple(rng.integers(0, 256, (n, w + 30), dtype=np.uint8) for _ in range(2))
+        fills = tuple(p[:, 7 : 7 + w] for p in pano)  # a window of a wider panorama, as drawn
+        expected = [d.copy() for d in dsts]
+        for e, fill in zip(expected, fills, strict=True):
+            _cover_reference(e, fill, ridge, row0)
+        _cover(dsts, fills, ridge, row0, rows)
+        for got, want in zip(dsts, expected, strict=True):
+            assert np.array_equal(got, want)
+        assert np.array_equal(dsts[0][:, :5], fills[0][:, :5])
+
+
 def test_the_render_bench_still_imports_and_lists_every_camera_preset():
     import importlib.util
 

@@ -2,27 +2,49 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 RATE = 48_000
 
 
 def _shaped(rng: np.random.Generator, n: int, lo: float, hi: float) -> np.ndarray:
-    """White noise band-passed between lo and hi Hz (in the frequency domain), unit RMS."""
-    spec = np.fft.rfft(rng.standard_normal(n).astype(np.float32))
-    f = np.fft.rfftfreq(n, 1.0 / RATE)
-    band = 1.0 / np.sqrt(1.0 + (lo / np.maximum(f, 1e-3)) ** 4) / np.sqrt(1.0 + (f / hi) ** 4)
-    out = np.fft.irfft(spec * band, n).astype(np.float32)
+    """Noise band-passed between lo and hi Hz, unit RMS: a random spectrum (what white noise's FFT
+    is), shaped in the frequency domain and brought back with one inverse FFT, all in float32."""
+    m = n // 2 + 1
+    band = _band(n, lo, hi)
+    spec = np.empty(m, np.complex64)
+    spec.real = rng.standard_normal(m, np.float32) * band
+    spec.imag = rng.standard_normal(m, np.float32) * band
+    out = np.fft.irfft(spec, n).astype(np.float32, copy=False)
     return out / (float(np.sqrt(np.mean(out**2))) + 1e-9)
 
 
+@lru_cache(maxsize=16)
+def _band(n: int, lo: float, hi: float) -> np.ndarray:
+    """The band-pass gain at each of an n-sample FFT's frequencies (read-only, shared)."""
+    f = np.fft.rfftfreq(n, 1.0 / RATE).astype(np.float32)
+    f[0] = 1e-3
+    band = (1.0 / np.sqrt((1.0 + (lo / f) ** 4) * (1.0 + (f / hi) ** 4))).astype(np.float32)
+    band.flags.writeable = False
+    return band
+
+
+_CONTROL = 64  # envelopes are slow (periods of a second and more): computed every 64 samples, then eased
+
+
 def _swell(rng: np.random.Generator, n: int, period: float, depth: float) -> np.ndarray:
-    t = np.arange(n, dtype=np.float32) / RATE
+    k = -(-n // _CONTROL)  # control points every _CONTROL samples, one more at the end
+    t = np.arange(k + 1, dtype=np.float32) * np.float32(_CONTROL / RATE)
     ph = float(rng.uniform(0, 6.28))
     wobble = 0.3 * np.sin(2 * np.pi * t / (period * 2.7) + ph * 1.7)
-    return (1.0 - depth + depth * (0.5 + 0.5 * np.sin(2 * np.pi * t / period + ph + wobble))).astype(
+    env = (1.0 - depth + depth * (0.5 + 0.5 * np.sin(2 * np.pi * t / period + ph + wobble))).astype(
         np.float32
     )
+    step = np.arange(_CONTROL, dtype=np.float32) / np.float32(_CONTROL)
+    out = env[:-1, None] + (env[1:] - env[:-1])[:, None] * step[None, :]  # linear between control points
+    return out.reshape(-1)[:n]
 
 
 def ambience_of(terrain: str, water: bool, particles: frozenset[str], moods: frozenset[str]) -> set[str]:

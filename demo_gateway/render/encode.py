@@ -91,6 +91,20 @@ class YuvFrame:
         self.v = flat[n + q : n + 2 * q].reshape(height // 2, width // 2)
 
 
+def _one_thread() -> dict[str, int]:
+    """`threads=1` for swscale where PyAV takes it (17+). Its default there is a pool of slice threads
+    per context, set up again whenever the source size changes: for a crop that changes size every
+    frame that doubles the CPU a scale costs, and the encoder thread already uses the other core."""
+    try:
+        VideoReformatter().reformat(av.VideoFrame(2, 2, "gray"), width=4, height=4, threads=1)
+    except Exception:  # TypeError before PyAV 17; anything else: swscale's own default, still correct
+        return {}
+    return {"threads": 1}
+
+
+_SWS = _one_thread()
+
+
 def scale_crop(f: YuvFrame, x0: int, y0: int, cw: int, ch: int) -> None:
     """Replace a frame in place by its crop (x0, y0, cw, ch; all even) scaled back up to the full size.
 
@@ -102,7 +116,7 @@ def scale_crop(f: YuvFrame, x0: int, y0: int, cw: int, ch: int) -> None:
     cy, cx = y0 // 2, x0 // 2
     _plane(src, 1)[:] = f.u[cy : cy + ch // 2, cx : cx + cw // 2]
     _plane(src, 2)[:] = f.v[cy : cy + ch // 2, cx : cx + cw // 2]
-    out = src.reformat(width=w, height=h, format="yuv420p", interpolation="BILINEAR")
+    out = src.reformat(width=w, height=h, format="yuv420p", interpolation="BILINEAR", **_SWS)
     f.y[:] = _plane(out, 0)
     f.u[:] = _plane(out, 1)
     f.v[:] = _plane(out, 2)
@@ -129,7 +143,7 @@ class PlaneScaler:
         src = av.VideoFrame(cw, ch, "gray")
         _plane(src, 0)[:] = plane[y0 : y0 + ch, x0 : x0 + cw]
         scaled = self._reformatter.reformat(
-            src, width=self.width, height=self.height, interpolation=Interpolation.BILINEAR
+            src, width=self.width, height=self.height, interpolation=Interpolation.BILINEAR, **_SWS
         )
         out[:] = _plane(scaled, 0)
 
@@ -222,6 +236,9 @@ class VideoWriter:
             if audio is not None:
                 astream = self._container.add_stream("aac", rate=audio_rate, layout="stereo")
                 astream.bit_rate = 96_000
+                # FFmpeg's fast AAC coder: a quarter of the default two-loop search's CPU, and an
+                # ambient noise bed sounds the same through either
+                astream.options = {"aac_coder": "fast"}
                 self._audio = (astream, audio, audio_rate)
             self._audio_packets: list[av.Packet] = []
         except BaseException:

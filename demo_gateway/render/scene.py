@@ -91,7 +91,7 @@ class TextScene(Terrain, Sky, Water):
             width, height, vignette=0.42 if night else 0.34, watermark=True, seed=spec.seed
         )
         self._xs = np.arange(width, dtype=np.float32)
-        self._irows = np.arange(height, dtype=np.int32)[:, None]
+        self._irows = np.arange(height, dtype=np.int16)[:, None]  # int16: twice the SIMD lanes of int32
         if spec.water or spec.wet:
             self._build_water()
         self._flashes = self._lightning_times() if spec.lightning else []
@@ -292,7 +292,7 @@ class TextScene(Terrain, Sky, Water):
         y0 = max(top, int(math.floor(float(r.min()))))
         y1 = min(h, int(math.ceil(float(r.max()))) + 1)
         if y1 > y0:
-            _cover(f.y[y0:y1], layer.fy[y0 - top : y1 - top, xo : xo + w], r, y0, self._irows)
+            _cover((f.y[y0:y1],), (layer.fy[y0 - top : y1 - top, xo : xo + w],), r, y0, self._irows)
         if y1 < h:
             f.y[y1:h] = layer.fy[y1 - top : h - top, xo : xo + w]
         # chroma
@@ -302,8 +302,8 @@ class TextScene(Terrain, Sky, Water):
         c1 = min(hc, int(math.ceil(float(rc.max()))) + 1)
         cx = xo // 2
         if c1 > c0:
-            for plane, src in ((f.u, layer.fu), (f.v, layer.fv)):
-                _cover(plane[c0:c1], src[c0 - ct : c1 - ct, cx : cx + w // 2], rc, c0, self._irows)
+            fills = tuple(src[c0 - ct : c1 - ct, cx : cx + w // 2] for src in (layer.fu, layer.fv))
+            _cover((f.u[c0:c1], f.v[c0:c1]), fills, rc, c0, self._irows)
         if c1 < hc:
             f.u[c1:hc] = layer.fu[c1 - ct : hc - ct, cx : cx + w // 2]
             f.v[c1:hc] = layer.fv[c1 - ct : hc - ct, cx : cx + w // 2]
@@ -315,16 +315,32 @@ def _solid_from(layer: _Layer, drop: int) -> int:
     return (int(math.ceil(float(layer.ridge.max()))) + drop + 5) // 2 * 2
 
 
-def _cover(dst: np.ndarray, fill: np.ndarray, ridge: np.ndarray, row0: int, rows: np.ndarray) -> None:
-    """Lays `fill` over `dst` (rows from `row0` of a plane) below a silhouette's edge, `ridge` (the
-    edge's row in each column), anti-aliased: each column has at most one partly covered row."""
+def _cover(
+    dsts: tuple[np.ndarray, ...],
+    fills: tuple[np.ndarray, ...],
+    ridge: np.ndarray,
+    row0: int,
+    rows: np.ndarray,
+) -> None:
+    """Lays each fill over its dst (the same rows, from `row0`, of planes of one size) below a
+    silhouette's edge, `ridge` (the edge's row in each column), anti-aliased: each column has at most
+    one partly covered row. The coverage is worked out once for all the planes (u and v share it).
+
+    `rows` is a column of row numbers (int16). The cover is a byte mask (0 or 255) and a bitwise
+    blend, dst ^ ((dst ^ fill) & mask): several times faster than a boolean `copyto(where=)`."""
+    n = dsts[0].shape[0]
     edge = np.floor(ridge + 0.5).astype(np.int32) - row0
-    np.copyto(dst, fill, where=rows[: dst.shape[0]] > edge[None, :])
-    cols = np.nonzero((edge >= 0) & (edge < dst.shape[0]))[0]
+    mask = np.greater(rows[:n], np.clip(edge, -1, n).astype(np.int16)).view(np.uint8)
+    np.negative(mask, out=mask)  # True (1) -> 255
+    cols = np.nonzero((edge >= 0) & (edge < n))[0]
     er = edge[cols]
     a = np.clip((er + row0).astype(np.float32) - ridge[cols] + 0.5, 0.0, 1.0)
-    cur = dst[er, cols].astype(np.float32)
-    dst[er, cols] = (cur + (fill[er, cols] - cur) * a + 0.5).astype(np.uint8)
+    for dst, fill in zip(dsts, fills, strict=True):
+        diff = np.bitwise_xor(dst, fill)
+        diff &= mask
+        dst ^= diff
+        cur = dst[er, cols].astype(np.float32)
+        dst[er, cols] = (cur + (fill[er, cols] - cur) * a + 0.5).astype(np.uint8)
 
 
 def frame_camera(f: YuvFrame, pose: Pose) -> None:
