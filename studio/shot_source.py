@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -64,8 +65,10 @@ class Source:
         end = self.clip.trim_out
         return self.duration if end is None else min(end, self.duration)
 
+    @functools.cached_property
     def kept(self) -> list[float]:
-        """The times of the frames inside the trim (a frame counts if it starts before the out point)."""
+        """The times of the frames inside the trim (a frame counts if it starts before the out point);
+        worked out once per source (planning and copying both ask)."""
         half = float(1 / self.fps) / 2
         lo, hi = self.trim_in - half, self.trim_out - half
         return [t for t in self.frame_times if lo <= t < hi]

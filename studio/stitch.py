@@ -100,7 +100,7 @@ def plan(clips: Sequence[Clip], width: int, height: int, *, force_encode: bool =
     for i, s in enumerate(sources):
         if not s.frame_times:
             raise InputError(f"{s.label(i)}: its video has no frames.", field="video")
-        if s.trim_in >= s.trim_out or not s.kept():
+        if s.trim_in >= s.trim_out or not s.kept:
             raise InputError(
                 f"{s.label(i)}: its trim ({s.trim_in:g}–{s.trim_out:g} s) is outside its video "
                 f"({s.duration:.2f} s).",
@@ -126,7 +126,7 @@ def plan(clips: Sequence[Clip], width: int, height: int, *, force_encode: bool =
         fps = rates.pop() if len(rates) == 1 else DEFAULT_FPS
         total = sum(_slots(s, fps) for s in sources)
         return StitchPlan(StitchMode.ENCODE, width, height, fps, audio, tuple(reasons), sources, total)
-    total = sum(len(s.kept()) for s in sources)
+    total = sum(len(s.kept) for s in sources)
     return StitchPlan(StitchMode.COPY, first.width, first.height, first.fps, audio, (), sources, total)
 
 
@@ -253,7 +253,7 @@ class _Window:
 def _window(s: Source, offset: Fraction, v0: int, a0: int = 0, atb: Fraction | None = None) -> _Window:
     """The shot's window, for a film where it starts at `offset` s; v0, a0: its streams' start times
     (libav's), atb: its sound's time base (None: no sound). Worked out once per shot, in integers."""
-    kept = s.kept()
+    kept = s.kept
     start, half, tb = Fraction(kept[0]), 1 / (2 * s.fps), s.time_base
     end = start + len(kept) / s.fps
     lo = v0 + math.ceil((start - half) / tb)
@@ -282,14 +282,14 @@ def _splice(made: StitchPlan, path: Path, report: Progress) -> int | None:
             pts = v.dts + v.composition - v.edit  # libav's times; the stream starts at the first
             w = _window(s, offset, int(pts[0]), 0, Fraction(1, a.timescale) if a is not None else None)
             video = _run((pts >= w.lo) & (pts <= w.hi))
-            if video[1] - video[0] != len(s.kept()):
+            if video[1] - video[0] != len(s.kept):
                 raise CannotSplice("kept frames that are not a run of stored ones")
             audio = None
             if a is not None:  # libav's times; the stream starts at 0 (the priming the edit skips: < 0)
                 apts = a.dts - a.edit
                 audio = _run((apts >= w.a_lo) & (apts < w.a_hi))
             cuts.append(mp4_splice.Cut(movie, video, w.shift, audio, w.a_shift))
-            offset += len(s.kept()) / s.fps
+            offset += len(s.kept) / s.fps
         return mp4_splice.splice(cuts, path, lambda done: report(done, made.total_frames))
     except CannotSplice:
         with contextlib.suppress(OSError):
@@ -344,7 +344,7 @@ def _copy(made: StitchPlan, out: Any, report: Progress) -> int:
                 else:
                     continue
                 out.mux_one(packet)
-            offset += len(s.kept()) / s.fps
+            offset += len(s.kept) / s.fps
     return done
 
 
@@ -378,7 +378,7 @@ def _encode(made: StitchPlan, out: Any, report: Progress) -> int:
 
 def _frames(s: Source, slots: int, fps: Fraction) -> Any:
     """The shot's frames at the film's rate: slot k shows the last frame shown by its time."""
-    start = s.kept()[0]
+    start = s.kept[0]
     with av.open(str(s.clip.path)) as src:
         vs = src.streams.video[0]
         vs.thread_type = "AUTO"
