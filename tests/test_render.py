@@ -487,10 +487,10 @@ def test_scale_crop_frames_the_crop_like_an_exact_bilinear_resize(crop):
 
 
 def test_scale_crop_on_one_thread_gives_the_pixels_swscale_gives_by_default():
-    from demo_gateway.render.encode import _SWS, YuvFrame, _plane, scale_crop
+    from demo_gateway.render.encode import SWS, YuvFrame, _plane, scale_crop
 
     if int(av.__version__.split(".")[0]) >= 17:  # PyAV takes `threads` from 17: the trick must be on
-        assert _SWS == {"threads": 1}
+        assert SWS == {"threads": 1}
 
     rng = np.random.default_rng(3)
     f = YuvFrame(640, 360)

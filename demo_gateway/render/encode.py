@@ -102,7 +102,7 @@ def _one_thread() -> dict[str, int]:
     return {"threads": 1}
 
 
-_SWS = _one_thread()
+SWS = _one_thread()
 
 
 def scale_crop(f: YuvFrame, x0: int, y0: int, cw: int, ch: int) -> None:
@@ -116,7 +116,7 @@ def scale_crop(f: YuvFrame, x0: int, y0: int, cw: int, ch: int) -> None:
     cy, cx = y0 // 2, x0 // 2
     _plane(src, 1)[:] = f.u[cy : cy + ch // 2, cx : cx + cw // 2]
     _plane(src, 2)[:] = f.v[cy : cy + ch // 2, cx : cx + cw // 2]
-    out = src.reformat(width=w, height=h, format="yuv420p", interpolation="BILINEAR", **_SWS)
+    out = src.reformat(width=w, height=h, format="yuv420p", interpolation="BILINEAR", **SWS)
     f.y[:] = _plane(out, 0)
     f.u[:] = _plane(out, 1)
     f.v[:] = _plane(out, 2)
@@ -143,7 +143,7 @@ class PlaneScaler:
         src = av.VideoFrame(cw, ch, "gray")
         _plane(src, 0)[:] = plane[y0 : y0 + ch, x0 : x0 + cw]
         scaled = self._reformatter.reformat(
-            src, width=self.width, height=self.height, interpolation=Interpolation.BILINEAR, **_SWS
+            src, width=self.width, height=self.height, interpolation=Interpolation.BILINEAR, **SWS
         )
         out[:] = _plane(scaled, 0)
 

@@ -8,7 +8,7 @@ import av
 import numpy as np
 
 from demo_gateway.errors import InputError
-from demo_gateway.render.encode import FPS, VideoWriter, YuvFrame
+from demo_gateway.render.encode import FPS, SWS, VideoWriter, YuvFrame
 from demo_gateway.render.finisher import Finisher
 from demo_gateway.render.framing import RenderResult, frame_count, result_of, seed_of, seed_parts
 from demo_gateway.render.styles import make_style, pick_style
@@ -49,7 +49,7 @@ def _source_duration(
 
 def _to_planes(frame: av.VideoFrame, w: int, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if frame.format.name != "yuv420p" or frame.width != w or frame.height != h:
-        frame = frame.reformat(width=w, height=h, format="yuv420p")
+        frame = frame.reformat(width=w, height=h, format="yuv420p", **SWS)
     buf = frame.to_ndarray(format="yuv420p")
     flat = buf.reshape(-1)
     n, q = w * h, w * h // 4

@@ -149,8 +149,10 @@ def render_image_to_video(
         sy = np.clip(sy * np.float32(gain) + 0.5, 0, 255).astype(np.uint8)
         su = np.clip(su.astype(np.int16) - round(warmth * 0.7), 0, 255).astype(np.uint8)
         sv = np.clip(sv.astype(np.int16) + round(warmth), 0, 255).astype(np.uint8)
-        pu, pv = (Image.fromarray(p, "L") for p in (su, sv))  # chroma: Pillow's exact sub-pixel resize
-        luma = PlaneScaler(w, h)  # luma: swscale, whole source pixels (3x faster, the bulk of each frame)
+        # swscale, whole source pixels (3x faster than Pillow's exact sub-pixel resize): the chroma crop
+        # snaps to whole chroma pixels, under one luma pixel off the luma's, which no eye can see
+        luma = PlaneScaler(w, h)
+        chroma_u, chroma_v = PlaneScaler(w // 2, h // 2), PlaneScaler(w // 2, h // 2)
 
         kb_dir = rng.uniform(-1, 1, 2)
         kb_dir /= max(1e-6, float(np.hypot(*kb_dir)))
@@ -181,8 +183,8 @@ def render_image_to_video(
             frame = YuvFrame(w, h)
             luma.scale(sy, (x0, y0, x0 + vw, y0 + vh), frame.y)
             cbox = (x0 / 2, y0 / 2, (x0 + vw) / 2, (y0 + vh) / 2)
-            frame.u[:] = np.asarray(pu.resize((w // 2, h // 2), Image.Resampling.BILINEAR, box=cbox))
-            frame.v[:] = np.asarray(pv.resize((w // 2, h // 2), Image.Resampling.BILINEAR, box=cbox))
+            chroma_u.scale(su, cbox, frame.u)
+            chroma_v.scale(sv, cbox, frame.v)
             if particles is not None:
                 particles.draw(frame, i / FPS)
             finisher.apply(frame)
