@@ -314,3 +314,22 @@ def test_a_moon_in_the_prompt_is_drawn_once_as_the_subject_not_again_in_the_sky(
     assert moonlit.sun is None
     plain = TextScene(read_prompt("a black cat on a rooftop at night", seed=1), 320, 180, 4)
     assert plain.sun is not None  # without a moon subject the sky keeps its own
+
+
+def test_at_night_a_dark_subject_is_rim_lit_along_its_top_edge():
+    """A black cat on a night roof reads because the sky's light catches its top edge; by day, no rim."""
+
+    def drawn(night: bool) -> np.ndarray:
+        light = Light((1.0, 1.0, 1.0), (0.0, 0.0, 0.0), 0.0, night, (150.0, 170.0, 220.0))
+        pen = Pen((-0.5, -0.5, 0.5, 0.5), 120.0, light)
+        pen.ell(0.0, 0.0, 0.3, 0.2, (20, 20, 24, 255))
+        return np.asarray(pen.image()).astype(int)
+
+    night, day = drawn(True), drawn(False)
+    cols = np.nonzero(night[..., 3].max(axis=0) > 200)[0]
+    mid = int(cols.mean())
+    rows = np.nonzero(night[:, mid, 3] > 200)[0]
+    top, inside = night[rows[0] + 1, mid, :3], night[(rows[0] + rows[-1]) // 2, mid, :3]
+    assert top[2] > inside[2] + 40, (top, inside)  # the edge facing the sky is lit, bluish
+    assert abs(int(day[rows[0] + 1, mid, 2]) - int(day[(rows[0] + rows[-1]) // 2, mid, 2])) < 8
+    assert (night[..., 3] == day[..., 3]).all(), "the rim light changes colour only, not the shape"

@@ -149,7 +149,21 @@ class Pen:
 
     def image(self) -> Image.Image:
         self.flush()
-        return self.base.resize((self.w // self.ss, self.h // self.ss), Image.Resampling.BOX)
+        im = self.base.resize((self.w // self.ss, self.h // self.ss), Image.Resampling.BOX)
+        return rim_lit(im, self.light.rim) if self.light.night else im
+
+
+def rim_lit(im: Image.Image, rim: Colour, strength: float = 0.75) -> Image.Image:
+    """A night subject's silhouette caught by the sky's light along its top edges (a rim light), so
+    a dark cat on a dark roof still reads: the edge is where the pixels above are transparent."""
+    rgba = np.asarray(im, np.float32)
+    a = rgba[..., 3] / 255.0
+    above = np.zeros_like(a)
+    above[2:, 1:] = a[:-2, :-1]  # the light comes from above, a little from the left
+    edge = np.clip(a - above, 0.0, 1.0) * strength
+    lit = rgba.copy()
+    lit[..., :3] += np.asarray(rim, np.float32) * edge[..., None]
+    return Image.fromarray(np.clip(lit, 0, 255).astype(np.uint8), "RGBA")
 
 
 def _taper(a: np.ndarray, sides: tuple[bool, bool, bool, bool]) -> np.ndarray:
