@@ -30,6 +30,12 @@ class Sky:
     sky_u: np.ndarray
     sky_v: np.ndarray
 
+    def _sky_rows(self) -> int:
+        """The sky rows a frame can show: over water (or a wet street) those above the horizon (even)."""
+        if self.spec.water or self.spec.wet:
+            return min(self.h, self.horizon + self.horizon % 2)
+        return self.h
+
     def _build_sky(self) -> None:
         spec, pal, rng = self.spec, self.pal, self.rng
         h = self.h
@@ -43,7 +49,7 @@ class Sky:
         whole = np.broadcast_to(col, (h, pw, 3)).astype(np.float32)
         # over water (or a wet street) every row from the horizon down is drawn over each frame: only the
         # rows above it are worked on (the random draws stay the same, so the look does too)
-        cut = h if not (spec.water or spec.wet) else min(h, self.horizon + self.horizon % 2)
+        cut = self._sky_rows()
         sky = whole[:cut]
         xs = np.arange(pw, dtype=np.float32)[None, :]
         ys = np.arange(cut, dtype=np.float32)[:, None]

@@ -45,6 +45,13 @@ def half_rgb(rgb: np.ndarray) -> np.ndarray:
     return out
 
 
+def _snow_rows(edge: np.ndarray) -> int:
+    """How many leading rows of a snow edge field (rows, cols) have snow: below them every edge is -4 or
+    less, where smoothstep(-4, 4, edge) is exactly 0."""
+    live = np.nonzero((edge > -4.0).any(axis=1))[0]
+    return int(live[-1]) + 1 if live.size else 0
+
+
 class Terrain:
     """Builds a TextScene's land layers; mixed into TextScene, which sets the attributes below."""
 
@@ -172,17 +179,25 @@ class Terrain:
             facing = (np.tanh(slope * 2.5) * side)[xi]
             gully = fbm2d(rng, h - top, pw, 0.1 * h, 12.0, 3)
             facing = np.clip(facing + 0.25 * gully, -1, 1)
-            fill = fill * (1.0 + 0.2 * facing * np.exp(-depth / (0.3 * h)))[..., None]
+            fill *= (1.0 + 0.2 * facing * np.exp(-depth / (0.3 * h)))[..., None]
             if spec.snowcaps:
                 line = mean - 0.15 * amp + 0.3 * amp * fbm1d(rng, pw, 0.3 * h, 3)[None, :]
                 edge = line - ys + gully * 0.05 * h
-                snow = smoothstep(-4.0, 4.0, edge) * smoothstep(-2.0, 0.0, ys - ridge[None, :])
+                # the snow is nil (smoothstep(-4, 4, edge) is 0) from the last row with an edge above -4
+                # down: only the rows above are worked on, the rest of the fill is left as it is
+                r = _snow_rows(edge)
+                snow = smoothstep(-4.0, 4.0, edge[:r]) * smoothstep(-2.0, 0.0, ys[:r] - ridge[None, :])
                 bright = np.array((238, 242, 252), np.float32) * np.maximum(self.pal["light"], 0.32)
                 warm = mix(bright, self.pal["glow"] * np.maximum(self.pal["light"], 0.32) * 1.2, 0.35)
                 cool = bright * np.array((0.6, 0.68, 0.86), np.float32)
-                snow_col = mix(cool, warm, (0.5 + 0.5 * facing)[..., None])
-                snow_col = mix(snow_col, self.pal["haze"], 0.85 * (1.0 - ((k + 1) / n) ** 0.7))
-                fill = mix(fill, snow_col, (snow * 0.95)[..., None])
+                snow_col = mix(cool, warm, (0.5 + 0.5 * facing[:r])[..., None])
+                # mix(a, b, t) = a + (b - a) * t, worked in place (the same sums, fewer big temporaries)
+                haze = np.subtract(self.pal["haze"], snow_col, dtype=np.float32)
+                haze *= np.float32(0.85 * (1.0 - ((k + 1) / n) ** 0.7))
+                snow_col += haze
+                snow_col -= fill[:r]
+                snow_col *= (snow * 0.95)[..., None]
+                fill[:r] += snow_col
             layers.append(self._finish_layer(ridge, fill, top, shift))
         return layers
 
