@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from demo_gateway.render import terrain
-from demo_gateway.render.encode import YuvFrame
+from demo_gateway.render.encode import YuvFrame, to_u8
 from demo_gateway.render.framing import seed_of, seed_parts
 from demo_gateway.render.noise import smoothstep
 from demo_gateway.render.scene import TextScene
@@ -119,3 +119,64 @@ def test_snowcaps_match_the_slow_reference(prompt: str, monkeypatch: pytest.Monk
         assert a.top == b.top
         for p, q in ((a.fy, b.fy), (a.fu, b.fu), (a.fv, b.fv)):
             assert np.array_equal(p, q)
+
+
+def _reference_water(scene: TextScene, f: YuvFrame, t: float, sky_off: int) -> None:
+    """The water as it was drawn before: every row shifted in a Python loop, the glint added densely."""
+    h, w, hz = scene.h, scene.w, scene.horizon
+    dx = scene.w_amp * (
+        0.55 * np.sin(scene.w_swell * 0.35 - t * 1.7)
+        + scene.w_jitter * np.sin(scene.w_rowfreq * t + scene.w_rowphase)
+    )
+    shifts = np.rint(dx).astype(np.int64)
+    pad = scene.w_pad
+
+    def shifted(rows: np.ndarray, sh: np.ndarray) -> np.ndarray:
+        n, ww = rows.shape
+        padded = np.concatenate([np.repeat(rows[:, :1], pad, 1), rows, np.repeat(rows[:, -1:], pad, 1)], 1)
+        return np.stack([padded[j, pad + d : pad + d + ww] for j, d in enumerate(sh.tolist())])
+
+    out = shifted(f.y[scene.w_src], shifts)
+    swell = 1.0 + 0.025 * np.sin(scene.w_swell - t * 2.2)
+    wy, wu, wv = scene.w_col
+    refl = scene.w_refl[:, 0]
+    y = out * (refl * swell)[:, None]
+    y += (wy * (1.0 - refl) * swell + 0.5)[:, None]
+    off = int(t * 14) % 64
+    y += scene.w_streak[:, off : off + w]
+    if scene.glint is not None:
+        g0, g1 = scene.glint_x
+        cols, flat, vals = scene.glint[int(round(t * 24)) % len(scene.glint)]
+        pattern = np.zeros((h - hz, g1 - g0), np.float32)
+        pattern[(flat - cols) // w, cols] = vals
+        a, b = max(0, g0 - sky_off), min(w, g1 - sky_off)
+        if b > a:
+            y[:, a:b] += pattern[:, a - (g0 - sky_off) : b - (g0 - sky_off)]
+    np.clip(y, 0, 255, out=y)
+    f.y[hz:] = y
+    hc = hz // 2
+    sel = slice(0, 2 * (h // 2 - hc), 2)
+    csrc = np.clip(scene.w_src[sel] // 2, 0, h // 2 - 1)
+    for plane, base in ((f.u, wu), (f.v, wv)):
+        cout = shifted(plane[csrc], shifts[sel] // 2)
+        plane[hc:] = to_u8(base + (cout - np.float32(base)) * scene.w_refl[sel])
+
+
+@pytest.mark.parametrize("prompt", ["a comic sailboat on the ocean", "rainy neon city at night"])
+def test_water_matches_the_slow_reference(prompt: str) -> None:
+    scene = TextScene(_spec(prompt), W, H, N)
+    if "ocean" in prompt:
+        assert scene.glint is not None, "the sun's glitter is drawn"
+        g0, g1 = scene.glint_x
+        offsets = [0, g0 - W + 40, g1 - 30, g0 + 5, g1 + 10]  # the glitter cut at either edge, or gone
+    else:
+        offsets = [0, 7]
+    base = YuvFrame(W, H)
+    scene.draw(3, base)
+    for i, sky_off in zip((0, 5, 11, 17, 23), offsets * 3, strict=False):
+        a, b = YuvFrame(W, H), YuvFrame(W, H)
+        a.buf[:] = b.buf[:] = base.buf
+        scene._draw_water(a, i / 24, sky_off)
+        _reference_water(scene, b, i / 24, sky_off)
+        assert np.array_equal(a.buf, b.buf)
+        assert not np.array_equal(a.buf, base.buf)
