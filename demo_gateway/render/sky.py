@@ -46,11 +46,10 @@ class Sky:
         t1 = smoothstep(0.0, 0.62, v)
         t2 = smoothstep(0.45, 1.0, v) ** 1.3
         col = mix(mix(pal["zenith"], pal["mid"], t1), pal["horizon"], t2)
-        whole = np.broadcast_to(col, (h, pw, 3)).astype(np.float32)
         # over water (or a wet street) every row from the horizon down is drawn over each frame: only the
         # rows above it are worked on (the random draws stay the same, so the look does too)
         cut = self._sky_rows()
-        sky = whole[:cut]
+        sky = np.broadcast_to(col[:cut], (cut, pw, 3)).astype(np.float32)
         xs = np.arange(pw, dtype=np.float32)[None, :]
         ys = np.arange(cut, dtype=np.float32)[:, None]
         unit = float(max(self.w, self.h))
@@ -193,7 +192,9 @@ class Sky:
                 0.62 + 1.4 * (dens - toward) - 0.25 * dens + 0.12 * fbm2d(rng, ch, cw, 8, 14, 3), 0, 1
             )
             dens = np.asarray(
-                Image.fromarray(dens.astype(np.float32), "F").resize((pw, h), Image.Resampling.BICUBIC),
+                Image.fromarray(dens.astype(np.float32), "F").resize(
+                    (pw, cut), Image.Resampling.BICUBIC, box=(0, 0, cw, cut * ch / h)
+                ),
                 np.float32,
             )
             # the rows below the last cloud stay as they are: the rest is worked on those above it only
@@ -222,4 +223,4 @@ class Sky:
                 keep = dens[iy, ix] < 0.25
                 self.stars = (iy[keep], ix[keep], b[keep], ph[keep])
 
-        self.sky_y, self.sky_u, self.sky_v = _planes_of(whole, self.dither)
+        self.sky_y, self.sky_u, self.sky_v = _planes_of(sky, self.dither, h)

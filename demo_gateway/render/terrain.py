@@ -27,12 +27,27 @@ class _Layer:
     feature: float = 0.0  # the features' typical height (px)
 
 
-def _planes_of(rgb: np.ndarray, dither: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Static RGB artwork to uint8 planes, with a little triangular dither against banding."""
+def _planes_of(
+    rgb: np.ndarray, dither: np.random.Generator, height: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Static RGB artwork to uint8 planes, with a little triangular dither against banding.
+
+    With a `height` beyond the artwork's (even) rows, the planes are that tall, the rows below the artwork
+    repeating its last (rows never seen), and the dither is drawn as for the whole height."""
+    rows, width = rgb.shape[:2]
+    height = rows if height is None else height
     y = luma_of(rgb)
-    noise = dither.random(y.shape, np.float32) - dither.random(y.shape, np.float32)
+    a = dither.random((height, width), np.float32)
+    b = dither.random((height, width), np.float32)
+    noise = a[:rows] - b[:rows]
     _, cb, cr = rgb_to_yuv(half_rgb(rgb))  # chroma is linear in RGB: convert the 2x2 means
-    return to_u8(y + noise * 0.9), to_u8(cb), to_u8(cr)
+    planes = to_u8(y + noise * 0.9), to_u8(cb), to_u8(cr)
+    if height == rows:
+        return planes
+    return tuple(  # type: ignore[return-value]
+        np.concatenate([p, np.repeat(p[-1:], p.shape[0] * height // rows - p.shape[0], axis=0)])
+        for p in planes
+    )
 
 
 def half_rgb(rgb: np.ndarray) -> np.ndarray:
