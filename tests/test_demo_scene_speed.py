@@ -180,3 +180,37 @@ def test_water_matches_the_slow_reference(prompt: str) -> None:
         _reference_water(scene, b, i / 24, sky_off)
         assert np.array_equal(a.buf, b.buf)
         assert not np.array_equal(a.buf, base.buf)
+
+
+class _FullFill(TextScene):
+    """The slow reference: every land fill worked on down to the frame's foot."""
+
+    def _fill(self, *args, bottom=None, **kwargs):  # type: ignore[no-untyped-def]
+        return super()._fill(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "seed"), [("a comic sailboat on the ocean", None), ("tropical islands in the ocean", 3)]
+)
+def test_islands_over_water_match_the_full_fill(prompt: str, seed: int | None) -> None:
+    spec = _spec(prompt, seed)
+    assert spec.terrain == "islands" and spec.water
+    fast, slow = TextScene(spec, W, H, N), _FullFill(spec, W, H, N)
+    assert fast.rng.bit_generator.state == slow.rng.bit_generator.state
+    hz = fast.horizon
+    for a, b in zip(fast.layers, slow.layers, strict=True):
+        assert a.top == b.top and a.fy.shape == b.fy.shape and a.fu.shape == b.fu.shape
+        assert a.fy.shape[0] > hz - a.top, "rows under the horizon are left out"
+        rows, crows = hz - a.top, hz // 2 - a.top // 2
+        for got, want in (
+            (a.fy[:rows], b.fy[:rows]),
+            (a.fu[:crows], b.fu[:crows]),
+            (a.fv[:crows], b.fv[:crows]),
+        ):
+            diff = np.abs(got.astype(np.int16) - want)
+            assert diff.max() <= 1 and np.count_nonzero(diff) <= got.size // 10_000
+    for i in (0, N - 1):
+        x, y = YuvFrame(W, H), YuvFrame(W, H)
+        fast.draw(i, x)
+        slow.draw(i, y)
+        assert np.abs(x.buf.astype(np.int16) - y.buf).max() <= 1

@@ -103,7 +103,8 @@ class Terrain:
     def _finish_layer(
         self, ridge: np.ndarray, fill_rgb: np.ndarray, top: int, shift: float, stepped=False
     ) -> _Layer:
-        fy, fu, fv = _planes_of(fill_rgb, self.dither)
+        # a fill made for fewer rows (those above open water) still gets planes, and dither, as tall
+        fy, fu, fv = _planes_of(fill_rgb, self.dither, self.h - top)
         return _Layer(
             ridge=ridge.astype(np.float32), top=top, fy=fy, fu=fu, fv=fv, shift=shift, stepped=stepped
         )
@@ -130,20 +131,31 @@ class Terrain:
         rim: float,
         tex: float,
         top: int | None = None,
+        bottom: int | None = None,
     ) -> tuple[np.ndarray, int]:
-        """Common shading under a ridge: rim light, texture, mist towards the bottom."""
+        """Common shading under a ridge: rim light, texture, mist towards the bottom.
+
+        The fill covers rows `top` to `bottom` (even; the frame's foot unless given: rows a frame never
+        shows are not worked on), the texture's random draws being those of a fill down to the foot."""
         h = self.h
         if top is None:
             top = max(0, int(np.floor(ridge.min())) - 2)
         top -= top % 2
+        bottom = h if bottom is None else max(top + 2, min(h, bottom))
         pw = ridge.shape[0]
-        ys = np.arange(top, h, dtype=np.float32)[:, None]
+        ys = np.arange(top, bottom, dtype=np.float32)[:, None]
         d = ys - ridge[None, :]
-        fill = np.broadcast_to(colour, (h - top, pw, 3)).astype(np.float32)
+        fill = np.broadcast_to(colour, (bottom - top, pw, 3)).astype(np.float32)
         if tex > 0:
-            noise = fbm2d(self.rng, (h - top) // 2 + 1, pw // 2 + 1, 24, 40, 4)
+            gh = (h - top) // 2 + 1
+            noise = fbm2d(self.rng, gh, pw // 2 + 1, 24, 40, 4)
             noise = np.asarray(
-                Image.fromarray(noise, "F").resize((pw, h - top), Image.Resampling.BILINEAR), np.float32
+                Image.fromarray(noise, "F").resize(
+                    (pw, bottom - top),
+                    Image.Resampling.BILINEAR,
+                    box=(0, 0, pw // 2 + 1, (bottom - top) * gh / (h - top)),
+                ),
+                np.float32,
             )
             fill *= (1.0 + tex * noise)[..., None]
         if rim > 0:
@@ -255,6 +267,8 @@ class Terrain:
                 rim=0.15,
                 tex=0.05,
                 top=int(hz - amp - 4),
+                # over water the rows from the horizon down are the water's: not worked on
+                bottom=hz + hz % 2 if (self.spec.water or self.spec.wet) else None,
             )
             layers.append(self._finish_layer(ridge, fill, top, shift))
         return layers
