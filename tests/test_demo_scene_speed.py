@@ -185,16 +185,22 @@ def test_water_matches_the_slow_reference(prompt: str) -> None:
 class _FullFill(TextScene):
     """The slow reference: every land fill worked on down to the frame's foot."""
 
-    def _fill(self, *args, bottom=None, **kwargs):  # type: ignore[no-untyped-def]
-        return super()._fill(*args, **kwargs)
+    def _land_bottom(self) -> int:
+        return self.h
 
 
 @pytest.mark.parametrize(
-    ("prompt", "seed"), [("a comic sailboat on the ocean", None), ("tropical islands in the ocean", 3)]
+    ("prompt", "seed", "terrain"),
+    [
+        ("a comic sailboat on the ocean", None, "islands"),
+        ("tropical islands in the ocean", 3, "islands"),
+        ("rainy neon city at night", None, "city"),  # a wet street
+        ("a city harbour at sunset", 2, "city"),
+    ],
 )
-def test_islands_over_water_match_the_full_fill(prompt: str, seed: int | None) -> None:
+def test_land_over_water_matches_the_full_fill(prompt: str, seed: int | None, terrain: str) -> None:
     spec = _spec(prompt, seed)
-    assert spec.terrain == "islands" and spec.water
+    assert spec.terrain == terrain and (spec.water or spec.wet)
     fast, slow = TextScene(spec, W, H, N), _FullFill(spec, W, H, N)
     assert fast.rng.bit_generator.state == slow.rng.bit_generator.state
     hz = fast.horizon

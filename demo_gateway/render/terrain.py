@@ -109,6 +109,13 @@ class Terrain:
             ridge=ridge.astype(np.float32), top=top, fy=fy, fu=fu, fv=fv, shift=shift, stepped=stepped
         )
 
+    def _land_bottom(self) -> int:
+        """The row (even) land fills are worked on down to: over water or a wet street the horizon, the
+        rows below being the water's in every frame; elsewhere the frame's foot."""
+        if self.spec.water or self.spec.wet:
+            return min(self.h, self.horizon + self.horizon % 2)
+        return self.h
+
     def _lateral(self, par: float) -> float:
         """The signed sideways travel over the clip (px) of a layer at this parallax (1 = nearest)."""
         a, b = self._law
@@ -267,8 +274,7 @@ class Terrain:
                 rim=0.15,
                 tex=0.05,
                 top=int(hz - amp - 4),
-                # over water the rows from the horizon down are the water's: not worked on
-                bottom=hz + hz % 2 if (self.spec.water or self.spec.wet) else None,
+                bottom=self._land_bottom(),
             )
             layers.append(self._finish_layer(ridge, fill, top, shift))
         return layers
