@@ -30,6 +30,12 @@ class Sky:
     sky_u: np.ndarray
     sky_v: np.ndarray
 
+    def _sky_rows(self) -> int:
+        """The sky rows a frame can show: over water (or a wet street) those above the horizon (even)."""
+        if self.spec.water or self.spec.wet:
+            return min(self.h, self.horizon + self.horizon % 2)
+        return self.h
+
     def _build_sky(self) -> None:
         spec, pal, rng = self.spec, self.pal, self.rng
         h = self.h
@@ -40,9 +46,12 @@ class Sky:
         t1 = smoothstep(0.0, 0.62, v)
         t2 = smoothstep(0.45, 1.0, v) ** 1.3
         col = mix(mix(pal["zenith"], pal["mid"], t1), pal["horizon"], t2)
-        sky = np.broadcast_to(col, (h, pw, 3)).astype(np.float32)
+        # over water (or a wet street) every row from the horizon down is drawn over each frame: only the
+        # rows above it are worked on (the random draws stay the same, so the look does too)
+        cut = self._sky_rows()
+        sky = np.broadcast_to(col[:cut], (cut, pw, 3)).astype(np.float32)
         xs = np.arange(pw, dtype=np.float32)[None, :]
-        ys = np.arange(h, dtype=np.float32)[:, None]
+        ys = np.arange(cut, dtype=np.float32)[:, None]
         unit = float(max(self.w, self.h))
 
         # sun or moon
@@ -88,7 +97,7 @@ class Sky:
             np.add.at(sky, (iy, ix), b[:, None].astype(np.float32) * tint)
             big = b > 150
             for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
-                yy = np.clip(iy[big] + dy, 0, h - 1)
+                yy = np.clip(iy[big] + dy, 0, cut - 1)
                 xx = np.clip(ix[big] + dx, 0, pw - 1)
                 np.add.at(sky, (yy, xx), (0.3 * b[big])[:, None].astype(np.float32) * tint[big])
             tw = b > 70
@@ -103,10 +112,10 @@ class Sky:
                 mw = fbm2d(rng, h // 4, pw // 4, 20, 30, 4)
                 mw_im = np.asarray(
                     Image.fromarray(mw, "F").resize((pw, h), Image.Resampling.BILINEAR), np.float32
-                )
+                )[:cut]
                 cy = hz * 0.35 + (xs - pw / 2) * 0.35
                 band = np.exp(-(((ys - cy) / (0.14 * self.h)) ** 2)) * np.clip(mw_im + 0.4, 0, 1)
-                sky = sky + np.array((30, 32, 46), np.float32) * band[..., None]
+                sky += np.array((30, 32, 46), np.float32) * band[..., None]
 
         if spec.aurora and spec.time == "night":
             # two or three soft curtains: a bright lower hem, rays fading upwards, slow folds
@@ -127,13 +136,13 @@ class Sky:
                     np.array((140, 60, 230), np.float32),
                     up[..., None] ** 0.8,
                 )
-                sky = sky + colour * a * 0.7
+                sky += colour * a * 0.7
 
         # the sun/moon disc, after the glow
         if self.sun is not None:
             sx, sy, radius = self.sun
             # only the disc's own box is touched (the disc is zero outside it)
-            y0, y1 = max(0, int(sy - radius) - 3), min(h, int(sy + radius) + 4)
+            y0, y1 = max(0, int(sy - radius) - 3), min(cut, int(sy + radius) + 4)
             x0, x1 = max(0, int(sx - radius) - 3), min(pw, int(sx + radius) + 4)
             bys, bxs = ys[y0:y1], xs[:, x0:x1]
             d = np.sqrt((bxs - sx) ** 2 + (bys - sy) ** 2)
@@ -183,12 +192,14 @@ class Sky:
                 0.62 + 1.4 * (dens - toward) - 0.25 * dens + 0.12 * fbm2d(rng, ch, cw, 8, 14, 3), 0, 1
             )
             dens = np.asarray(
-                Image.fromarray(dens.astype(np.float32), "F").resize((pw, h), Image.Resampling.BICUBIC),
+                Image.fromarray(dens.astype(np.float32), "F").resize(
+                    (pw, cut), Image.Resampling.BICUBIC, box=(0, 0, cw, cut * ch / h)
+                ),
                 np.float32,
             )
             # the rows below the last cloud stay as they are: the rest is worked on those above it only
             filled = np.nonzero(dens.max(axis=1) > 0.0)[0]
-            r1 = int(filled[-1]) + 1 if filled.size else 0
+            r1 = min(cut, int(filled[-1]) + 1) if filled.size else 0
             lit = np.array(
                 Image.fromarray(lit.astype(np.float32), "F").resize(
                     (pw, r1), Image.Resampling.BICUBIC, box=(0, 0, cw, r1 * ch / h)
@@ -212,4 +223,4 @@ class Sky:
                 keep = dens[iy, ix] < 0.25
                 self.stars = (iy[keep], ix[keep], b[keep], ph[keep])
 
-        self.sky_y, self.sky_u, self.sky_v = _planes_of(sky, self.dither)
+        self.sky_y, self.sky_u, self.sky_v = _planes_of(sky, self.dither, h)

@@ -34,6 +34,9 @@ def city_layers(land: Terrain, water: bool) -> list[_Layer]:
     else:
         window_cols = np.array([(255, 206, 130), (255, 226, 170), (200, 224, 255)], np.float32)
     lit_p = 0.32 if night else (0.12 if spec.time in ("sunset", "dawn") else 0.0)
+    # over water or a wet street the rows from the horizon down are never seen: fills stop there (the
+    # random draws are those of fills down to the frame's foot, so the skyline stays the same)
+    bottom = land._land_bottom()
     layers = []
     for k, (par, tall, size) in enumerate(specs):
         shift = land._lateral(par)
@@ -43,8 +46,8 @@ def city_layers(land: Terrain, water: bool) -> list[_Layer]:
         col = land._layer_colour(k, n) * (1.35 if night else 1.0)
         top = max(0, int(base - tall * h * 1.6) - 8)
         top -= top % 2
-        fill = np.broadcast_to(col, (h - top, pw, 3)).astype(np.float32).copy()
-        ys = np.arange(top, h, dtype=np.float32)[:, None]
+        fill = np.broadcast_to(col, (bottom - top, pw, 3)).astype(np.float32).copy()
+        ys = np.arange(top, bottom, dtype=np.float32)[:, None]
         x = int(rng.integers(-30, 0))
         win = max(2, int(round(0.0042 * h * size * 1.6)))
         while x < pw:
@@ -79,6 +82,8 @@ def city_layers(land: Terrain, water: bool) -> list[_Layer]:
                         haze = 1.0 - ((k + 1) / n) ** 0.8
                         for rr, cc in zip(*np.nonzero(on), strict=True):
                             yy = wy0 + rr * sy
+                            if yy >= bottom - top:
+                                break  # this window and those after it are in rows never seen
                             xx = x0 + win // 2 + 1 + cc * sx
                             if lit_p > 0:
                                 c = window_cols[pick[rr, cc]] * bright[rr, cc]

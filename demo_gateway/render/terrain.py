@@ -27,12 +27,27 @@ class _Layer:
     feature: float = 0.0  # the features' typical height (px)
 
 
-def _planes_of(rgb: np.ndarray, dither: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Static RGB artwork to uint8 planes, with a little triangular dither against banding."""
+def _planes_of(
+    rgb: np.ndarray, dither: np.random.Generator, height: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Static RGB artwork to uint8 planes, with a little triangular dither against banding.
+
+    With a `height` beyond the artwork's (even) rows, the planes are that tall, the rows below the artwork
+    repeating its last (rows never seen), and the dither is drawn as for the whole height."""
+    rows, width = rgb.shape[:2]
+    height = rows if height is None else height
     y = luma_of(rgb)
-    noise = dither.random(y.shape, np.float32) - dither.random(y.shape, np.float32)
+    a = dither.random((height, width), np.float32)
+    b = dither.random((height, width), np.float32)
+    noise = a[:rows] - b[:rows]
     _, cb, cr = rgb_to_yuv(half_rgb(rgb))  # chroma is linear in RGB: convert the 2x2 means
-    return to_u8(y + noise * 0.9), to_u8(cb), to_u8(cr)
+    planes = to_u8(y + noise * 0.9), to_u8(cb), to_u8(cr)
+    if height == rows:
+        return planes
+    return tuple(  # type: ignore[return-value]
+        np.concatenate([p, np.repeat(p[-1:], p.shape[0] * height // rows - p.shape[0], axis=0)])
+        for p in planes
+    )
 
 
 def half_rgb(rgb: np.ndarray) -> np.ndarray:
@@ -43,6 +58,13 @@ def half_rgb(rgb: np.ndarray) -> np.ndarray:
     out += rgb[1::2, 1:w:2]
     out *= np.float32(0.25)
     return out
+
+
+def _snow_rows(edge: np.ndarray) -> int:
+    """How many leading rows of a snow edge field (rows, cols) have snow: below them every edge is -4 or
+    less, where smoothstep(-4, 4, edge) is exactly 0."""
+    live = np.nonzero((edge > -4.0).any(axis=1))[0]
+    return int(live[-1]) + 1 if live.size else 0
 
 
 class Terrain:
@@ -81,10 +103,18 @@ class Terrain:
     def _finish_layer(
         self, ridge: np.ndarray, fill_rgb: np.ndarray, top: int, shift: float, stepped=False
     ) -> _Layer:
-        fy, fu, fv = _planes_of(fill_rgb, self.dither)
+        # a fill made for fewer rows (those above open water) still gets planes, and dither, as tall
+        fy, fu, fv = _planes_of(fill_rgb, self.dither, self.h - top)
         return _Layer(
             ridge=ridge.astype(np.float32), top=top, fy=fy, fu=fu, fv=fv, shift=shift, stepped=stepped
         )
+
+    def _land_bottom(self) -> int:
+        """The row (even) land fills are worked on down to: over water or a wet street the horizon, the
+        rows below being the water's in every frame; elsewhere the frame's foot."""
+        if self.spec.water or self.spec.wet:
+            return min(self.h, self.horizon + self.horizon % 2)
+        return self.h
 
     def _lateral(self, par: float) -> float:
         """The signed sideways travel over the clip (px) of a layer at this parallax (1 = nearest)."""
@@ -108,20 +138,31 @@ class Terrain:
         rim: float,
         tex: float,
         top: int | None = None,
+        bottom: int | None = None,
     ) -> tuple[np.ndarray, int]:
-        """Common shading under a ridge: rim light, texture, mist towards the bottom."""
+        """Common shading under a ridge: rim light, texture, mist towards the bottom.
+
+        The fill covers rows `top` to `bottom` (even; the frame's foot unless given: rows a frame never
+        shows are not worked on), the texture's random draws being those of a fill down to the foot."""
         h = self.h
         if top is None:
             top = max(0, int(np.floor(ridge.min())) - 2)
         top -= top % 2
+        bottom = h if bottom is None else max(top + 2, min(h, bottom))
         pw = ridge.shape[0]
-        ys = np.arange(top, h, dtype=np.float32)[:, None]
+        ys = np.arange(top, bottom, dtype=np.float32)[:, None]
         d = ys - ridge[None, :]
-        fill = np.broadcast_to(colour, (h - top, pw, 3)).astype(np.float32)
+        fill = np.broadcast_to(colour, (bottom - top, pw, 3)).astype(np.float32)
         if tex > 0:
-            noise = fbm2d(self.rng, (h - top) // 2 + 1, pw // 2 + 1, 24, 40, 4)
+            gh = (h - top) // 2 + 1
+            noise = fbm2d(self.rng, gh, pw // 2 + 1, 24, 40, 4)
             noise = np.asarray(
-                Image.fromarray(noise, "F").resize((pw, h - top), Image.Resampling.BILINEAR), np.float32
+                Image.fromarray(noise, "F").resize(
+                    (pw, bottom - top),
+                    Image.Resampling.BILINEAR,
+                    box=(0, 0, pw // 2 + 1, (bottom - top) * gh / (h - top)),
+                ),
+                np.float32,
             )
             fill *= (1.0 + tex * noise)[..., None]
         if rim > 0:
@@ -172,17 +213,25 @@ class Terrain:
             facing = (np.tanh(slope * 2.5) * side)[xi]
             gully = fbm2d(rng, h - top, pw, 0.1 * h, 12.0, 3)
             facing = np.clip(facing + 0.25 * gully, -1, 1)
-            fill = fill * (1.0 + 0.2 * facing * np.exp(-depth / (0.3 * h)))[..., None]
+            fill *= (1.0 + 0.2 * facing * np.exp(-depth / (0.3 * h)))[..., None]
             if spec.snowcaps:
                 line = mean - 0.15 * amp + 0.3 * amp * fbm1d(rng, pw, 0.3 * h, 3)[None, :]
                 edge = line - ys + gully * 0.05 * h
-                snow = smoothstep(-4.0, 4.0, edge) * smoothstep(-2.0, 0.0, ys - ridge[None, :])
+                # the snow is nil (smoothstep(-4, 4, edge) is 0) from the last row with an edge above -4
+                # down: only the rows above are worked on, the rest of the fill is left as it is
+                r = _snow_rows(edge)
+                snow = smoothstep(-4.0, 4.0, edge[:r]) * smoothstep(-2.0, 0.0, ys[:r] - ridge[None, :])
                 bright = np.array((238, 242, 252), np.float32) * np.maximum(self.pal["light"], 0.32)
                 warm = mix(bright, self.pal["glow"] * np.maximum(self.pal["light"], 0.32) * 1.2, 0.35)
                 cool = bright * np.array((0.6, 0.68, 0.86), np.float32)
-                snow_col = mix(cool, warm, (0.5 + 0.5 * facing)[..., None])
-                snow_col = mix(snow_col, self.pal["haze"], 0.85 * (1.0 - ((k + 1) / n) ** 0.7))
-                fill = mix(fill, snow_col, (snow * 0.95)[..., None])
+                snow_col = mix(cool, warm, (0.5 + 0.5 * facing[:r])[..., None])
+                # mix(a, b, t) = a + (b - a) * t, worked in place (the same sums, fewer big temporaries)
+                haze = np.subtract(self.pal["haze"], snow_col, dtype=np.float32)
+                haze *= np.float32(0.85 * (1.0 - ((k + 1) / n) ** 0.7))
+                snow_col += haze
+                snow_col -= fill[:r]
+                snow_col *= (snow * 0.95)[..., None]
+                fill[:r] += snow_col
             layers.append(self._finish_layer(ridge, fill, top, shift))
         return layers
 
@@ -225,6 +274,7 @@ class Terrain:
                 rim=0.15,
                 tex=0.05,
                 top=int(hz - amp - 4),
+                bottom=self._land_bottom(),
             )
             layers.append(self._finish_layer(ridge, fill, top, shift))
         return layers

@@ -64,10 +64,15 @@ class Water:
             n4 = (x1 - x0) // 4 + 1
             dash = np.repeat(rng.random((rows, n4), np.float32), 4, axis=1)[:, : x1 - x0]
             phase = np.repeat(rng.uniform(0, 6.28, (rows, n4)).astype(np.float32), 4, axis=1)[:, : x1 - x0]
+            # most of a pattern is exactly 0 (the clip): each is kept as its lit points, sorted by column,
+            # so a frame adds only those (adding 0 would change nothing)
             self.glint = [
-                (
-                    near * np.clip(dash * (0.5 + 0.5 * np.sin(phase + k * 0.785)) - 0.6, 0, None) * 420.0
-                ).astype(np.float32)
+                _lit_points(
+                    (
+                        near * np.clip(dash * (0.5 + 0.5 * np.sin(phase + k * 0.785)) - 0.6, 0, None) * 420.0
+                    ).astype(np.float32),
+                    w,
+                )
                 for k in range(8)
             ]
             self.glint_x = (x0, x1)
@@ -94,8 +99,12 @@ class Water:
             g0, g1 = self.glint_x
             a, b = max(0, g0 - sky_off), min(w, g1 - sky_off)
             if b > a:
-                pattern = self.glint[int(round(t * FPS)) % len(self.glint)]
-                y[:, a:b] += pattern[:, a - (g0 - sky_off) : b - (g0 - sky_off)]
+                cols, flat, vals = self.glint[int(round(t * FPS)) % len(self.glint)]
+                # the points in columns a..b of the frame (a - (g0 - sky_off) on in the pattern)
+                lo, hi = np.searchsorted(cols, (a - (g0 - sky_off), b - (g0 - sky_off)))
+                if hi > lo:
+                    at = flat[lo:hi] + (g0 - sky_off)
+                    y.reshape(-1)[at] += vals[lo:hi]
         np.clip(y, 0, 255, out=y)
         f.y[hz:] = y
         hc = hz // 2
@@ -111,11 +120,20 @@ class Water:
             plane[hc:] = to_u8(base + (cout[k] - np.float32(base)) * refl_c)
 
 
+def _lit_points(pattern: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The non-zero points of a glint pattern, ordered by column: (columns, row * width + column, values),
+    the second an index into a frame-wide buffer `width` wide once the pattern's offset is added."""
+    cols_first = np.ascontiguousarray(pattern.T)
+    c, r = np.nonzero(cols_first)
+    return c.astype(np.intp), (r * width + c).astype(np.intp), cols_first[c, r]
+
+
 def _shift_rows(buf: np.ndarray, out: np.ndarray, pad: int, shifts: np.ndarray) -> None:
     """out[j] = row j of `buf` (its middle filled, `pad` columns either side free) moved `shifts[j]` px
     to the left, the edge pixels repeated where it runs out (as a clipped gather would)."""
-    w = out.shape[1]
+    rows, w = out.shape
     buf[:, :pad] = buf[:, pad : pad + 1]
     buf[:, pad + w :] = buf[:, pad + w - 1 : pad + w]
-    for j, d in enumerate(shifts.tolist()):
-        out[j] = buf[j, pad + d : pad + d + w]
+    # every row's w-wide windows, as a view (no copy): one gather picks row j's window at pad + shifts[j]
+    windows = np.lib.stride_tricks.sliding_window_view(buf, w, axis=1)
+    out[:] = windows[np.arange(rows), pad + shifts]
