@@ -56,6 +56,11 @@ class Track:
         d = np.cumsum(self.durations)
         return d - self.durations
 
+    @property
+    def pts(self) -> np.ndarray:
+        """Each sample's showing time in ticks as libav gives it: less the edit's start."""
+        return self.dts + self.composition - self.edit
+
     def entry(self) -> tuple[bytes, bytes]:
         """The sample entry's kind (b"avc1", b"mp4a"…) and body (after its 8-byte header)."""
         _, kind = HEADER.unpack_from(self.stsd, 16)

@@ -115,7 +115,7 @@ def from_boxes(clip: Clip, movie: mp4_boxes.Movie) -> Source:
     audio = mp4_entry.sound(movie.audio) if movie.audio is not None else None
     if picture is None or (movie.audio is not None and audio is None) or not len(v.sizes):
         raise mp4_boxes.CannotSplice("a codec read with libav")
-    pts = v.dts + v.composition - v.edit
+    pts = v.pts
     if int(pts.min()) < 0 or int(pts[0]) != int(pts.min()) or not int(v.durations.sum()):
         raise mp4_boxes.CannotSplice("frames before the edit's start")
     if movie.audio is not None and movie.audio.edit > int(movie.audio.durations[:1].sum()):

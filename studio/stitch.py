@@ -279,7 +279,7 @@ def _splice(made: StitchPlan, path: Path, report: Progress) -> int | None:
             v, a = movie.video, movie.audio if made.audio else None
             if made.audio and a is None:
                 raise CannotSplice("a shot without sound")
-            pts = v.dts + v.composition - v.edit  # libav's times; the stream starts at the first
+            pts = v.pts  # libav's times; the stream starts at the first
             w = _window(s, offset, int(pts[0]), 0, Fraction(1, a.timescale) if a is not None else None)
             video = _run((pts >= w.lo) & (pts <= w.hi))
             if video[1] - video[0] != len(s.kept):
