@@ -33,11 +33,11 @@ def _sky_twice(prompt: str, seed: int | None) -> tuple[TextScene, TextScene]:
     states = {}
     build = TextScene._build_sky
 
-    def recording(self: TextScene) -> None:
-        states["rng"], states["dither"] = copy.deepcopy(self.rng), copy.deepcopy(self.dither)
-        build(self)
-        states["rng_after"] = self.rng.bit_generator.state
-        states["dither_after"] = self.dither.bit_generator.state
+    def recording(self: TextScene, rng: np.random.Generator, dither: np.random.Generator) -> None:
+        states["rng"], states["dither"] = copy.deepcopy(rng), copy.deepcopy(dither)
+        build(self, rng, dither)
+        states["rng_after"] = rng.bit_generator.state
+        states["dither_after"] = dither.bit_generator.state
 
     scene = TextScene.__new__(TextScene)
     TextScene._build_sky = recording  # type: ignore[method-assign]
@@ -47,11 +47,11 @@ def _sky_twice(prompt: str, seed: int | None) -> tuple[TextScene, TextScene]:
         TextScene._build_sky = build  # type: ignore[method-assign]
     ref = _FullSky.__new__(_FullSky)
     ref.__dict__.update(scene.__dict__)
-    ref.rng, ref.dither = states["rng"], states["dither"]
-    ref._build_sky()
+    rng, dither = states["rng"], states["dither"]
+    ref._build_sky(rng, dither)
     # and the random draws after the sky are the ones the full sky leaves
-    assert states["rng_after"] == ref.rng.bit_generator.state
-    assert states["dither_after"] == ref.dither.bit_generator.state
+    assert states["rng_after"] == rng.bit_generator.state
+    assert states["dither_after"] == dither.bit_generator.state
     return scene, ref
 
 

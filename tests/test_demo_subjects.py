@@ -154,14 +154,22 @@ def test_a_decoded_frame_shows_the_subject(tmp_path, prompt):
     assert (xs.max() - xs.min()) < 0.9 * a.shape[1] or (ys.max() - ys.min()) < 0.9 * a.shape[0]
 
 
-def _centroid(prompt: str, tmp_path: Path, seconds: float = 2.0) -> tuple[np.ndarray, np.ndarray, list]:
+def _centroid(
+    prompt: str, tmp_path: Path, seconds: float = 2.0, *, bands: bool = True
+) -> tuple[np.ndarray, np.ndarray, list]:
+    """Where the subjects are (mean x, mean y, pixels) in the first and last frames: what differs from
+    the render without them. `bands=False` leaves out rows that differ across most of the width (the
+    ground the subjects stand on is a band across the frame; its centre hardly moves in a pan)."""
     with_, without = tmp_path / "m-with.mp4", tmp_path / "m-without.mp4"
     render_text_to_video(prompt, seconds, "16:9", with_, seed=5)
     render_text_to_video(prompt, seconds, "16:9", without, seed=5, subjects=False)
     fa, fb = frames_of(with_), frames_of(without)
     out = []
     for k in (0, len(fa) - 1):
-        ys, xs = np.nonzero(changed(fa[k], fb[k]))
+        mask = changed(fa[k], fb[k])
+        if not bands:
+            mask[mask.mean(axis=1) > 0.5] = False
+        ys, xs = np.nonzero(mask)
         out.append((float(xs.mean()), float(ys.mean()), int(xs.size)))
     return out[0], out[1], out
 
@@ -272,7 +280,7 @@ def test_comic_style_keeps_glints_on_water_as_highlights_not_ink_specks():
 
 
 def test_subjects_move_with_the_camera(tmp_path):
-    first, last, _ = _centroid("a house on a hill, camera pans left", tmp_path)
+    first, last, _ = _centroid("a house on a hill, camera pans left", tmp_path, bands=False)
     assert last[0] > first[0] + 30  # panning left: the house slides right with the land
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -76,8 +77,17 @@ class TextScene(Terrain, Sky, Water):
         self.style: Style | None = None  # a whole-picture look (comic, watercolour...) applied last
         if spec.subjects:  # first: its cels are drawn on a helper thread while the land is built
             self._build_cast()
-        self._build_sky()
-        self.layers: list[_Layer] = self._build_layers()
+        # the sky has random streams of its own and is built on a helper thread while the land is
+        # built here (both are mostly numpy and Pillow work on whole panoramas, which let go of the GIL)
+        self._place_sun(np.random.default_rng(spec.seed ^ 0x5C1E5))
+        with ThreadPoolExecutor(1, thread_name_prefix="render-sky") as pool:
+            sky = pool.submit(
+                self._build_sky,
+                np.random.default_rng(spec.seed ^ 0x5C1E6),
+                np.random.default_rng(spec.seed ^ 0x5C1E7),
+            )
+            self.layers: list[_Layer] = self._build_layers()
+            sky.result()
         self.particles = ParticleField(
             spec.particles,
             width,

@@ -36,11 +36,35 @@ class Sky:
             return min(self.h, self.horizon + self.horizon % 2)
         return self.h
 
-    def _build_sky(self) -> None:
-        spec, pal, rng = self.spec, self.pal, self.rng
-        h = self.h
+    def _place_sun(self, rng: np.random.Generator) -> None:
+        """Where the sun (or moon) stands in the sky's panorama: `self.sun` (None when hidden), which the
+        land's lighting needs before the sky itself is built."""
+        spec = self.spec
         pw = self.w + 2 * (int(math.ceil(abs(self.sky_shift))) // 2 + 2)
         self.sky_pw = pw
+        hz = float(self.horizon)
+        unit = float(max(self.w, self.h))
+        hidden = "storm" in spec.moods and spec.clouds > 0.6
+        # a moon the prompt asks for is drawn as a subject: the sky does not draw a second one
+        hidden = hidden or (spec.time == "night" and any(s.variant == "moon" for s in spec.subjects))
+        sx = pw * float(rng.uniform(0.28, 0.72))
+        if spec.time == "night":
+            sy = hz * float(rng.uniform(0.22, 0.42))
+            radius = 0.028 * unit
+        elif spec.time == "day":
+            sy = hz * float(rng.uniform(0.18, 0.34))
+            radius = 0.03 * unit
+        else:
+            sy = hz - 0.07 * self.h * float(rng.uniform(0.6, 1.3))
+            radius = 0.042 * unit
+        self.sun = None if hidden else (sx, sy, radius)
+
+    def _build_sky(self, rng: np.random.Generator, dither: np.random.Generator) -> None:
+        """The sky's panorama as planes (`sky_y`, `sky_u`, `sky_v`) and its stars, from `_place_sun`'s
+        sun and its own random streams (it is built on a thread of its own, beside the land)."""
+        spec, pal = self.spec, self.pal
+        h = self.h
+        pw = self.sky_pw
         hz = float(self.horizon)
         v = np.clip(np.arange(h, dtype=np.float32) / hz, 0.0, 1.4)[:, None, None]
         t1 = smoothstep(0.0, 0.62, v)
@@ -54,23 +78,9 @@ class Sky:
         ys = np.arange(cut, dtype=np.float32)[:, None]
         unit = float(max(self.w, self.h))
 
-        # sun or moon
-        hidden = "storm" in spec.moods and spec.clouds > 0.6
-        # a moon the prompt asks for is drawn as a subject: the sky does not draw a second one
-        hidden = hidden or (spec.time == "night" and any(s.variant == "moon" for s in spec.subjects))
-        self.sun = None
-        sx = pw * float(rng.uniform(0.28, 0.72))
-        if spec.time == "night":
-            sy = hz * float(rng.uniform(0.22, 0.42))
-            radius = 0.028 * unit
-        elif spec.time == "day":
-            sy = hz * float(rng.uniform(0.18, 0.34))
-            radius = 0.03 * unit
-        else:
-            sy = hz - 0.07 * self.h * float(rng.uniform(0.6, 1.3))
-            radius = 0.042 * unit
-        if not hidden:
-            self.sun = (sx, sy, radius)
+        # the glow about the sun or moon
+        if self.sun is not None:
+            sx, sy, radius = self.sun
             d = np.sqrt((xs - sx) ** 2 + (ys - sy) ** 2) / unit
             glow_amt = {"day": 0.55, "sunset": 1.0, "dawn": 0.85, "night": 0.35}[spec.time]
             if "neon" in spec.moods:
@@ -79,7 +89,7 @@ class Sky:
             sky += (pal["glow"] * np.float32(0.6)) * glow[..., None]
         if spec.time in ("sunset", "dawn") or "neon" in spec.moods:
             band = np.exp(-(((ys - hz) / (0.09 * self.h)) ** 2))
-            sidefall = np.exp(-np.abs(xs - sx) / (0.7 * self.w)) if self.sun else 0.6
+            sidefall = np.exp(-np.abs(xs - self.sun[0]) / (0.7 * self.w)) if self.sun else 0.6
             sky += pal["glow"] * (band * sidefall * 0.35)[..., None]
 
         # stars
@@ -223,4 +233,4 @@ class Sky:
                 keep = dens[iy, ix] < 0.25
                 self.stars = (iy[keep], ix[keep], b[keep], ph[keep])
 
-        self.sky_y, self.sky_u, self.sky_v = _planes_of(sky, self.dither, h)
+        self.sky_y, self.sky_u, self.sky_v = _planes_of(sky, dither, h)
