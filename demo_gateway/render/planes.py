@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
+import av
 import numpy as np
+from av.video.reformatter import Interpolation, VideoReformatter
 from PIL import Image
+
+from demo_gateway.render.encode import SWS
 
 
 def image(a: np.ndarray) -> Image.Image:
@@ -27,39 +33,50 @@ def put(plane: np.ndarray, im: Image.Image) -> None:
     plane[:] = np.asarray(im)
 
 
-def up2(a: np.ndarray, plus: np.ndarray | None = None) -> np.ndarray:
-    """A uint8 plane at twice the size, bilinear (weights 3/4 and 1/4, edges repeated, as Pillow's
-    BILINEAR within one code) in integer numpy, about twice as fast as Pillow's resize; with `plus`
-    (uint8, the output's size) that plane is added to the result, saturating at 255."""
+def scale(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A uint8 plane resized bilinearly to `size` (w, h) by swscale: within one code of Pillow's BILINEAR
+    on an upscale, at an eighth of its cost (a 640x360 plane doubled takes about 0.3 ms)."""
     h, w = a.shape
-    s = a.astype(np.uint16)
-    p = np.empty((h + 2, w), np.uint16)
-    p[1:-1], p[0], p[-1] = s, s[0], s[-1]
-    s *= 3
-    r = np.empty((2 * h, w + 2), np.uint16)  # rows done, one column of padding each side
-    np.add(s, p[:-2], out=r[0::2, 1:-1])
-    np.add(s, p[2:], out=r[1::2, 1:-1])
-    r[:, 0], r[:, -1] = r[:, 1], r[:, -2]
-    c = r[:, 1:-1] * 3
-    o = np.empty((2 * h, 2 * w), np.uint16)
-    np.add(c, r[:, :-2], out=o[:, 0::2])
-    np.add(c, r[:, 2:], out=o[:, 1::2])
-    if plus is not None:
-        o += plus.astype(np.uint16) << 4  # at most 16 * 255 + 16 * 255: no overflow
-    o += 8
-    o >>= 4
-    if plus is not None:
-        np.minimum(o, 255, out=o)
-    return o.astype(np.uint8)
+    if (w, h) == size:
+        return a
+    if min(w, h) < 8:  # swscale's filters do not reach across a plane this small: Pillow's do
+        return np.asarray(image(a).resize(size, Image.Resampling.BILINEAR))
+    src = av.VideoFrame(w, h, "gray")
+    plane = src.planes[0]
+    np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, :w] = a
+    out = _reformatter().reformat(
+        src, width=size[0], height=size[1], interpolation=Interpolation.BILINEAR, **SWS
+    )
+    plane = out.planes[0]
+    return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : size[0]].copy()
+
+
+def _reformatter() -> VideoReformatter:
+    """This thread's swscale context (it is kept while the sizes hold; renders run on several threads)."""
+    reformatter = getattr(_local, "reformatter", None)
+    if reformatter is None:
+        reformatter = _local.reformatter = VideoReformatter()
+    return reformatter
+
+
+_local = threading.local()
+
+
+def up2(a: np.ndarray, plus: np.ndarray | None = None) -> np.ndarray:
+    """A uint8 plane at twice the size, bilinear; with `plus` (uint8, the output's size) that plane is
+    added to the result, saturating at 255."""
+    out = scale(a, (2 * a.shape[1], 2 * a.shape[0]))
+    return out if plus is None else add(out, plus)
+
+
+def add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b for uint8 planes, saturating at 255 (a quarter of the cost of Pillow's ImageChops.add)."""
+    return a + np.minimum(b, 255 - a)
 
 
 def grow(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """A uint8 plane resized bilinearly to `size` (w, h): by `up2` while that doubles it exactly."""
-    while a.shape[1] * 2 <= size[0] and a.shape[0] * 2 <= size[1]:
-        a = up2(a)
-    if (a.shape[1], a.shape[0]) != size:
-        a = np.asarray(image(a).resize(size, Image.Resampling.BILINEAR))
-    return a
+    """A uint8 plane resized bilinearly to `size` (w, h)."""
+    return scale(a, size)
 
 
 def edges(a: np.ndarray) -> np.ndarray:

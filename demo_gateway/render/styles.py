@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageFilter
 
 from demo_gateway.render import planes
 from demo_gateway.render.encode import YuvFrame, rgb_to_yuv
@@ -320,12 +320,10 @@ class Neon(Style):
             .filter(ImageFilter.GaussianBlur(1.5))
             .point(self.glow_gain)
         )
-        light = ImageChops.add(lines, planes.image(planes.grow(np.asarray(glow), lines.size)))
-        dark, lit = np.asarray(planes.image(y).point(self.dark)), np.asarray(light)
-        if (lit.shape[1] * 2, lit.shape[0] * 2) == (w, h):
-            out.y[:] = planes.up2(lit, plus=dark)
-        else:
-            planes.put(out.y, ImageChops.add(planes.image(dark), planes.image(planes.grow(lit, (w, h)))))
+        lit = planes.add(np.asarray(lines), planes.grow(np.asarray(glow), lines.size))
+        light = planes.image(lit)
+        dark = np.asarray(planes.image(y).point(self.dark))
+        out.y[:] = planes.add(planes.grow(lit, (w, h)), dark)
         off = int(t * 40) % (w // 2)
         for plane, field, dst in ((u, self.field_u, out.u), (v, self.field_v, out.v)):
             colour = planes.image(field[:, off : off + w // 2])
