@@ -22,7 +22,7 @@ def page() -> None:
         take_detail.render(studio, params["take"])
         return
     if params.get("compare"):
-        compare.render(studio, [i for i in params["compare"].split(",") if i])
+        compare.render(studio, params["compare"])
         return
     header("Gallery", gallery_grid.subtitle(studio))
     gallery_grid.render(studio)

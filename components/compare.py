@@ -20,7 +20,7 @@ from components import take_card
 from components.media_route import media_url
 from components.style import esc, seconds, snippet, take_label, verdict_chip
 from studio import media
-from studio.take import Take
+from studio.take import Take, ids_of, ids_param
 
 CONTAINER = "cmp_videos"
 LETTERS = "ABCD"
@@ -96,7 +96,7 @@ def _cell(p: Player, index: int) -> str:
 
 def player_html(players: list[Player]) -> str:
     """The whole compare block for 2–4 players (markup, style and script)."""
-    ids = ",".join(str(p.take.id) for p in players)
+    ids = ids_param([str(p.take.id) for p in players])
     root = "vc-" + uuid.uuid5(uuid.NAMESPACE_URL, ids).hex[:12]
     options = "".join(
         f'<option value="{i}">{p.letter} · {esc(take_label(p.take))}</option>'
@@ -115,10 +115,11 @@ def _back() -> None:
     st.query_params.pop("compare", None)
 
 
-def render(studio, ids: list[str]) -> None:
+def render(studio, picked: str) -> None:
+    """The compare view of the takes a `?compare=a,b` parameter names (`ids_param`)."""
     st.button("Gallery", key="cmp_back", icon=":material/arrow_back:", on_click=_back, type="tertiary")
     account = studio.connection.account
-    wanted = list(dict.fromkeys(ids))
+    wanted = ids_of(picked)
     players: list[Player] = []
     for take_id in wanted[: take_card.MAX_COMPARE]:
         take = studio.library.get(take_id, account=account)

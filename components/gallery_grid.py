@@ -12,7 +12,7 @@ from components import context, take_card
 from components import create_form as form
 from studio import catalog
 from studio.library import OPEN_STATUSES, UNDECIDED
-from studio.take import TakeStatus
+from studio.take import TakeStatus, ids_param
 
 P = "gallery"
 PRESENT = "app_pages/present.py"
@@ -45,7 +45,7 @@ def _clear_compare() -> None:
 
 def _start_compare() -> None:
     st.query_params.pop("take", None)
-    st.query_params["compare"] = ",".join(take_card.selected())
+    st.query_params["compare"] = ids_param(take_card.selected())
 
 
 def filters() -> dict:
@@ -136,7 +136,7 @@ def compare_bar() -> None:
                 PRESENT,
                 label=f"Present {len(picked)}",
                 icon=":material/slideshow:",
-                query_params={"takes": ",".join(picked)},
+                query_params={"takes": ids_param(picked)},
                 help="Play the picked takes full screen, one after another, in the order picked.",
             )
             st.button("Clear", key="gallery_compare_clear", on_click=_clear_compare, type="tertiary")

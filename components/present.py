@@ -13,7 +13,7 @@ import streamlit as st
 from components import compare, media_route, present_player
 from components.style import esc
 from studio.storyboard import Reel
-from studio.take import Take, TakeStatus
+from studio.take import Take, TakeStatus, ids_of
 
 BOARDS = "app_pages/storyboards.py"
 GALLERY = "app_pages/gallery.py"
@@ -81,7 +81,7 @@ def _render_takes(studio, wanted: str) -> None:
     """A set of takes (the gallery's selection), played whole in the order picked."""
     st.page_link(GALLERY, label="Back to the gallery", icon=":material/arrow_back:")
     account = studio.connection.account
-    ids = list(dict.fromkeys(x.strip() for x in wanted.split(",") if x.strip()))[:MAX_TAKES]
+    ids = ids_of(wanted)[:MAX_TAKES]
     takes = [t for t in (studio.library.get(i, account=account) for i in ids) if t is not None]
     if not takes:
         st.warning(

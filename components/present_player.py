@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from studio.catalog import take_label
+from studio.snippet import snippet
 from studio.storyboard import Reel
 from studio.take import Take, TakeStatus
 
@@ -60,9 +61,7 @@ def take_clips(takes: Sequence[Take], url_of: UrlOf) -> list[Clip]:
         if not src:
             continue
         poster = url_of(take.poster_path) if take.poster_path else None
-        words = " ".join(take.prompt.split())
-        words = words if len(words) <= 48 else words[:47].rstrip() + "…"
-        label = f"{len(out) + 1} · {words} · {take_label(take)}"
+        label = f"{len(out) + 1} · {snippet(take.prompt, 48)} · {take_label(take)}"
         out.append(Clip(label, src, poster, 0.0, None, float(take.duration or 0.0)))
     return out
 

@@ -9,6 +9,7 @@ import time
 import streamlit as st
 
 from studio import catalog
+from studio.snippet import snippet  # noqa: F401  (re-exported: components shorten prompts with it)
 from studio.take import TakeStatus
 
 # Status → (label, chip class, st.badge colour, material icon)
@@ -161,11 +162,6 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
 def md_escape(text: object) -> str:
     """Escape Markdown so user text in st.toast / st.markdown reads literally."""
     return _MD_SPECIAL.sub(r"\\\1", str(text))
-
-
-def snippet(text: str | None, limit: int = 80) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def chip(status: str) -> str:

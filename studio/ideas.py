@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from studio import prompt_diff, recipe
 from studio.prompt_diff import Segment
 from studio.recipe import Change
+from studio.snippet import snippet
 from studio.take import Relation, Take, TakeStatus, Verdict
 
 NAME_CHARS = 48
@@ -118,10 +119,7 @@ def _order(take: Take) -> tuple[float, str, int]:
 
 
 def default_name(first_prompt: str) -> str:
-    text = " ".join((first_prompt or "").split())
-    if len(text) <= NAME_CHARS:
-        return text or "Untitled idea"
-    return text[: NAME_CHARS - 1].rstrip() + "…"
+    return snippet(first_prompt, NAME_CHARS) or "Untitled idea"
 
 
 def _tree(idea_id: str, takes: list[Take], names: dict[str, tuple[str | None, bool]]) -> Idea:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
 
+from studio.snippet import snippet
+
 
 class Op(StrEnum):
     """What happened to a run of words between two prompts."""
@@ -60,7 +62,4 @@ def summary(segments: Iterable[Segment], limit: int = 80) -> str:
     """`+golden hour −dusk`: the added runs in order, then the removed ones; "" when unchanged."""
     segs = list(segments)
     parts = [f"+{s.text}" for s in segs if s.op is Op.ADD] + [f"−{s.text}" for s in segs if s.op is Op.DEL]
-    text = " ".join(parts)
-    if len(text) <= limit:
-        return text
-    return text[: max(0, limit - 1)].rstrip() + "…"
+    return snippet(" ".join(parts), limit)

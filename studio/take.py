@@ -180,3 +180,13 @@ class NewTake:
     end_file: str | None = None
     frame_time: float | None = None
     created_by: str | None = None  # the signed-in person who made it (None without a login)
+
+
+def ids_param(ids: list[str] | tuple[str, ...]) -> str:
+    """Take ids as one URL parameter (`?takes=a,b`, `?compare=a,b`): `ids_of` reads it back."""
+    return ",".join(ids)
+
+
+def ids_of(param: str | None) -> list[str]:
+    """The take ids in a URL parameter, in order, each once, blanks dropped."""
+    return list(dict.fromkeys(x.strip() for x in (param or "").split(",") if x.strip()))
