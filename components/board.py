@@ -18,6 +18,7 @@ from components.style import esc, snippet
 from studio import ideas as idea_tree
 from studio.errors import StudioError
 from studio.take import Verdict
+from studio.wording import count, plural
 
 P = "board"
 PAGE_SIZE = 10
@@ -61,7 +62,7 @@ def stats_html(idea) -> str:
     """`3 takes · 630 credits · 1 kept · 1 rejected · last 2 Dec 20:10` (HTML, escaped)."""
     n = _count(idea.takes)
     parts = [
-        f"<span><b>{n:,}</b> take{'s' if n != 1 else ''}</span>",
+        f"<span><b>{n:,}</b> {plural(n, 'take')}</span>",
         f"<span><b>{idea.cost:,}</b> credits</span>",
     ]
     if idea.kept:
@@ -214,7 +215,7 @@ def render(studio) -> None:
     built = idea_tree.build(library.idea_takes(account, ids), library.idea_names(account, ids))
     order = {idea_id: i for i, idea_id in enumerate(ids)}
     shown = sorted((i for i in built if i.id in order), key=lambda i: order[i.id])
-    line = f"Showing {len(shown):,} of {total:,} idea{'s' if total != 1 else ''} · most recent first"
+    line = f"Showing {len(shown):,} of {count(total, 'idea')} · most recent first"
     if not shown:
         st.caption(line)
         if verdict is None:  # only "Mine" can leave nothing here

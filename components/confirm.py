@@ -23,6 +23,7 @@ from studio.errors import StudioError
 from studio.jobs import SubmitResult
 from studio.people import BudgetKind
 from studio.submission import Prepared
+from studio.wording import count
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -99,7 +100,7 @@ def submit(prefix: str, prepared: Prepared, est: Estimate, chash: str, sid: str,
     if result.created:
         n = len(take_ids)
         st.toast(
-            f"Submitted: {n} take{'s' if n > 1 else ''} rendering. Watch the job tray.",
+            f"Submitted: {count(n, 'take')} rendering. Watch the job tray.",
             icon=":material/rocket_launch:",
         )
     return True
@@ -135,7 +136,7 @@ def summary(prepared: Prepared, est: Estimate, balance: int | None, note: str | 
         facts.append(f"{prepared.duration} s")
     if prepared.aspect_ratio:
         facts.append(prepared.aspect_ratio)
-    facts.append(f"{n} variant{'s' if n > 1 else ''}")
+    facts.append(count(n, "variant"))
     seeds = [s for s in prepared.seeds if s is not None]
     if seeds:
         facts.append("seed " + ", ".join(str(s) for s in seeds) if len(seeds) > 1 else f"seed {seeds[0]}")

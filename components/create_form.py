@@ -38,6 +38,7 @@ from studio import catalog
 from studio.errors import StudioError
 from studio.submission import TakeRequest
 from studio.take import TakeStatus
+from studio.wording import count
 
 __all__ = [
     "GONE",
@@ -200,7 +201,7 @@ def generate_area(
             st.caption("To try again, use “New take of the same prompt”.")
         elif last.get("created"):
             st.success(
-                f"Submitted: {n} take{'s' if n > 1 else ''} rendering. Keep going: the next prompt is yours.",
+                f"Submitted: {count(n, 'take')} rendering. Keep going: the next prompt is yours.",
                 icon=":material/rocket_launch:",
             )
         else:

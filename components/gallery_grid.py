@@ -13,6 +13,7 @@ from components import create_form as form
 from studio import catalog
 from studio.library import OPEN_STATUSES, UNDECIDED
 from studio.take import TakeStatus, ids_param
+from studio.wording import plural
 
 P = "gallery"
 PRESENT = "app_pages/present.py"
@@ -166,7 +167,7 @@ def render(studio) -> None:
     filtered = any(v is not None for v in chosen.values())
     total = library.count(account, cap=COUNT_CAP + 1, **chosen) if filtered else everything
     st.caption(
-        f"Showing {len(takes):,} of {count_text(total)} take{'s' if total != 1 else ''} · newest first"
+        f"Showing {len(takes):,} of {count_text(total)} {plural(total, 'take')} · newest first"
     )
     if not takes:
         hint = "pick “Everyone” to see the takes others made" if mine else "pick “All” to see every take"

@@ -14,6 +14,7 @@ from components import compare, media_route, present_player
 from components.style import esc
 from studio.storyboard import Reel
 from studio.take import Take, TakeStatus, ids_of
+from studio.wording import count
 
 BOARDS = "app_pages/storyboards.py"
 GALLERY = "app_pages/gallery.py"
@@ -61,7 +62,7 @@ def _player(items: list[present_player.Clip], ratio: str, note: str, left_out: i
     st.html(f'<div class="vs-sub">{esc(note)}</div>')
     if left_out:
         st.caption(
-            f"{left_out} {what}{'s' if left_out != 1 else ''} without a finished take "
+            f"{count(left_out, what)} without a finished take "
             f"{'are' if left_out != 1 else 'is'} left out."
         )
     if not items:
@@ -74,7 +75,7 @@ def _player(items: list[present_player.Clip], ratio: str, note: str, left_out: i
 
 def _keys_note(items: list[present_player.Clip], noun: str) -> str:
     n = len(items)
-    return f"{n} {noun}{'s' if n != 1 else ''} · {sum(c.len for c in items):.1f} s · space plays, ← → change {noun}, F is full screen"
+    return f"{count(n, noun)} · {sum(c.len for c in items):.1f} s · space plays, ← → change {noun}, F is full screen"
 
 
 def _render_takes(studio, wanted: str) -> None:
@@ -88,7 +89,7 @@ def _render_takes(studio, wanted: str) -> None:
             "These takes are not in this library (they may have been deleted).", icon=":material/search_off:"
         )
         return
-    st.title(f"{len(takes)} take{'s' if len(takes) != 1 else ''}", anchor=False)
+    st.title(count(len(takes), "take"), anchor=False)
     items = present_player.take_clips(takes, lambda rel: media_route.link(studio, rel))
     ratios = {t.aspect_ratio for t in _done(takes) if t.aspect_ratio}
     ratio = ratios.pop() if len(ratios) == 1 else "16:9"

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from studio.catalog import take_label
-from studio.snippet import snippet
 from studio.storyboard import Reel
 from studio.take import Take, TakeStatus
+from studio.wording import snippet
 
 TEMPLATE = Path(__file__).with_name("present_player.html").read_text(encoding="utf-8")
 

@@ -25,6 +25,7 @@ from components import media_route, present_player
 from studio import share
 from studio.settings import load_settings
 from studio.share import Refusal
+from studio.wording import count
 
 log = logging.getLogger("varg_studio")
 
@@ -101,7 +102,7 @@ def render(hub: Any, grant: share.Grant) -> tuple[int, str, list[str]]:
             return None
 
     items = present_player.clips(reel, url_of)
-    note = f"{len(items)} shot{'s' if len(items) != 1 else ''} · {reel.length:.1f} s · " + (
+    note = f"{count(len(items), 'shot')} · {reel.length:.1f} s · " + (
         f"read-only link, expires {share.expires_text(grant.expires)}"
     )
     html = present_player.page_html(reel.board.name, note, items, reel.ratio)

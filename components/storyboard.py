@@ -16,6 +16,7 @@ from studio import share
 from studio.errors import StudioError
 from studio.storyboard import Reel
 from studio.take import TakeStatus
+from studio.wording import count, plural
 
 PRESENT = "app_pages/present.py"
 PICK_LIMIT = 60  # recent finished takes offered by "Add takes"
@@ -85,7 +86,7 @@ def _add_takes(board_id: str) -> None:
         st.toast(md_escape(message(exc)), icon=":material/error:")
     st.session_state[f"sb_pick_takes_{board_id}"] = []
     if picked:
-        st.toast(f"{len(picked)} shot{'s' if len(picked) != 1 else ''} added.", icon=":material/movie_edit:")
+        st.toast(f"{count(len(picked), 'shot')} added.", icon=":material/movie_edit:")
 
 
 def _share(board_id: str) -> None:
@@ -105,7 +106,7 @@ def totals_html(reel: Reel) -> str:
     w, h = reel.size
     spend = reel.spend
     items = [
-        (f"{n}", "shot" if n == 1 else "shots"),
+        (f"{n}", plural(n, "shot")),
         (f"{reel.length:.1f} s", "length"),
         (f"{spend.credits:,}", "credits spent"),
         (esc(reel.ratio), f"{w}×{h}"),
@@ -151,7 +152,7 @@ def _list(studio) -> None:
                 st.html('<div class="vs-ph still">No shots yet</div>')
             st.html(
                 f'<div class="sb-title">{esc(summary.board.name)}</div>'
-                f'<div class="vs-meta"><span><b>{summary.shots}</b> shot{"s" if summary.shots != 1 else ""}</span>·'
+                f'<div class="vs-meta"><span><b>{summary.shots}</b> {plural(summary.shots, "shot")}</span>·'
                 f"<span><b>{reel.length:.1f} s</b></span>·<span><b>{reel.spend.credits:,}</b> credits</span></div>"
             )
             st.button(

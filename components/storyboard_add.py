@@ -14,6 +14,7 @@ from components.errors import message
 from components.style import md_escape
 from studio.errors import StudioError
 from studio.take import Take, TakeStatus
+from studio.wording import count
 
 NEW = "__new__"
 LAST = "sb_last_board"  # the storyboard this session added to last (an id)
@@ -73,7 +74,7 @@ def form(studio, take: Take, key: str) -> None:
         if board_id == NEW:
             return "New storyboard…"
         b = boards[board_id]
-        return f"{b.board.name} · {b.shots} shot{'s' if b.shots != 1 else ''}"
+        return f"{b.board.name} · {count(b.shots, 'shot')}"
 
     target = st.selectbox("Storyboard", options, key=bkey, format_func=label)
     if target == NEW:

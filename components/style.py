@@ -9,8 +9,8 @@ import time
 import streamlit as st
 
 from studio import catalog
-from studio.snippet import snippet  # noqa: F401  (re-exported: components shorten prompts with it)
 from studio.take import TakeStatus
+from studio.wording import snippet  # noqa: F401  (re-exported: components shorten prompts with it)
 
 # Status → (label, chip class, st.badge colour, material icon)
 STATUS = {

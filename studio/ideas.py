@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from studio import prompt_diff, recipe
 from studio.prompt_diff import Segment
 from studio.recipe import Change
-from studio.snippet import snippet
 from studio.take import Relation, Take, TakeStatus, Verdict
+from studio.wording import snippet
 
 NAME_CHARS = 48
 EDGE_LABELS = {

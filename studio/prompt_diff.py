@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import StrEnum
 
-from studio.snippet import snippet
+from studio.wording import snippet
 
 
 class Op(StrEnum):

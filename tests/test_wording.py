@@ -1,12 +1,12 @@
-"""Snippets of prompts and take-id lists in URLs: the one place each rule lives."""
+"""Wording (snippets of prompts, counted nouns) and take-id lists in URLs: the one place each rule lives."""
 
 from __future__ import annotations
 
 import pytest
 
 from studio.ideas import default_name
-from studio.snippet import snippet
 from studio.take import ids_of, ids_param
+from studio.wording import count, plural, snippet
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,9 @@ def test_take_ids_round_trip_through_a_url_parameter_once_each_in_order():
     assert ids_of(ids_param(["b", "a", "c"])) == ["b", "a", "c"]
     assert ids_of(" a, ,b,a,, c ") == ["a", "b", "c"]
     assert ids_of(None) == [] and ids_of("") == []
+
+
+def test_counted_nouns_are_singular_for_one_only():
+    assert [count(n, "shot") for n in (0, 1, 2)] == ["0 shots", "1 shot", "2 shots"]
+    assert count(1204, "take") == "1,204 takes"
+    assert plural(1, "candidate") == "candidate" and plural(3, "person", "people") == "people"
