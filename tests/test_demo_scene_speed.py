@@ -178,7 +178,9 @@ def test_water_matches_the_slow_reference(prompt: str) -> None:
         a.buf[:] = b.buf[:] = base.buf
         scene._draw_water(a, i / 24, sky_off)
         _reference_water(scene, b, i / 24, sky_off)
-        assert np.array_equal(a.buf, b.buf)
+        assert np.array_equal(a.y, b.y)
+        for got, want in ((a.u, b.u), (a.v, b.v)):  # mixed in fixed point: one rounding apart at most
+            assert np.abs(got.astype(np.int16) - want).max() <= 1
         assert not np.array_equal(a.buf, base.buf)
 
 

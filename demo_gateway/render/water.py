@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from demo_gateway.render.encode import FPS, YuvFrame, rgb_to_yuv, to_u8
+from demo_gateway.render.encode import FPS, YuvFrame, rgb_to_yuv
 from demo_gateway.render.noise import fbm2d
 from demo_gateway.render.scene_spec import SceneSpec
 
@@ -51,6 +51,14 @@ class Water:
         crows = h // 2 - hz // 2
         self.w_crows = np.empty((2, crows, w // 2 + 2 * pad), np.uint8)
         self.w_cshifted = np.empty((2, crows, w // 2), np.uint8)
+        # chroma is mixed with the water's colour in 8-bit fixed point: c * R + base * (256 - R) is a
+        # weighted mean of two codes times 256, so it never leaves uint16
+        gain = np.rint(self.w_refl[0 : 2 * crows : 2, 0] * 256.0).astype(np.uint16)[:, None]
+        self.w_cgain = gain
+        self.w_cbase = [
+            np.rint(base * (256 - gain.astype(np.float32)) + 128.0).astype(np.uint16) for base in (wu, wv)
+        ]
+        self.w_ctmp = np.empty((crows, w // 2), np.uint16)
         self.glint = None
         if self.sun is not None and not wet:
             # glitter on the sun's path: 8 precomputed twinkle phases over a window of columns
@@ -88,7 +96,7 @@ class Water:
         buf[:, pad : pad + w] = f.y[self.w_src]
         _shift_rows(buf, out, pad, shifts)
         swell = 1.0 + 0.025 * np.sin(self.w_swell - t * 2.2)
-        wy, wu, wv = self.w_col
+        wy = self.w_col[0]
         refl = self.w_refl[:, 0]
         y = self.w_y
         np.multiply(out, (refl * swell)[:, None], out=y)
@@ -112,12 +120,14 @@ class Water:
         sel = slice(0, 2 * crows, 2)
         csrc = np.clip(self.w_src[sel] // 2, 0, h // 2 - 1)
         cshifts = shifts[sel] // 2
-        refl_c = self.w_refl[sel]
-        cbuf, cout = self.w_crows, self.w_cshifted
-        for k, (plane, base) in enumerate(((f.u, wu), (f.v, wv))):
+        cbuf, cout, tmp = self.w_crows, self.w_cshifted, self.w_ctmp
+        for k, plane in enumerate((f.u, f.v)):
             cbuf[k, :, pad : pad + w // 2] = plane[csrc]
             _shift_rows(cbuf[k], cout[k], pad, cshifts)
-            plane[hc:] = to_u8(base + (cout[k] - np.float32(base)) * refl_c)
+            np.multiply(cout[k], self.w_cgain, out=tmp)  # base + (c - base) * reflectance, rounded
+            tmp += self.w_cbase[k]
+            tmp >>= 8
+            plane[hc:] = tmp
 
 
 def _lit_points(pattern: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
