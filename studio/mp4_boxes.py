@@ -8,6 +8,7 @@ Per-sample tables are expanded with numpy (integers, in the track's own ticks).
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 from dataclasses import dataclass
@@ -111,7 +112,35 @@ def _one(boxes: list[tuple[bytes, int, int]], kind: bytes) -> tuple[int, int]:
 
 
 def read(path: Path) -> Movie:
-    """Read an MP4's top-level boxes and its moov; raise CannotSplice for anything unexpected."""
+    """Read an MP4's top-level boxes and its moov; raise CannotSplice for anything unexpected.
+
+    An index read before is given again while the file is the same one (device, inode, size and
+    modification time unchanged): one export reads each take for its film and for its timeline, and
+    a creative re-exports after changing a trim. Its arrays are read-only: it is shared."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise CannotSplice(f"unreadable: {exc}") from None
+    return _remembered(str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=512)
+def _remembered(path: str, dev: int, ino: int, size: int, mtime_ns: int) -> Movie:
+    movie = _read(Path(path))
+    for track in (movie.video, movie.audio):
+        if track is not None:
+            for a in (track.sizes, track.offsets, track.durations, track.composition, track.sync):
+                if a is not None:
+                    a.flags.writeable = False
+    return movie
+
+
+def forget() -> None:
+    """Drop every remembered index (benchmarks time a first read with it)."""
+    _remembered.cache_clear()
+
+
+def _read(path: Path) -> Movie:
     try:
         with open(path, "rb") as f:
             stat = os.fstat(f.fileno())
