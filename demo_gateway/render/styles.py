@@ -322,8 +322,9 @@ class Neon(Style):
         )
         lit = planes.add(np.asarray(lines), planes.grow(np.asarray(glow), lines.size))
         light = planes.image(lit)
-        dark = np.asarray(planes.image(y).point(self.dark))
-        out.y[:] = planes.add(planes.grow(lit, (w, h)), dark)
+        # the picture, dimmed, under the lines: at half size too (it is dark enough that one pixel of
+        # softness does not show), added before the one upscale
+        out.y[:] = planes.grow(planes.add(lit, np.asarray(half.point(self.dark))), (w, h))
         off = int(t * 40) % (w // 2)
         for plane, field, dst in ((u, self.field_u, out.u), (v, self.field_v, out.v)):
             colour = planes.image(field[:, off : off + w // 2])
