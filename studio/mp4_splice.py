@@ -1,8 +1,8 @@
 """A film spliced from takes' MP4s at box level: merged sample tables, one index before the media.
 
-Each shot contributes a run of its stored samples per track (`Cut`); their bytes are moved with
-`os.copy_file_range` (one range per shot: from its first kept sample to the end of its last, other
-bytes between them ride along unreferenced), and the index (moov) is written first (faststart) with
+Each shot contributes a run of its stored samples per track (`Cut`); their bytes are moved by
+mapping the take and writing the pages (one range per shot: from its first kept sample to the end of
+its last, other bytes between them ride along unreferenced; `os.copy_file_range` when it cannot map), and the index (moov) is written first (faststart) with
 the chunk offsets pointing at where they landed. Times follow what a packet-by-packet copy would
 give: each sample's showing and decoding times shifted by its shot's shift; the edit list starts
 the film at its first shown frame. Anything that would not make a correct file raises `CannotSplice`.

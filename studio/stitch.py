@@ -13,7 +13,7 @@ Two ways, decided for the whole film by `plan`:
   when they differ; frames are repeated or dropped to keep time).
 
 A stream copy of progressive H.264 MP4s (what takes are) is spliced at box level (`mp4_splice`):
-sample tables merged, media bytes moved in the kernel, one range per shot; any file it does not
+sample tables merged, media bytes copied straight from the page cache, one range per shot; any file it does not
 understand falls back to copying packet by packet with PyAV, which keeps the same packets.
 
 Audio is kept when a take has it (copied alongside in stream copy; decoded, resampled to 48 kHz
