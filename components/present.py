@@ -14,7 +14,7 @@ from components import compare, media_route, present_player
 from components.style import esc
 from studio.storyboard import Reel
 from studio.take import Take, TakeStatus, ids_of
-from studio.wording import count
+from studio.wording import count, plural
 
 BOARDS = "app_pages/storyboards.py"
 GALLERY = "app_pages/gallery.py"
@@ -62,8 +62,7 @@ def _player(items: list[present_player.Clip], ratio: str, note: str, left_out: i
     st.html(f'<div class="vs-sub">{esc(note)}</div>')
     if left_out:
         st.caption(
-            f"{count(left_out, what)} without a finished take "
-            f"{'are' if left_out != 1 else 'is'} left out."
+            f"{count(left_out, what)} without a finished take {plural(left_out, 'is', 'are')} left out."
         )
     if not items:
         st.info("Nothing here has a finished take to play yet.", icon=":material/hourglass_empty:")

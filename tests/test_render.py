@@ -487,7 +487,7 @@ def test_scale_crop_frames_the_crop_like_an_exact_bilinear_resize(crop):
 
 
 def test_scale_crop_on_one_thread_gives_the_pixels_swscale_gives_by_default():
-    from demo_gateway.render.encode import SWS, YuvFrame, _plane, scale_crop
+    from demo_gateway.render.encode import SWS, YuvFrame, plane_view, scale_crop
 
     if int(av.__version__.split(".")[0]) >= 17:  # PyAV takes `threads` from 17: the trick must be on
         assert SWS == {"threads": 1}
@@ -497,13 +497,13 @@ def test_scale_crop_on_one_thread_gives_the_pixels_swscale_gives_by_default():
     f.buf[:] = rng.integers(0, 256, f.buf.shape, dtype=np.uint8)
     x0, y0, cw, ch = 52, 30, 522, 294
     src = av.VideoFrame(cw, ch, "yuv420p")
-    _plane(src, 0)[:] = f.y[y0 : y0 + ch, x0 : x0 + cw]
-    _plane(src, 1)[:] = f.u[y0 // 2 : (y0 + ch) // 2, x0 // 2 : (x0 + cw) // 2]
-    _plane(src, 2)[:] = f.v[y0 // 2 : (y0 + ch) // 2, x0 // 2 : (x0 + cw) // 2]
+    plane_view(src, 0)[:] = f.y[y0 : y0 + ch, x0 : x0 + cw]
+    plane_view(src, 1)[:] = f.u[y0 // 2 : (y0 + ch) // 2, x0 // 2 : (x0 + cw) // 2]
+    plane_view(src, 2)[:] = f.v[y0 // 2 : (y0 + ch) // 2, x0 // 2 : (x0 + cw) // 2]
     ref = src.reformat(width=640, height=360, format="yuv420p", interpolation="BILINEAR")
     scale_crop(f, x0, y0, cw, ch)
     for k, plane in enumerate((f.y, f.u, f.v)):
-        assert np.array_equal(plane, _plane(ref, k))
+        assert np.array_equal(plane, plane_view(ref, k))
 
 
 def _cover_reference(dst: np.ndarray, fill: np.ndarray, ridge: np.ndarray, row0: int) -> None:

@@ -112,14 +112,14 @@ def scale_crop(f: YuvFrame, x0: int, y0: int, cw: int, ch: int) -> None:
     resampling each plane with Pillow (it matters: a zooming camera does this every frame)."""
     w, h = f.width, f.height
     src = av.VideoFrame(cw, ch, "yuv420p")
-    _plane(src, 0)[:] = f.y[y0 : y0 + ch, x0 : x0 + cw]
+    plane_view(src, 0)[:] = f.y[y0 : y0 + ch, x0 : x0 + cw]
     cy, cx = y0 // 2, x0 // 2
-    _plane(src, 1)[:] = f.u[cy : cy + ch // 2, cx : cx + cw // 2]
-    _plane(src, 2)[:] = f.v[cy : cy + ch // 2, cx : cx + cw // 2]
+    plane_view(src, 1)[:] = f.u[cy : cy + ch // 2, cx : cx + cw // 2]
+    plane_view(src, 2)[:] = f.v[cy : cy + ch // 2, cx : cx + cw // 2]
     out = src.reformat(width=w, height=h, format="yuv420p", interpolation="BILINEAR", **SWS)
-    f.y[:] = _plane(out, 0)
-    f.u[:] = _plane(out, 1)
-    f.v[:] = _plane(out, 2)
+    f.y[:] = plane_view(out, 0)
+    f.u[:] = plane_view(out, 1)
+    f.v[:] = plane_view(out, 2)
 
 
 class PlaneScaler:
@@ -141,14 +141,15 @@ class PlaneScaler:
         cw = min(max(2, round(box[2]) - x0), pw - x0)
         ch = min(max(2, round(box[3]) - y0), ph - y0)
         src = av.VideoFrame(cw, ch, "gray")
-        _plane(src, 0)[:] = plane[y0 : y0 + ch, x0 : x0 + cw]
+        plane_view(src, 0)[:] = plane[y0 : y0 + ch, x0 : x0 + cw]
         scaled = self._reformatter.reformat(
             src, width=self.width, height=self.height, interpolation=Interpolation.BILINEAR, **SWS
         )
-        out[:] = _plane(scaled, 0)
+        out[:] = plane_view(scaled, 0)
 
 
-def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
+def plane_view(frame: av.VideoFrame, index: int) -> np.ndarray:
+    """Plane `index` of a PyAV frame as a writable uint8 array view (its padding cut off)."""
     plane = frame.planes[index]
     return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
 
